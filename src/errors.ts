@@ -1,0 +1,123 @@
+/**
+ * The one error hierarchy of Fedstack: every failure we raise on purpose is a
+ * `FedstackError` with a stable `code` from {@link ERROR_CODES}. Each code is
+ * documented in docs/errors.md; a unit test keeps the two in step. Codes are
+ * never reused.
+ * @module
+ */
+
+/** Every error code Fedstack raises, with a one-line meaning. */
+export const ERROR_CODES = {
+  CONFIG_INVALID: 'a configuration file is missing, unreadable or fails validation',
+  CONFIG_SECRET_MISSING: 'a credential given by reference (environment variable or file) cannot be read',
+  OPENSTACK_HTTP: 'an OpenStack API answered with an error status',
+  OPENSTACK_NETWORK: 'an OpenStack API could not be reached (refused, reset, DNS)',
+  OPENSTACK_AUTH: 'Keystone refused the credentials or the scope',
+  OPENSTACK_NO_ENDPOINT:
+    'the service catalog has no endpoint for the requested service, interface and region',
+  OPENSTACK_BAD_RESPONSE: 'an OpenStack API answered with a body that does not have the expected shape',
+  OPENSTACK_WAIT_TIMEOUT: 'a resource did not reach the wanted status in time',
+  OIDC_TOKEN: 'an OIDC provider refused to issue an access token (discovery or refresh failed)',
+  TIMEOUT: 'an operation did not finish within its time limit',
+  APEL_MESSAGE_INVALID: 'an APEL message cannot be read at all (header, JSON or XML structure)',
+  APEL_FIELD_INVALID: 'a record of an APEL message has a missing, malformed or unknown field',
+  APEL_RECORD_TOO_LARGE: 'one APEL record alone serialises to more bytes than the message size limit',
+  OUTBOX_IO: 'the outbox directory cannot be written or read',
+  STATE_IO: 'the watermark state cannot be written or read',
+  AMS_ERROR: 'an AMS (messaging) endpoint refused a request',
+  STORE_ERROR: 'the database refused an operation or is at an unexpected schema version',
+  GLUE_INVALID: 'a GLUE 2.1 document does not validate',
+  DISCOVERY_PUBLISH_FAILED: 'the hub refused a discovery document or run report, or did not answer',
+  HUB_UNAUTHENTICATED: 'a hub request carries no token, or a token the hub does not know',
+  HUB_FORBIDDEN: "the token's role does not allow this hub operation",
+  HUB_REQUEST_INVALID: 'a hub request has a malformed path, query or body',
+  HUB_NOT_FOUND: 'the hub has no such resource',
+  HUB_SITE_MISMATCH: "an accounting record names a site other than the publishing token's site",
+  HUB_RECORD_CONFLICT: 'an accounting record reuses the key of a record another site published',
+  HUB_INTERNAL: 'the hub failed on a request in an unexpected way (details only in its log)',
+} as const;
+
+/** A stable error code. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Base class of all deliberate Fedstack errors. */
+export class FedstackError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A configuration file or value failed validation; names file and key path. */
+export class ConfigError extends FedstackError {
+  readonly file: string | undefined;
+  readonly path: string | undefined;
+
+  constructor(
+    message: string,
+    where: { file?: string; path?: string; code?: ErrorCode } = {},
+    options?: { cause?: unknown },
+  ) {
+    const place = [where.file, where.path].filter(Boolean).join(': ');
+    super(where.code ?? 'CONFIG_INVALID', place ? `${place}: ${message}` : message, options);
+    this.file = where.file;
+    this.path = where.path;
+  }
+}
+
+/** A record or message of a wire format is malformed; names record index and field. */
+export class FormatError extends FedstackError {
+  readonly file: string | undefined;
+  readonly recordIndex: number | undefined;
+  readonly field: string | undefined;
+  readonly expected: string;
+  readonly found: string | undefined;
+
+  constructor(
+    code: ErrorCode,
+    where: { file?: string; recordIndex?: number; field?: string },
+    expected: string,
+    found?: string,
+  ) {
+    const place = [
+      where.file,
+      where.recordIndex === undefined ? undefined : `record ${where.recordIndex}`,
+      where.field === undefined ? undefined : `field ${where.field}`,
+    ]
+      .filter(Boolean)
+      .join(', ');
+    const got = found === undefined ? '' : ` (found ${found})`;
+    super(code, `${place ? place + ': ' : ''}expected ${expected}${got}`);
+    this.file = where.file;
+    this.recordIndex = where.recordIndex;
+    this.field = where.field;
+    this.expected = expected;
+    this.found = found;
+  }
+}
+
+/** An operation ran out of time. */
+export class TimeoutError extends FedstackError {
+  readonly timeoutMs: number;
+
+  constructor(what: string, timeoutMs: number, options?: { cause?: unknown }) {
+    super('TIMEOUT', `${what} did not finish within ${timeoutMs} ms`, options);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The database refused an operation. */
+export class StoreError extends FedstackError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('STORE_ERROR', message, options);
+  }
+}
+
+/** Short, secret-free description of any thrown value, for one-line reports. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

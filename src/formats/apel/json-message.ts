@@ -1,0 +1,217 @@
+// Shared machinery of APEL's JSON messages (public IP, accelerator): envelope, field tables, Python-style output.
+import { FormatError } from '../../errors.js';
+import { checkReadString, describeFound, MAX_VALUE_LENGTH, type ValueProblem } from './wire-value.js';
+
+/** One field of a JSON usage record. */
+export interface JsonField {
+  /** Key on the wire, e.g. `IPCount`. */
+  readonly wire: string;
+  /** Key of the domain object, e.g. `ipCount`. */
+  readonly key: string;
+  readonly kind: 'string' | 'integer' | 'number';
+  readonly isRequired: boolean;
+  /** Smallest accepted number (numbers only). */
+  readonly min?: number;
+  /** Largest accepted number (numbers only). */
+  readonly max?: number;
+  /** The only accepted values, when the field is an enumeration. */
+  readonly values?: readonly (string | number)[];
+  /** Longest accepted string; default 255. */
+  readonly maxLength?: number;
+}
+
+/** A JSON message's envelope after the structural checks. */
+export interface JsonEnvelope {
+  readonly type: string;
+  readonly version: string;
+  readonly usageRecords: readonly unknown[];
+}
+
+/** Records read from a JSON message, plus one error per refused record. */
+export interface JsonRecordsResult {
+  readonly records: Record<string, unknown>[];
+  readonly errors: FormatError[];
+}
+
+function invalidMessage(expected: string, found?: string): FormatError {
+  return new FormatError('APEL_MESSAGE_INVALID', {}, expected, found);
+}
+
+/**
+ * Parses the JSON text of an APEL JSON message and checks its envelope:
+ * an object with string `Type` and `Version` and an array `UsageRecords`.
+ * @throws FormatError `APEL_MESSAGE_INVALID` when it is not such JSON
+ */
+export function parseJsonEnvelope(text: string): JsonEnvelope {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw invalidMessage('a JSON document', error instanceof Error ? error.message : undefined);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw invalidMessage('a JSON object with Type, Version and UsageRecords');
+  }
+  const { Type: type, Version: version, UsageRecords: usageRecords } = parsed as Record<string, unknown>;
+  if (typeof type !== 'string') throw invalidMessage('a string "Type"');
+  if (typeof version !== 'string') throw invalidMessage('a string "Version"');
+  if (!Array.isArray(usageRecords)) throw invalidMessage('an array "UsageRecords"');
+  return { type, version, usageRecords };
+}
+
+/**
+ * Checks that an envelope has one of the accepted `Type` and `Version` spellings.
+ * @throws FormatError `APEL_MESSAGE_INVALID` otherwise
+ */
+export function checkEnvelope(
+  envelope: JsonEnvelope,
+  types: readonly string[],
+  versions: readonly string[],
+): void {
+  if (!types.includes(envelope.type)) {
+    throw invalidMessage(
+      `Type ${types.map((t) => JSON.stringify(t)).join(' or ')}`,
+      describeFound(envelope.type),
+    );
+  }
+  if (!versions.includes(envelope.version)) {
+    throw invalidMessage(
+      `Version ${versions.map((v) => JSON.stringify(v)).join(' or ')}`,
+      describeFound(envelope.version),
+    );
+  }
+}
+
+function checkJsonValue(field: JsonField, value: unknown): ValueProblem | undefined {
+  if (field.kind === 'string') {
+    if (typeof value !== 'string') return { expected: 'a string', found: describeJson(value) };
+    const problem = checkReadString(value, field.maxLength ?? MAX_VALUE_LENGTH);
+    if (problem) return problem;
+  } else {
+    const isValid = field.kind === 'integer' ? Number.isSafeInteger(value) : Number.isFinite(value);
+    if (!isValid)
+      return { expected: field.kind === 'integer' ? 'an integer' : 'a number', found: describeJson(value) };
+    const n = value as number;
+    if (field.min !== undefined && n < field.min)
+      return { expected: `a number >= ${field.min}`, found: String(n) };
+    if (field.max !== undefined && n > field.max)
+      return { expected: `a number <= ${field.max}`, found: String(n) };
+  }
+  if (field.values && !field.values.includes(value as string | number)) {
+    const list = field.values.map((v) => JSON.stringify(v)).join(', ');
+    return { expected: `one of ${list}`, found: describeJson(value) };
+  }
+  return undefined;
+}
+
+function describeJson(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return describeFound(text);
+}
+
+/**
+ * Turns the wire records of a JSON message into domain objects. Missing
+ * required fields, values of the wrong type or range and unknown keys each
+ * refuse their record with one `FormatError` (`APEL_FIELD_INVALID`) naming
+ * its 0-based index in `UsageRecords` and the wire field; `null` counts as
+ * absent.
+ */
+export function decodeJsonRecords(
+  usageRecords: readonly unknown[],
+  fields: readonly JsonField[],
+): JsonRecordsResult {
+  const byWire = new Map(fields.map((f) => [f.wire, f]));
+  const records: Record<string, unknown>[] = [];
+  const errors: FormatError[] = [];
+  usageRecords.forEach((raw, index) => {
+    const outcome = decodeJsonRecord(raw, index, fields, byWire);
+    if (outcome instanceof FormatError) errors.push(outcome);
+    else records.push(outcome);
+  });
+  return { records, errors };
+}
+
+function decodeJsonRecord(
+  raw: unknown,
+  index: number,
+  fields: readonly JsonField[],
+  byWire: ReadonlyMap<string, JsonField>,
+): Record<string, unknown> | FormatError {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return new FormatError('APEL_FIELD_INVALID', { recordIndex: index }, 'a JSON object', describeJson(raw));
+  }
+  const wire = raw as Record<string, unknown>;
+  for (const key of Object.keys(wire)) {
+    if (!byWire.has(key)) {
+      return new FormatError(
+        'APEL_FIELD_INVALID',
+        { recordIndex: index, field: key },
+        'a known field (unknown field)',
+      );
+    }
+  }
+  const record: Record<string, unknown> = {};
+  for (const field of fields) {
+    const value = wire[field.wire];
+    const problem = checkField(field, value);
+    if (problem) {
+      return new FormatError(
+        'APEL_FIELD_INVALID',
+        { recordIndex: index, field: field.wire },
+        problem.expected,
+        problem.found,
+      );
+    }
+    if (value !== undefined && value !== null) record[field.key] = value;
+  }
+  return record;
+}
+
+function checkField(field: JsonField, value: unknown): ValueProblem | undefined {
+  if (value === undefined || value === null) {
+    return field.isRequired ? { expected: 'a value (the field is required)' } : undefined;
+  }
+  return checkJsonValue(field, value);
+}
+
+/**
+ * Writes a JSON message the way Python's `json.dumps` lays it out (cASO's
+ * output): `{"Type": …, "Version": …, "UsageRecords": [{…}, {…}]}` with
+ * `", "` and `": "` separators and record keys in `fields` order; absent
+ * (`undefined` or `null`) values are left out.
+ * @throws FormatError `APEL_FIELD_INVALID` naming record index and wire field
+ *   of a missing required field or a value of the wrong type or range
+ */
+export function encodeJsonMessage(
+  type: string,
+  version: string,
+  records: readonly object[],
+  fields: readonly JsonField[],
+): string {
+  const parts = records.map((record, index) =>
+    encodeJsonRecord(record as Record<string, unknown>, index, fields),
+  );
+  return `{"Type": ${JSON.stringify(type)}, "Version": ${JSON.stringify(version)}, "UsageRecords": [${parts.join(', ')}]}`;
+}
+
+function encodeJsonRecord(
+  record: Record<string, unknown>,
+  index: number,
+  fields: readonly JsonField[],
+): string {
+  const members: string[] = [];
+  for (const field of fields) {
+    const value = record[field.key];
+    const problem = checkField(field, value);
+    if (problem) {
+      throw new FormatError(
+        'APEL_FIELD_INVALID',
+        { recordIndex: index, field: field.wire },
+        problem.expected,
+        problem.found,
+      );
+    }
+    if (value !== undefined && value !== null) members.push(`"${field.wire}": ${JSON.stringify(value)}`);
+  }
+  return `{${members.join(', ')}}`;
+}

@@ -1,0 +1,67 @@
+// Strict writer of the line-based APEL messages: refuses any value APEL would read back differently.
+import { FormatError } from '../../errors.js';
+import { KIND_FLOAT, KIND_IGNORED, KIND_STRING, type TextField } from './text-field.js';
+import { checkWriteInteger, checkWriteNumber, checkWriteString, type ValueProblem } from './wire-value.js';
+
+/**
+ * Writes `<header>\n`, then each record as `Key: value` lines in `order`,
+ * with a `%%` line between records and none after the last (cASO's layout).
+ * Absent (`undefined` or `null`) values are left out.
+ * @throws FormatError `APEL_FIELD_INVALID` naming record index and wire field
+ *   of the first value that APEL would misread, or of a missing mandatory field
+ */
+export function serializeTextMessage(
+  header: string,
+  records: readonly object[],
+  order: readonly TextField[],
+): string {
+  let out = `${header}\n`;
+  for (let i = 0; i < records.length; i++) {
+    if (i > 0) out += '%%\n';
+    out += serializeTextRecord(records[i] as Record<string, unknown>, order, i);
+  }
+  return out;
+}
+
+function serializeTextRecord(
+  record: Record<string, unknown>,
+  order: readonly TextField[],
+  index: number,
+): string {
+  let out = '';
+  for (let f = 0; f < order.length; f++) {
+    const field = order[f]!;
+    const value = record[field.key];
+    if (value === undefined || value === null) {
+      if (field.isMandatory) throw fieldError(index, field, { expected: 'a value (the field is mandatory)' });
+      continue;
+    }
+    const problem = checkValue(field, value);
+    if (problem) throw fieldError(index, field, problem);
+    out += field.linePrefix + (value as string | number) + '\n';
+  }
+  return out;
+}
+
+function checkValue(field: TextField, value: unknown): ValueProblem | undefined {
+  switch (field.kind) {
+    case KIND_STRING:
+      return checkWriteString(value, field.maxLength, field.isLiteral);
+    case KIND_FLOAT:
+      return checkWriteNumber(value);
+    case KIND_IGNORED:
+      return { expected: 'no value (APEL derives this field)' };
+    default:
+      // integers and datetimes (epoch seconds): APEL's int() refuses "1.5" and "1e+21"
+      return checkWriteInteger(value);
+  }
+}
+
+function fieldError(index: number, field: TextField, problem: ValueProblem): FormatError {
+  return new FormatError(
+    'APEL_FIELD_INVALID',
+    { recordIndex: index, field: field.wire },
+    problem.expected,
+    problem.found,
+  );
+}

@@ -1,0 +1,3 @@
+// The pure codecs: APEL accounting messages and GLUE 2.1 documents.
+export * as apel from './apel/index.js';
+export * as glue from './glue/index.js';

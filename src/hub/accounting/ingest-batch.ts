@@ -1,0 +1,103 @@
+// The shapes one ingest batch passes from preparation to loading, and the reject rows it produces.
+import type { Insertable } from 'kysely';
+import type { CloudGroupValues } from '../store/accounting-queries.js';
+import type { AccountingRejectTable } from '../store/hub-database.js';
+import type { PackedCloud } from './packed-cloud.js';
+
+/** A stored AMS message as ingest reads it; the site comes from the publishing token. */
+export interface IngestMessage {
+  readonly project: string;
+  readonly topic: string;
+  readonly offset: number;
+  readonly data: string;
+  /** Site of the publisher token; null when an admin token published (any site accepted). */
+  readonly publisherSite: string | null;
+}
+
+/** What every record of one message shares. */
+export interface MessageRef {
+  readonly project: string;
+  readonly topic: string;
+  readonly messageId: string;
+  /** The message's offset in its topic (the AMS message id as a number). */
+  readonly offset: number;
+  readonly publisherSite: string | null;
+  /** `project/topic#offset`, stored with each IP, accelerator and storage row it loads. */
+  readonly source: string;
+}
+
+/** Where a record came from, to name it in a reject. */
+export interface RecordOrigin {
+  readonly message: MessageRef;
+  readonly recordIndex: number | null;
+  readonly recordKind: string | null;
+  readonly recordSite: string | null;
+}
+
+/**
+ * A cloud record ready to load: the cloud_records row (CLOUD_COLUMNS order, see `CLOUD_ROW` for the
+ * slots) followed by its message and record index. Until load, the `group_id` slot holds the
+ * group key. A plain array rather than an object per record: ingest makes one per record, and
+ * fewer allocations measurably cut garbage collection.
+ */
+export type CloudEntry = unknown[];
+
+/** A storage record ready to load, with what the cross-site check needs. */
+export interface StorageEntry {
+  readonly recordId: string;
+  readonly site: string | null;
+  readonly row: unknown[];
+  readonly origin: RecordOrigin;
+}
+
+/** Per-site counters of one batch. */
+export interface SiteCounters {
+  received: number;
+  rejected: number;
+  lastMeasurementTime: number | null;
+}
+
+/** Everything one batch loads, deduplicated by key (the newest version kept). */
+export interface PreparedBatch {
+  readonly cloud: CloudEntry[];
+  /**
+   * The cloud entries packed, when the batch was prepared in a worker thread (SQLite ingest);
+   * `cloud` is then empty.
+   */
+  readonly packedCloud?: PackedCloud;
+  /** The grouping values of every group key the cloud entries use. */
+  readonly groups: ReadonlyMap<string, CloudGroupValues>;
+  readonly ip: unknown[][];
+  readonly accelerator: unknown[][];
+  readonly storage: StorageEntry[];
+  readonly rejects: Insertable<AccountingRejectTable>[];
+  readonly sites: Map<string, SiteCounters>;
+  /** Records read from the batch (good and bad). */
+  readonly records: number;
+  /** Older versions dropped in favour of a newer one of the same key within the batch. */
+  readonly superseded: number;
+}
+
+/** A reject row for `origin`. */
+export function rejectOf(
+  origin: RecordOrigin,
+  code: string,
+  reason: string,
+  now: number,
+  field: string | null = null,
+): Insertable<AccountingRejectTable> {
+  const m = origin.message;
+  return {
+    rejected_at: now,
+    project: m.project,
+    topic: m.topic,
+    message_id: m.messageId,
+    record_index: origin.recordIndex,
+    record_kind: origin.recordKind,
+    field,
+    code,
+    reason,
+    publisher_site: m.publisherSite,
+    record_site: origin.recordSite,
+  };
+}

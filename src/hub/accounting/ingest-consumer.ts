@@ -1,0 +1,283 @@
+// The in-process consumer of the accounting topics: reads stored messages, loads them, moves its cursor.
+import type { Logger } from '../../log.js';
+import { silentLogger } from '../../log.js';
+import type { MessagingService } from '../messaging/messaging-service.js';
+import type { HubStore } from '../store/hub-store.js';
+import * as q from '../store/messaging-queries.js';
+import { loadBatch } from './load-batch.js';
+import { BatchPrepareWorker, prepareSqliteBatch, toIngestMessage } from './batch-prepare-worker.js';
+import type { PreparedRead } from './batch-prepare-worker.js';
+import type { PreparedBatch } from './ingest-batch.js';
+import { BatchBuilder } from './prepare-batch.js';
+import { loadBatchSqlite, runSqliteIngestTransaction } from './sqlite-load-batch.js';
+
+/** A topic whose messages are accounting data. */
+export interface IngestSource {
+  readonly project: string;
+  readonly topic: string;
+}
+
+/** EGI's accounting topic (reference §4): project `accounting`, topic `eu-egi-cloud-accounting`. */
+export const DEFAULT_INGEST_SOURCES: readonly IngestSource[] = [
+  { project: 'accounting', topic: 'eu-egi-cloud-accounting' },
+];
+
+/** Options of {@link IngestConsumer}. */
+export interface IngestOptions {
+  /** Topics to consume; default {@link DEFAULT_INGEST_SOURCES}. */
+  readonly sources?: readonly IngestSource[];
+  /** Subscription the consumer keeps its cursor in (one per source topic); default `fedstack-ingest`. */
+  readonly subscription?: string;
+  /**
+   * Messages per transaction; default 500 on SQLite (50,000 records of 100-record messages), 200 on
+   * PostgreSQL. Larger batches on SQLite mean fewer commits and WAL checkpoints (measured with 300,000
+   * records: 1,000 messages per batch used about 5% less CPU than 200).
+   */
+  readonly batchMessages?: number;
+  /** Poll period besides the wake-up on publish, in ms; default 2000. */
+  readonly pollIntervalMs?: number;
+  /** Clock in epoch milliseconds; default `Date.now`. */
+  readonly clock?: () => number;
+  readonly logger?: Logger;
+  /**
+   * Whether SQLite ingest (on a database file) reads, decodes and prepares batches in a worker
+   * thread, overlapping the writes of the batch before; default true. Without the built worker
+   * file, or when it fails, batches are prepared in-thread.
+   */
+  readonly isWorkerUsed?: boolean;
+}
+
+/** Totals of a drain. */
+export interface IngestTotals {
+  messages: number;
+  records: number;
+  loaded: number;
+  superseded: number;
+  rejected: number;
+}
+
+/** Entries kept per id cache (a VM is ~100 bytes; a miss only costs a lookup). */
+const CACHE_LIMIT = 500_000;
+
+/**
+ * Consumes the accounting topics: every message is decoded, its valid records loaded and the
+ * others stored as rejects, and the cursor moved, all in one transaction per batch, so a crash
+ * at any point neither loses nor double-counts (and loading is idempotent anyway). The cursor is
+ * an AMS subscription, so `:modifyOffset` on it replays messages.
+ */
+export class IngestConsumer {
+  private readonly store: HubStore;
+  private readonly messaging: MessagingService;
+  private readonly sources: readonly IngestSource[];
+  private readonly subscription: string;
+  private readonly batchMessages: number;
+  private readonly pollIntervalMs: number;
+  private readonly clock: () => number;
+  private readonly logger: Logger;
+  private readonly groupIds = new Map<string, number>();
+  private readonly vmIds = new Map<string, number>();
+  private readonly isWorkerUsed: boolean;
+  private preparer: BatchPrepareWorker | undefined;
+  private running: Promise<IngestTotals> | undefined;
+  private isPending = false;
+  private timer: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(store: HubStore, messaging: MessagingService, options: IngestOptions = {}) {
+    this.store = store;
+    this.messaging = messaging;
+    this.sources = options.sources ?? DEFAULT_INGEST_SOURCES;
+    this.subscription = options.subscription ?? 'fedstack-ingest';
+    this.batchMessages = options.batchMessages ?? (store.dialect === 'sqlite' ? 500 : 200);
+    this.pollIntervalMs = options.pollIntervalMs ?? 2000;
+    this.clock = options.clock ?? Date.now;
+    this.logger = options.logger ?? silentLogger;
+    this.isWorkerUsed = options.isWorkerUsed ?? true;
+  }
+
+  /** Creates the topics and the consumer's subscriptions if missing (a new one starts at the oldest message). */
+  async prepare(): Promise<void> {
+    const now = Math.floor(this.clock() / 1000);
+    for (const s of this.sources) {
+      await this.messaging.ensureTopic(s.project, s.topic);
+      const bounds = await q.topicOffsetBounds(this.store.db, s.project, s.topic);
+      await q.insertSubscription(this.store.db, {
+        project: s.project,
+        name: this.subscription,
+        topic_project: s.project,
+        topic_name: s.topic,
+        ack_deadline_seconds: 10,
+        current_offset: bounds?.min ?? 0,
+        pending_until: null,
+        pending_since_ms: null,
+        created_at: now,
+      });
+    }
+  }
+
+  /** Starts consuming in the background: on every publish to a source topic and every poll period. */
+  start(): void {
+    if (this.timer) return;
+    this.unsubscribe = this.messaging.onPublish((project, topic) => {
+      if (this.sources.some((s) => s.project === project && s.topic === topic)) this.kick();
+    });
+    this.timer = setInterval(() => this.kick(), this.pollIntervalMs);
+    this.timer.unref();
+    this.kick();
+  }
+
+  /** Stops the background loop and waits for a running batch to finish. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.unsubscribe?.();
+    await this.running?.catch(() => undefined);
+    await this.preparer?.close();
+    this.preparer = undefined;
+  }
+
+  private kick(): void {
+    if (this.running) {
+      this.isPending = true;
+      return;
+    }
+    this.drain().catch((error: unknown) => this.logger.error({ err: error }, 'accounting ingest failed'));
+  }
+
+  /** Processes every message available now; resolves with what was done (shares a running drain). */
+  async drain(): Promise<IngestTotals> {
+    while (this.running) await this.running.catch(() => undefined);
+    const run = this.drainAll();
+    this.running = run;
+    try {
+      return await run;
+    } finally {
+      this.running = undefined;
+      if (this.isPending && this.timer) {
+        this.isPending = false;
+        setImmediate(() => this.kick());
+      }
+    }
+  }
+
+  private async drainAll(): Promise<IngestTotals> {
+    const totals: IngestTotals = { messages: 0, records: 0, loaded: 0, superseded: 0, rejected: 0 };
+    for (const source of this.sources) await this.drainSource(source, totals);
+    if (totals.messages > 0) this.logger.info(totals, 'accounting messages ingested');
+    return totals;
+  }
+
+  /**
+   * Loads every waiting message of one source, batch by batch, each batch in one transaction. On
+   * SQLite the next batch is read and handed to the prepare worker before this one is written, so
+   * decoding it overlaps the writes (the cursor check still decides: a batch read ahead from an
+   * offset the cursor no longer holds is dropped).
+   */
+  private async drainSource(source: IngestSource, totals: IngestTotals): Promise<void> {
+    let ahead: ReadBatch | undefined;
+    for (;;) {
+      const sub = await q.findSubscription(this.store.db, source.project, this.subscription);
+      if (!sub) return;
+      const from = Number(sub.current_offset);
+      const current = ahead?.from === from ? ahead : this.readBatch(source, from);
+      ahead = undefined;
+      const read = await current.read;
+      if (!read) return;
+      if (this.preparer?.isThreaded) ahead = this.readBatch(source, read.next);
+      const { batch, next } = read;
+      const now = current.now;
+      const moveCursor = this.store.db
+        .updateTable('ams_subscriptions')
+        .set({ current_offset: next, pending_until: null, pending_since_ms: null })
+        .where('project', '=', source.project)
+        .where('name', '=', this.subscription)
+        .where('current_offset', '=', from);
+      const known = { groupIds: this.groupIds, vmIds: this.vmIds };
+      const sqlite = this.store.sqlite;
+      // another hub process (or a modifyOffset) moved the cursor meanwhile: read again from it
+      const outcome = sqlite
+        ? await runSqliteIngestTransaction(this.store.db, sqlite, moveCursor.compile(), () =>
+            loadBatchSqlite(this.store.db, sqlite, batch, known, now),
+          )
+        : await this.store.db.transaction().execute(async (tx) => {
+            const moved = await tx.executeQuery(moveCursor.compile());
+            if (Number(moved.numAffectedRows) !== 1) return undefined;
+            return loadBatch(tx, batch, known, now);
+          });
+      if (!outcome) {
+        ahead = undefined;
+        continue;
+      }
+      if (this.groupIds.size > CACHE_LIMIT) this.groupIds.clear();
+      if (this.vmIds.size > CACHE_LIMIT) this.vmIds.clear();
+      for (const [k, id] of outcome.newIds.groupIds) this.groupIds.set(k, id);
+      for (const [k, id] of outcome.newIds.vmIds) this.vmIds.set(k, id);
+      totals.messages += read.messages;
+      totals.records += batch.records;
+      totals.loaded += outcome.loaded;
+      totals.superseded += outcome.superseded;
+      totals.rejected += outcome.rejected;
+      this.logger.debug(
+        { from, to: next - 1, records: batch.records, rejected: outcome.rejected },
+        'ingest batch',
+      );
+    }
+  }
+
+  /**
+   * Starts reading and preparing up to a batch of messages from offset `from` (null when none
+   * wait): in the prepare worker on a SQLite file, else here. Decoding runs before the transaction
+   * opens: on SQLite a transaction holds the one connection.
+   */
+  private readBatch(source: IngestSource, from: number): ReadBatch {
+    const now = Math.floor(this.clock() / 1000);
+    const query = () => q.readMessages(this.store.db, source.project, source.topic, from, this.batchMessages);
+    const isSqlite = this.store.dialect === 'sqlite';
+    const readHere = async (): Promise<PreparedRead | null> => {
+      const rows = await query();
+      if (rows.length === 0) return null;
+      const messages = rows.map(toIngestMessage);
+      let batch: PreparedBatch;
+      if (isSqlite) batch = prepareSqliteBatch(messages, now);
+      else {
+        const builder = new BatchBuilder(now, { isDedupeNeeded: true });
+        for (const m of messages) builder.add(m);
+        batch = builder.finish();
+      }
+      return { next: Number(rows.at(-1)!.msg_offset) + 1, messages: rows.length, batch };
+    };
+    const file = this.store.sqlite?.database;
+    if (isSqlite && this.isWorkerUsed && file && !file.memory) {
+      this.preparer ??= new BatchPrepareWorker(file.name, this.logger);
+    }
+    const read = this.preparer
+      ? this.preparer.prepare(messagesQuery(this.store.db, source, from, this.batchMessages), now, readHere)
+      : readHere();
+    // a batch read ahead may be dropped unawaited; its failure is raised where it is awaited
+    read.catch(() => undefined);
+    return { from, now, read };
+  }
+}
+
+/** A batch being read and prepared. */
+interface ReadBatch {
+  /** Offset it is read from. */
+  readonly from: number;
+  /** Load time, epoch seconds. */
+  readonly now: number;
+  /** The batch, or null when no message waited. */
+  readonly read: Promise<PreparedRead | null>;
+}
+
+/** The compiled query of `q.readMessages` (the prepare worker runs it on its own connection). */
+function messagesQuery(db: HubStore['db'], source: IngestSource, from: number, limit: number) {
+  return db
+    .selectFrom('ams_messages')
+    .selectAll()
+    .where('project', '=', source.project)
+    .where('topic', '=', source.topic)
+    .where('msg_offset', '>=', from)
+    .orderBy('msg_offset')
+    .limit(limit)
+    .compile();
+}

@@ -1,0 +1,274 @@
+// Cloud entries packed into typed arrays and one string, cheap to pass between threads.
+import type { CloudRecord } from '../../formats/apel/index.js';
+import type { CloudEntry, MessageRef } from './ingest-batch.js';
+import { CLOUD_ROW } from './record-rows.js';
+
+const TAG_NULL = 0;
+const TAG_NUMBER = 1;
+const TAG_STRING = 2;
+
+/**
+ * The cloud entries of a batch as column slots: per slot a tag (null, number or string) and a
+ * number (the value, or the index of a distinct string); the strings (a run of equal ones once) are one text cut at
+ * `stringEnds`. Structured cloning arrays of row arrays cost more than preparing them (measured);
+ * typed arrays move without a copy and one string copies once.
+ */
+export interface PackedCloud {
+  /** Entries packed. */
+  readonly count: number;
+  /** `count * CLOUD_ROW.columns` tags. */
+  readonly tags: Uint8Array;
+  /** `count * CLOUD_ROW.columns` values or string indexes. */
+  readonly values: Float64Array;
+  /** The strings, concatenated. */
+  readonly text: string;
+  /** End offset in `text` of each string. */
+  readonly stringEnds: Uint32Array;
+  /** Per entry, the index of its message in `messages`. */
+  readonly messageIndexes: Uint32Array;
+  /** Per entry, its record index in its message. */
+  readonly recordIndexes: Uint32Array;
+  readonly messages: readonly MessageRef[];
+}
+
+/** Packs cloud entries (rows with their message and record index) into a {@link PackedCloud}. */
+export function packCloudEntries(entries: readonly CloudEntry[]): PackedCloud {
+  const width = CLOUD_ROW.columns;
+  const count = entries.length;
+  const tags = new Uint8Array(count * width);
+  const values = new Float64Array(count * width);
+  const messageIndexes = new Uint32Array(count);
+  const recordIndexes = new Uint32Array(count);
+  const strings: string[] = [];
+  // consecutive records mostly share a column's string (site, group, FQAN): reuse the last one's
+  const lastStrings = new Array<string | undefined>(width);
+  const lastIndexes = new Float64Array(width);
+  const messages: MessageRef[] = [];
+  let lastMessage: MessageRef | undefined;
+  for (let i = 0; i < count; i++) {
+    const e = entries[i]!;
+    const base = i * width;
+    for (let c = 0; c < width; c++) {
+      const v = e[c];
+      if (typeof v === 'number') {
+        tags[base + c] = TAG_NUMBER;
+        values[base + c] = v;
+      } else if (typeof v === 'string') {
+        if (v !== lastStrings[c]) {
+          lastStrings[c] = v;
+          lastIndexes[c] = strings.length;
+          strings.push(v);
+        }
+        tags[base + c] = TAG_STRING;
+        values[base + c] = lastIndexes[c]!;
+      } else if (v === null || v === undefined) {
+        tags[base + c] = TAG_NULL;
+      } else {
+        throw new TypeError(`cloud entry slot ${c} holds a ${typeof v}, not a number, string or null`);
+      }
+    }
+    const message = e[CLOUD_ROW.message] as MessageRef;
+    if (message !== lastMessage) {
+      messages.push(message);
+      lastMessage = message;
+    }
+    messageIndexes[i] = messages.length - 1;
+    recordIndexes[i] = e[CLOUD_ROW.recordIndex] as number;
+  }
+  const stringEnds = new Uint32Array(strings.length);
+  let end = 0;
+  for (let i = 0; i < strings.length; i++) stringEnds[i] = end += strings[i]!.length;
+  return {
+    count,
+    tags,
+    values,
+    text: strings.join(''),
+    stringEnds,
+    messageIndexes,
+    recordIndexes,
+    messages,
+  };
+}
+
+/**
+ * Packs cloud records straight into a {@link PackedCloud}, the entry `cloudEntry` would build (same
+ * slots, same strings) without building it: row arrays cost a third of packing them (measured), and
+ * their garbage. Arrays grow by doubling; {@link finish} hands out views of the filled part.
+ */
+export class CloudPacker {
+  private count = 0;
+  private capacity: number;
+  private tags: Uint8Array;
+  private values: Float64Array;
+  private messageIndexes: Uint32Array;
+  private recordIndexes: Uint32Array;
+  private readonly strings: string[] = [];
+  // consecutive records mostly share a column's string (site, group, FQAN): reuse the last one's
+  private readonly lastStrings = new Array<string | undefined>(CLOUD_ROW.columns);
+  private readonly lastIndexes = new Float64Array(CLOUD_ROW.columns);
+  private readonly messages: MessageRef[] = [];
+  private lastMessage: MessageRef | undefined;
+
+  constructor(capacity = 1024) {
+    this.capacity = capacity;
+    this.tags = new Uint8Array(capacity * CLOUD_ROW.columns);
+    this.values = new Float64Array(capacity * CLOUD_ROW.columns);
+    this.messageIndexes = new Uint32Array(capacity);
+    this.recordIndexes = new Uint32Array(capacity);
+  }
+
+  /** Entries packed so far. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Packs the entry `cloudEntry(r, measurementTime, year, month, groupKey, message, recordIndex, now)`. */
+  add(
+    r: CloudRecord,
+    measurementTime: number,
+    year: number,
+    month: number,
+    groupKey: string,
+    message: MessageRef,
+    recordIndex: number,
+    now: number,
+  ): void {
+    if (this.count === this.capacity) this.grow();
+    const i = this.count++;
+    const b = i * CLOUD_ROW.columns;
+    this.put(b, 0, r.vmUuid);
+    this.put(b, 1, year);
+    this.put(b, 2, month);
+    this.put(b, 3, measurementTime);
+    this.put(b, 4, groupKey);
+    this.put(b, 5, r.siteName);
+    this.put(b, 6, r.machineName);
+    this.put(b, 7, r.localUserId);
+    this.put(b, 8, r.localGroupId);
+    this.put(b, 9, r.fqan);
+    this.put(b, 10, r.startTime);
+    this.put(b, 11, r.endTime);
+    this.put(b, 12, r.suspendDuration);
+    this.put(b, 13, r.wallDuration);
+    this.put(b, 14, r.cpuDuration);
+    this.put(b, 15, r.networkType);
+    this.put(b, 16, r.networkInbound);
+    this.put(b, 17, r.networkOutbound);
+    this.put(b, 18, r.publicIpCount);
+    this.put(b, 19, r.memory);
+    this.put(b, 20, r.disk);
+    this.put(b, 21, r.storageRecordId);
+    this.put(b, 22, r.recordCreateTime);
+    this.put(b, 23, message.offset);
+    this.put(b, 24, now);
+    if (message !== this.lastMessage) {
+      this.messages.push(message);
+      this.lastMessage = message;
+    }
+    this.messageIndexes[i] = this.messages.length - 1;
+    this.recordIndexes[i] = recordIndex;
+  }
+
+  /** The entries packed. */
+  finish(): PackedCloud {
+    const n = this.count;
+    const width = CLOUD_ROW.columns;
+    const stringEnds = new Uint32Array(this.strings.length);
+    let end = 0;
+    for (let i = 0; i < this.strings.length; i++) stringEnds[i] = end += this.strings[i]!.length;
+    return {
+      count: n,
+      tags: this.tags.subarray(0, n * width),
+      values: this.values.subarray(0, n * width),
+      text: this.strings.join(''),
+      stringEnds,
+      messageIndexes: this.messageIndexes.subarray(0, n),
+      recordIndexes: this.recordIndexes.subarray(0, n),
+      messages: this.messages,
+    };
+  }
+
+  private put(base: number, c: number, v: unknown): void {
+    if (typeof v === 'number') {
+      this.tags[base + c] = TAG_NUMBER;
+      this.values[base + c] = v;
+    } else if (typeof v === 'string') {
+      if (v !== this.lastStrings[c]) {
+        this.lastStrings[c] = v;
+        this.lastIndexes[c] = this.strings.length;
+        this.strings.push(v);
+      }
+      this.tags[base + c] = TAG_STRING;
+      this.values[base + c] = this.lastIndexes[c]!;
+    } else if (v === null || v === undefined) {
+      this.tags[base + c] = TAG_NULL;
+    } else {
+      throw new TypeError(`cloud entry slot ${c} holds a ${typeof v}, not a number, string or null`);
+    }
+  }
+
+  private grow(): void {
+    const capacity = this.capacity * 2;
+    const width = CLOUD_ROW.columns;
+    const tags = new Uint8Array(capacity * width);
+    tags.set(this.tags);
+    const values = new Float64Array(capacity * width);
+    values.set(this.values);
+    const messageIndexes = new Uint32Array(capacity);
+    messageIndexes.set(this.messageIndexes);
+    const recordIndexes = new Uint32Array(capacity);
+    recordIndexes.set(this.recordIndexes);
+    this.capacity = capacity;
+    this.tags = tags;
+    this.values = values;
+    this.messageIndexes = messageIndexes;
+    this.recordIndexes = recordIndexes;
+  }
+}
+
+/** The buffers of `packed` to list as transferable when posting it. */
+export function packedCloudTransfers(packed: PackedCloud): ArrayBuffer[] {
+  return [
+    packed.tags.buffer,
+    packed.values.buffer,
+    packed.stringEnds.buffer,
+    packed.messageIndexes.buffer,
+    packed.recordIndexes.buffer,
+  ] as ArrayBuffer[];
+}
+
+/** The strings of `packed`, by index. */
+export function unpackStrings(packed: PackedCloud): string[] {
+  const strings = new Array<string>(packed.stringEnds.length);
+  let start = 0;
+  for (let i = 0; i < strings.length; i++) {
+    const end = packed.stringEnds[i]!;
+    strings[i] = packed.text.slice(start, end);
+    start = end;
+  }
+  return strings;
+}
+
+/**
+ * Fills `row` (length `CLOUD_ROW.columns`, reused across entries to spare allocations) with the
+ * columns of entry `i`; string slots get their string from `strings` ({@link unpackStrings}).
+ */
+export function readPackedRow(
+  packed: PackedCloud,
+  strings: readonly string[],
+  i: number,
+  row: unknown[],
+): void {
+  const width = CLOUD_ROW.columns;
+  const base = i * width;
+  const { tags, values } = packed;
+  for (let c = 0; c < width; c++) {
+    const tag = tags[base + c];
+    row[c] = tag === TAG_NUMBER ? values[base + c] : tag === TAG_STRING ? strings[values[base + c]!] : null;
+  }
+}
+
+/** The index of the string in slot `column` of entry `i` (the slot must hold a string). */
+export function packedStringIndex(packed: PackedCloud, i: number, column: number): number {
+  return packed.values[i * CLOUD_ROW.columns + column]!;
+}

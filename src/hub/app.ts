@@ -1,0 +1,126 @@
+// The hub's app factory: builds the fastify instance with every area plugin, without listening.
+import fastify from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { StoreError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { silentLogger } from '../log.js';
+import { IngestConsumer } from './accounting/ingest-consumer.js';
+import type { IngestOptions } from './accounting/ingest-consumer.js';
+import { Summariser } from './accounting/summariser.js';
+import { HubAuth } from './auth/hub-auth.js';
+import { accountingPlugin } from './http/accounting.js';
+import { amsPlugin } from './http/ams.js';
+import { infosysPlugin } from './http/infosys.js';
+import { installErrorHandler } from './http/error-handler.js';
+import { installOpenApi } from './http/openapi.js';
+import { redactUrl } from './http/request-token.js';
+import { MessagingService } from './messaging/messaging-service.js';
+import type { MessagingOptions } from './messaging/messaging-service.js';
+import { migrationStatus } from './store/hub-migrator.js';
+import type { HubStore } from './store/hub-store.js';
+
+/** Options of {@link buildHub}. */
+export interface HubOptions {
+  /** The open database, migrated to the latest schema (see `migrateToLatest`). The caller closes it. */
+  readonly store: HubStore;
+  /** Bootstrap admin token (FEDSTACK_HUB_ADMIN_TOKEN or a file); kept only as a hash. */
+  readonly adminToken?: string;
+  /** Logger for requests and background work; default silent. Tokens never reach it. */
+  readonly logger?: Logger;
+  /** Clock in epoch milliseconds; default `Date.now` (tests pass their own). */
+  readonly clock?: () => number;
+  /** AMS limits: largest message data, long-poll wait. */
+  readonly messaging?: Omit<MessagingOptions, 'clock'>;
+  /** Accounting ingest; `false` turns the consumer off. Default: consume accounting/eu-egi-cloud-accounting. */
+  readonly ingest?: (Omit<IngestOptions, 'clock' | 'logger'> & { readonly autoStart?: boolean }) | false;
+}
+
+/** The services behind the routes, for the CLI, tests and benchmarks. */
+export interface HubServices {
+  readonly store: HubStore;
+  readonly auth: HubAuth;
+  readonly messaging: MessagingService;
+  readonly summariser: Summariser;
+  /** Undefined when ingest is off. */
+  readonly ingest: IngestConsumer | undefined;
+}
+
+/** The hub's fastify instance, with its services. */
+export type HubApp = FastifyInstance & { readonly hub: HubServices };
+
+/**
+ * The request logger: fastify logs each request's URL, and the AMS `?key=` fallback puts a token
+ * there, so the request serializer writes the URL with that value replaced.
+ */
+function requestLogger(logger: Logger): Logger {
+  return logger.child(
+    {},
+    {
+      serializers: {
+        req: (r: { method?: string; url?: string; ip?: string }) => ({
+          method: r.method,
+          url: redactUrl(r.url ?? ''),
+          remoteAddress: r.ip,
+        }),
+      },
+    },
+  );
+}
+
+async function checkSchema(store: HubStore): Promise<void> {
+  const pending = (await migrationStatus(store)).filter((m) => m.executedAt === undefined);
+  if (pending.length > 0) {
+    throw new StoreError(
+      `the hub database lacks ${pending.length} migration(s) (first: ${pending[0]!.name}); run \`fedstack hub db migrate\``,
+    );
+  }
+}
+
+/**
+ * Builds the hub: AMS messaging at /v1/projects, the accounting API at /v1/accounting,
+ * /openapi.json and /v1/status, plus the in-process accounting consumer (started on `ready`,
+ * stopped on `close`). Does not listen: call `app.listen()` or `app.inject()`.
+ * @throws StoreError (`STORE_ERROR`) when the database schema is not at the latest migration.
+ * @example
+ * const store = HubStore.open({ kind: 'sqlite', file: '.fedstack/hub/hub.sqlite' });
+ * await migrateToLatest(store);
+ * const app = await buildHub({ store, adminToken: process.env.FEDSTACK_HUB_ADMIN_TOKEN });
+ * await app.listen({ host: '127.0.0.1', port: 8080 });
+ */
+export async function buildHub(options: HubOptions): Promise<HubApp> {
+  const { store } = options;
+  await checkSchema(store);
+  const logger = options.logger ?? silentLogger;
+  const clock = options.clock ?? Date.now;
+  const auth = new HubAuth(store, options.adminToken);
+  const messaging = new MessagingService(store, { ...options.messaging, clock });
+  const summariser = new Summariser(store, logger.child({ area: 'summaries' }));
+  const ingestOptions = options.ingest === false ? undefined : (options.ingest ?? {});
+  const ingest = ingestOptions
+    ? new IngestConsumer(store, messaging, {
+        ...ingestOptions,
+        clock,
+        logger: logger.child({ area: 'ingest' }),
+      })
+    : undefined;
+  if (ingest) await ingest.prepare();
+
+  // typed with the default logger type: our pino Logger differs from it only in generics
+  const app = fastify({
+    loggerInstance: requestLogger(logger),
+    bodyLimit: 1024 * 1024,
+  }) as unknown as FastifyInstance;
+  installErrorHandler(app);
+  const services: HubServices = { store, auth, messaging, summariser, ingest };
+  app.decorate('hub', services);
+
+  installOpenApi(app);
+  app.get('/v1/status', async () => ({ status: 'ok' }));
+  await app.register(amsPlugin, { prefix: '/v1/projects', messaging, auth });
+  await app.register(accountingPlugin, { prefix: '/v1/accounting', store, auth, summariser, clock });
+  await app.register(infosysPlugin, { store, auth, now: clock });
+
+  if (ingest && (ingestOptions?.autoStart ?? true)) app.addHook('onReady', async () => ingest.start());
+  if (ingest) app.addHook('onClose', async () => ingest.stop());
+  return app as unknown as HubApp;
+}

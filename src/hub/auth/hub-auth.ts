@@ -1,0 +1,28 @@
+// Resolves a presented token to a caller: the bootstrap admin token(s) first, then the token table.
+import type { HubStore } from '../store/hub-store.js';
+import { findActiveToken } from '../store/token-queries.js';
+import type { HubCaller } from './hub-token.js';
+import { hashHubToken, isHubRole, isSameHash } from './hub-token.js';
+
+/** Authenticates hub tokens; the bootstrap admin token is kept only as a hash. */
+export class HubAuth {
+  private readonly store: HubStore;
+  private readonly adminHash: string | undefined;
+
+  /** `adminToken`: the bootstrap admin token (from FEDSTACK_HUB_ADMIN_TOKEN or a file), if any. */
+  constructor(store: HubStore, adminToken?: string) {
+    this.store = store;
+    this.adminHash = adminToken ? hashHubToken(adminToken) : undefined;
+  }
+
+  /** The caller a token stands for, or undefined when the token is unknown or revoked. */
+  async authenticate(token: string | undefined): Promise<HubCaller | undefined> {
+    if (!token) return undefined;
+    const hash = hashHubToken(token);
+    if (this.adminHash && isSameHash(hash, this.adminHash))
+      return { role: 'admin', site: null, tokenId: null };
+    const row = await findActiveToken(this.store.db, hash);
+    if (!row || !isHubRole(row.role)) return undefined;
+    return { role: row.role, site: row.role === 'publisher' ? row.site : null, tokenId: Number(row.id) };
+  }
+}

@@ -1,0 +1,155 @@
+// `fedstack hub`: runs the federation hub (AMS messaging, accounting) and manages its database and tokens.
+import { Command, Option } from 'commander';
+import { createLogger } from '../log.js';
+import type { Logger } from '../log.js';
+import { buildHub } from './app.js';
+import type { IngestSource } from './accounting/ingest-consumer.js';
+import { DEFAULT_INGEST_SOURCES } from './accounting/ingest-consumer.js';
+import { Summariser } from './accounting/summariser.js';
+import { createDbCommand } from './command-db.js';
+import type { StoreOptions } from './command-options.js';
+import {
+  ADMIN_TOKEN_ENV,
+  DEFAULT_LISTEN,
+  parseListen,
+  readAdminToken,
+  storeLocation,
+  storeOptions,
+} from './command-options.js';
+import { createTokenCommand } from './command-token.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from './messaging/messaging-service.js';
+import { migrateToLatest } from './store/hub-migrator.js';
+import { HubStore, describeLocation } from './store/hub-store.js';
+
+interface ServeOptions extends StoreOptions {
+  listen: string;
+  adminTokenFile?: string;
+  migrate: boolean;
+  ingest: boolean;
+  ingestTopic?: IngestSource[];
+  maxMessageBytes: number;
+  logLevel: string;
+}
+
+function ingestTopic(value: string, previous: IngestSource[] | undefined): IngestSource[] {
+  const m = /^([A-Za-z0-9_-]+)\/([A-Za-z0-9_-]+)$/.exec(value);
+  if (!m) throw new Error(`--ingest-topic: expected PROJECT/TOPIC (found ${JSON.stringify(value)})`);
+  return [...(previous ?? []), { project: m[1]!, topic: m[2]! }];
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new Error(`expected a positive integer (found ${JSON.stringify(value)})`);
+  return n;
+}
+
+async function serve(opts: ServeOptions, logger: Logger): Promise<void> {
+  const { host, port } = parseListen(opts.listen);
+  const adminToken = readAdminToken(opts.adminTokenFile);
+  const store = HubStore.open(storeLocation(opts));
+  try {
+    if (opts.migrate) {
+      for (const m of await migrateToLatest(store)) logger.info({ migration: m.name }, 'migration applied');
+    }
+    const app = await buildHub({
+      store,
+      logger,
+      ...(adminToken ? { adminToken } : {}),
+      messaging: { maxMessageBytes: opts.maxMessageBytes },
+      ingest: opts.ingest ? { sources: opts.ingestTopic ?? DEFAULT_INGEST_SOURCES } : false,
+    });
+    const stop = async (signal: string) => {
+      logger.info({ signal }, 'hub stopping');
+      await app.close();
+      await store.close();
+    };
+    process.once('SIGINT', (s) => void stop(s));
+    process.once('SIGTERM', (s) => void stop(s));
+    await app.listen({ host, port });
+    logger.info(
+      { database: describeLocation(store.location), isAdminTokenSet: adminToken !== undefined },
+      'hub ready',
+    );
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+/**
+ * The `fedstack hub` command: without a subcommand it runs the hub; `db`, `token` and `summarise`
+ * manage it. Database options (`--data-dir`, `--database-url`) apply to every subcommand.
+ * @example
+ * program.addCommand(createHubCommand());
+ * // fedstack hub --listen 0.0.0.0:8080 --database-url postgres://fedstack@db/fedstack
+ */
+export function createHubCommand(): Command {
+  const hub = new Command('hub')
+    .description(
+      'run the federation hub: AMS-compatible messaging (/v1/projects/...), the accounting repository fed from the ' +
+        'accounting topic, monthly summaries and the accounting API (/v1/accounting/...), /openapi.json',
+    )
+    .option(
+      '--listen <host:port>',
+      'address to listen on; use 0.0.0.0:PORT (behind a TLS proxy) for other hosts',
+      DEFAULT_LISTEN,
+    )
+    .option(
+      '--admin-token-file <file>',
+      `file whose first line is the bootstrap admin token (default: the ${ADMIN_TOKEN_ENV} environment variable)`,
+    )
+    .option(
+      '--no-migrate',
+      'do not apply pending database migrations at start; refuse to start if any are pending',
+    )
+    .option('--no-ingest', 'do not load accounting messages (messaging only)')
+    .option(
+      '--ingest-topic <project/topic>',
+      `accounting topic to consume; repeat for several (default ${DEFAULT_INGEST_SOURCES.map((s) => `${s.project}/${s.topic}`).join(', ')})`,
+      ingestTopic,
+    )
+    .option(
+      '--max-message-bytes <n>',
+      "largest message data accepted by :publish, in decoded bytes (AMS/EGI's limit is 1 MB)",
+      positiveInteger,
+      DEFAULT_MAX_MESSAGE_BYTES,
+    )
+    .addOption(
+      new Option('--log-level <level>', 'log verbosity on stderr (JSON lines); tokens are never logged')
+        .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+        .default('info'),
+    )
+    .addHelpText(
+      'after',
+      '\nData: SQLite in --data-dir by default (fine for one hub process); PostgreSQL with --database-url for ' +
+        'production.\nTokens: set ' +
+        ADMIN_TOKEN_ENV +
+        ' (or --admin-token-file) for the operator, then create per-site publisher tokens with ' +
+        '`fedstack hub token create --site NAME`.\n' +
+        '\nExamples:\n  ' +
+        ADMIN_TOKEN_ENV +
+        '=$(openssl rand -hex 32) fedstack hub\n' +
+        '  FEDSTACK_HUB_DATABASE_URL=postgres://fedstack@db/fedstack fedstack hub --listen 0.0.0.0:8080\n' +
+        '  fedstack hub db status\n  fedstack hub token create --site CESGA-CLOUD\n\nSee docs/hub.md.',
+    );
+  for (const o of storeOptions()) hub.addOption(o);
+  hub.action(async (opts: ServeOptions) => serve(opts, createLogger({ level: opts.logLevel })));
+  hub.addCommand(createDbCommand());
+  hub.addCommand(createTokenCommand());
+  hub
+    .command('summarise')
+    .description(
+      'rebuild the monthly cloud summaries now and print how long it took (the API rebuilds on demand)',
+    )
+    .action(async (_opts, command: Command) => {
+      const store = HubStore.open(storeLocation(command.optsWithGlobals<StoreOptions>()));
+      try {
+        const outcome = await new Summariser(store).refresh(true);
+        process.stdout.write(`${outcome.rows} summary rows in ${outcome.durationMs} ms\n`);
+      } finally {
+        await store.close();
+      }
+    });
+  return hub;
+}

@@ -1,0 +1,270 @@
+// The information-system API as one fastify plugin: cloud-info-api's read routes, flavors, health, publishing.
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyPluginAsync,
+  FastifyReply,
+  FastifyRequest,
+} from 'fastify';
+import { z } from 'zod';
+import { FedstackError, type ErrorCode } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { readGlueDocument, renderLdif } from '../../formats/glue/index.js';
+import type { HubAuth } from '../auth/hub-auth.js';
+import type { HubCaller } from '../auth/hub-token.js';
+import type { CachedResponse, InfosysIndex } from '../infosys/index.js';
+import { InfosysService } from '../infosys/index.js';
+import type { HubStore } from '../store/hub-store.js';
+import { requestToken } from './request-token.js';
+
+/** Options of {@link infosysPlugin}: the service, or the store to open one on. */
+export interface InfosysPluginOptions {
+  readonly infosys?: InfosysService;
+  /** Opens an {@link InfosysService} on this store when `infosys` is not given. */
+  readonly store?: HubStore;
+  /** Clock in epoch milliseconds for a service opened here; default `Date.now`. */
+  readonly now?: () => number;
+  readonly auth: HubAuth;
+  /** Largest GLUE document accepted, in bytes; default 16 MiB. */
+  readonly bodyLimitBytes?: number;
+}
+
+const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
+  HUB_UNAUTHENTICATED: 401,
+  HUB_FORBIDDEN: 403,
+  HUB_NOT_FOUND: 404,
+  HUB_REQUEST_INVALID: 400,
+  GLUE_INVALID: 400,
+  STORE_ERROR: 503,
+};
+
+// FastAPI's bool parsing, which cloud-info-api clients rely on (`include_projects=true`, `=1`, `=yes`).
+const queryBool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off', 'True', 'False'])
+    .optional()
+    .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes', 'on', 'True'].includes(v)));
+const queryText = z.string().min(1).optional().catch(undefined);
+const queryCount = z.coerce.number().min(0).optional();
+
+const SITES_QUERY = z.object({
+  vo_name: queryText,
+  site_name: queryText,
+  include_projects: queryBool(false),
+});
+const SITE_QUERY = z.object({ include_projects: queryBool(false) });
+const IMAGES_QUERY = z.object({ vo_name: queryText, only_egi_images: queryBool(true) });
+const GLUE_QUERY = z.object({ format: z.enum(['json', 'ldif']).default('json') });
+const FLAVORS_QUERY = z.object({
+  vo: queryText,
+  site: queryText,
+  min_cpu: queryCount,
+  min_ram: queryCount,
+  gpu_vendor: queryText,
+  min_gpus: queryCount,
+});
+const REPORT_BODY = z.object({ state: z.enum(['ok', 'failed']), error: z.string().max(4000).optional() });
+
+function parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z.infer<S> {
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const name = issue?.path.join('.') || where;
+  throw new FedstackError('HUB_REQUEST_INVALID', `${where} ${name}: ${issue?.message ?? 'invalid'}`);
+}
+
+type Params = Record<string, string>;
+type Reader = (index: InfosysIndex, params: Params, query: unknown) => CachedResponse;
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** Sends a cached answer: 304 when the client has it, gzip when the client accepts it. */
+function sendCached(request: FastifyRequest, reply: FastifyReply, cached: CachedResponse, type = JSON_TYPE) {
+  reply.type(type).header('etag', cached.etag).header('vary', 'accept-encoding');
+  if (request.headers['if-none-match'] === cached.etag) return reply.code(304).send();
+  const accepts = request.headers['accept-encoding'];
+  if (cached.gzip && typeof accepts === 'string' && /\bgzip\b/.test(accepts)) {
+    return reply.header('content-encoding', 'gzip').send(cached.gzip);
+  }
+  return reply.send(cached.body);
+}
+
+function sendError(reply: FastifyReply, code: string, message: string, status: number): FastifyReply {
+  // `detail` is what FastAPI (cloud-info-api) puts in its error bodies; `error` is Fedstack's shape.
+  return reply.code(status).send({ error: { code, message }, detail: message });
+}
+
+/** Registers a GET route at `/v1<path>` and at the unversioned paths (with and without `/`) clients call today. */
+function getEverywhere(app: FastifyInstance, infosys: InfosysService, path: string, read: Reader): void {
+  const isSlashLenient =
+    app.initialConfig.ignoreTrailingSlash === true ||
+    app.initialConfig.routerOptions?.ignoreTrailingSlash === true;
+  const urls = isSlashLenient ? [`/v1${path}`, path] : [`/v1${path}`, `/v1${path}/`, path, `${path}/`];
+  for (const url of urls) {
+    app.get(url, async (request, reply) =>
+      sendCached(request, reply, read(infosys.current(), request.params as Params, request.query)),
+    );
+  }
+}
+
+function registerReads(app: FastifyInstance, infosys: InfosysService): void {
+  getEverywhere(app, infosys, '/sites', (index, _p, query) => {
+    const q = parse(SITES_QUERY, query, 'query');
+    return index.json(`sites|${q.vo_name}|${q.site_name}|${q.include_projects}`, () =>
+      index.sites({ vo: q.vo_name, siteName: q.site_name, includeProjects: q.include_projects }),
+    );
+  });
+  getEverywhere(app, infosys, '/site/:name', (index, p, query) => {
+    const q = parse(SITE_QUERY, query, 'query');
+    return index.json(`site|${p.name}|${q.include_projects}`, () => index.site(p.name!, q.include_projects));
+  });
+  getEverywhere(app, infosys, '/site/:name/projects', (index, p) =>
+    index.json(`projects|${p.name}`, () => index.projects(p.name!)),
+  );
+  getEverywhere(app, infosys, '/site/:name/images', (index, p, query) => {
+    const q = parse(IMAGES_QUERY, query, 'query');
+    return index.json(`site-images|${p.name}|${q.only_egi_images}`, () =>
+      index.siteImages(p.name!, undefined, q.only_egi_images),
+    );
+  });
+  getEverywhere(app, infosys, '/site/:name/:vo/project', (index, p) =>
+    index.json(`project|${p.name}|${p.vo}`, () => {
+      const share = index.share(p.name!, p.vo!);
+      return { id: share.projectId, name: share.vo };
+    }),
+  );
+  getEverywhere(app, infosys, '/site/:name/:vo/images', (index, p, query) => {
+    const q = parse(IMAGES_QUERY, query, 'query');
+    return index.json(`vo-images|${p.name}|${p.vo}|${q.only_egi_images}`, () =>
+      index.siteImages(p.name!, p.vo!, q.only_egi_images),
+    );
+  });
+  getEverywhere(app, infosys, '/images', (index, _p, query) => {
+    const q = parse(IMAGES_QUERY, query, 'query');
+    return index.json(`images|${q.vo_name}|${q.only_egi_images}`, () =>
+      index.images(q.vo_name, q.only_egi_images),
+    );
+  });
+  getEverywhere(app, infosys, '/vos', (index) => index.json('vos', () => index.vos()));
+  getEverywhere(app, infosys, '/flavors', (index, _p, query) => {
+    const q = parse(FLAVORS_QUERY, query, 'query');
+    const key = `flavors|${q.vo}|${q.site}|${q.min_cpu}|${q.min_ram}|${q.gpu_vendor}|${q.min_gpus}`;
+    return index.json(key, () =>
+      index.flavors({
+        vo: q.vo,
+        site: q.site,
+        minCpu: q.min_cpu,
+        minRamMb: q.min_ram,
+        gpuVendor: q.gpu_vendor,
+        minGpus: q.min_gpus,
+      }),
+    );
+  });
+  app.get('/v1/discovery', async (request, reply) => {
+    const index = infosys.current();
+    return sendCached(
+      request,
+      reply,
+      index.json('health', () => index.health()),
+    );
+  });
+  app.get('/v1/site/:name/glue', async (request, reply) => {
+    const { name } = request.params as Params;
+    const q = parse(GLUE_QUERY, request.query, 'query');
+    const index = infosys.current();
+    if (q.format === 'json')
+      return sendCached(
+        request,
+        reply,
+        index.text(`glue|${name}`, () => index.document(name!)),
+      );
+    const ldif = index.text(`ldif|${name}`, () => renderLdif(readGlueDocument(index.document(name!))));
+    return sendCached(request, reply, ldif, 'text/plain; charset=utf-8');
+  });
+}
+
+const callers = new WeakMap<FastifyRequest, HubCaller>();
+
+async function authenticate(auth: HubAuth, request: FastifyRequest): Promise<void> {
+  const caller = await auth.authenticate(requestToken(request));
+  if (!caller) throw new FedstackError('HUB_UNAUTHENTICATED', 'a valid hub token is required to publish');
+  callers.set(request, caller);
+}
+
+function callerOf(request: FastifyRequest): HubCaller {
+  const caller = callers.get(request);
+  if (!caller) throw new FedstackError('HUB_UNAUTHENTICATED', 'a valid hub token is required to publish');
+  return caller;
+}
+
+function registerWrites(app: FastifyInstance, infosys: InfosysService, auth: HubAuth): void {
+  const preHandler = (request: FastifyRequest): Promise<void> => authenticate(auth, request);
+  const publish = async (request: FastifyRequest, reply: FastifyReply) => {
+    const { name } = request.params as Params;
+    const outcome = await infosys.publish(name!, request.body, callerOf(request));
+    return reply.code(200).send({
+      site: outcome.site,
+      shares: outcome.shares,
+      expires_at: outcome.expiresAt,
+      state: outcome.state,
+    });
+  };
+  app.put('/v1/site/:name/glue', { preHandler }, publish);
+  app.post('/v1/site/:name/glue', { preHandler }, publish);
+  app.put('/v1/site/:name/discovery', { preHandler }, async (request, reply) => {
+    const { name } = request.params as Params;
+    let body: unknown = request.body;
+    if (typeof body === 'string') {
+      try {
+        body = JSON.parse(body);
+      } catch {
+        throw new FedstackError('HUB_REQUEST_INVALID', 'body: expected a JSON object {state, error}');
+      }
+    }
+    await infosys.report(name!, parse(REPORT_BODY, body, 'body'), callerOf(request));
+    return reply.code(204).send();
+  });
+  app.delete('/v1/site/:name', { preHandler }, async (request, reply) => {
+    await infosys.remove((request.params as Params).name!, callerOf(request));
+    return reply.code(204).send();
+  });
+}
+
+/**
+ * The information system's HTTP API. Reads (no token): cloud-info-api's `/sites`, `/site/{name}`,
+ * `/site/{name}/projects`, `/site/{name}/images`, `/site/{name}/{vo}/project`, `/site/{name}/{vo}/images`,
+ * `/images`, `/vos`, plus `/flavors`; each at `/v1/...` and at the unversioned path (trailing `/`
+ * allowed). Also `/v1/discovery` (per-site health) and `/v1/site/{name}/glue[?format=ldif]`.
+ * Writes (a publisher token of that site, or admin): `PUT|POST /v1/site/{name}/glue` (a GLUE 2.1
+ * document), `PUT /v1/site/{name}/discovery` (a run report), `DELETE /v1/site/{name}` (admin).
+ * Register without a prefix; its body parser and error handler stay inside this plugin.
+ */
+export const infosysPlugin: FastifyPluginAsync<InfosysPluginOptions> = async (app, options) => {
+  if ((!options.infosys && !options.store) || !options.auth)
+    throw new Error('infosysPlugin needs infosys (or store) and auth');
+  const infosys =
+    options.infosys ??
+    (await InfosysService.open(options.store!, { now: options.now, logger: app.log as unknown as Logger }));
+  // GLUE documents are stored as published: read every body as text and parse it in the service.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    '*',
+    { parseAs: 'string', bodyLimit: options.bodyLimitBytes ?? 16 * 1024 * 1024 },
+    (_request, body, done) => done(null, body),
+  );
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof FedstackError) {
+      return sendError(reply, error.code, error.message, STATUS_BY_CODE[error.code] ?? 500);
+    }
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return sendError(reply, 'HUB_REQUEST_INVALID', 'the document is larger than the hub accepts', 413);
+    }
+    if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+      return sendError(reply, 'HUB_REQUEST_INVALID', error.message, error.statusCode);
+    }
+    request.log.error({ err: error }, 'information system request failed');
+    return sendError(reply, 'HUB_INTERNAL', `internal error; request id ${String(request.id)}`, 500);
+  });
+  registerReads(app, infosys);
+  registerWrites(app, infosys, options.auth);
+};

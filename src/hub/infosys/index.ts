@@ -1,0 +1,12 @@
+// The hub's information system: latest GLUE document per site, read index, response shapes.
+export {
+  InfosysService,
+  assertMayPublish,
+  type InfosysServiceOptions,
+  type PublishOutcome,
+  type RunReport,
+} from './infosys-service.js';
+export { InfosysIndex, type InfosysSiteEntry } from './infosys-index.js';
+export type * from './infosys-responses.js';
+export { infosysDb, type InfosysDatabase, type InfosysSiteTable } from './infosys-queries.js';
+export { toCachedResponse, GZIP_MIN_BYTES, type CachedResponse } from './cached-response.js';

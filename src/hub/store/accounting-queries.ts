@@ -1,0 +1,325 @@
+// Dialect-neutral writes of the accounting repository: record upserts, rejects, per-site counters.
+import { sql } from 'kysely';
+import type { Insertable } from 'kysely';
+import type { AccountingRejectTable, HubDatabase } from './hub-database.js';
+import type { UpsertSpec } from './bulk-upsert.js';
+import type { HubDb } from './messaging-queries.js';
+
+/** Columns of a cloud record row, in the order ingest builds its row arrays. */
+export const CLOUD_COLUMNS = [
+  'vm_id',
+  'measurement_year',
+  'measurement_month',
+  'measurement_time',
+  'group_id',
+  'site_name',
+  'machine_name',
+  'local_user_id',
+  'local_group_id',
+  'fqan',
+  'start_time',
+  'end_time',
+  'suspend_duration',
+  'wall_duration',
+  'cpu_duration',
+  'network_type',
+  'network_inbound',
+  'network_outbound',
+  'public_ip_count',
+  'memory',
+  'disk',
+  'storage_record_id',
+  'record_create_time',
+  'message_offset',
+  'loaded_at',
+] as const satisfies readonly (keyof HubDatabase['cloud_records'])[];
+
+/** The grouping columns of a cloud record, as stored in `cloud_record_groups`. */
+export type CloudGroupValues = Omit<Insertable<HubDatabase['cloud_record_groups']>, 'id' | 'group_key'>;
+
+/**
+ * Returns the ids of these groups (keyed by their `group_key`), inserting the missing ones.
+ * Safe against a concurrent writer inserting the same group (ON CONFLICT DO NOTHING, then read).
+ */
+export async function resolveCloudGroups(
+  db: HubDb,
+  groups: ReadonlyMap<string, CloudGroupValues>,
+): Promise<Map<string, number>> {
+  const keys = [...groups.keys()];
+  for (let i = 0; i < keys.length; i += 200) {
+    const rows = keys.slice(i, i + 200).map((k) => ({ group_key: k, ...groups.get(k)! }));
+    await db
+      .insertInto('cloud_record_groups')
+      .values(rows)
+      .onConflict((oc) => oc.column('group_key').doNothing())
+      .execute();
+  }
+  const ids = new Map<string, number>();
+  for (let i = 0; i < keys.length; i += 500) {
+    const rows = await db
+      .selectFrom('cloud_record_groups')
+      .select(['id', 'group_key'])
+      .where('group_key', 'in', keys.slice(i, i + 500))
+      .execute();
+    for (const r of rows) ids.set(r.group_key, Number(r.id));
+  }
+  return ids;
+}
+
+/**
+ * Cloud records: key (VMUUID, month, year) as APEL, but where APEL's REPLACE lets the last record
+ * loaded win, the greatest MeasurementTime wins here whatever the arrival order (ties: the later
+ * one, which is what a resend gives). A row held by another site is never replaced.
+ */
+export const CLOUD_UPSERT: UpsertSpec<'cloud_records'> = {
+  table: 'cloud_records',
+  columns: CLOUD_COLUMNS,
+  key: ['vm_id', 'measurement_year', 'measurement_month'],
+  replaceWhen: sql<boolean>`excluded.measurement_time >= cloud_records.measurement_time and excluded.site_name = cloud_records.site_name`,
+};
+
+/** Columns of a public IP row, in row-array order. */
+export const IP_COLUMNS = [
+  'site_name',
+  'cloud_compute_service',
+  'global_user_name',
+  'ip_version',
+  'measurement_year',
+  'measurement_month',
+  'measurement_time',
+  'cloud_type',
+  'local_user',
+  'local_group',
+  'fqan',
+  'vo',
+  'ip_count',
+  'source',
+  'loaded_at',
+] as const satisfies readonly (keyof HubDatabase['ip_records'])[];
+
+/** Public IP snapshots (APEL PR #226 key): the latest MeasurementTime of the month wins. */
+export const IP_UPSERT: UpsertSpec<'ip_records'> = {
+  table: 'ip_records',
+  columns: IP_COLUMNS,
+  key: [
+    'site_name',
+    'cloud_compute_service',
+    'global_user_name',
+    'ip_version',
+    'measurement_year',
+    'measurement_month',
+  ],
+  replaceWhen: sql<boolean>`excluded.measurement_time >= ip_records.measurement_time`,
+};
+
+/** Columns of an accelerator row, in row-array order. */
+export const ACCELERATOR_COLUMNS = [
+  'measurement_year',
+  'measurement_month',
+  'associated_record_type',
+  'associated_record',
+  'site_name',
+  'global_user_name',
+  'fqan',
+  'vo',
+  'accelerator_count',
+  'available_duration',
+  'active_duration',
+  'type',
+  'model',
+  'cores',
+  'benchmark_type',
+  'benchmark',
+  'cloud_type',
+  'cloud_compute_service',
+  'source',
+  'loaded_at',
+] as const satisfies readonly (keyof HubDatabase['accelerator_records'])[];
+
+/**
+ * Accelerator records (APEL PR #322 key). AvailableDuration is a cumulative snapshot of the month,
+ * so the larger one is the newer; it wins whatever the arrival order.
+ */
+export const ACCELERATOR_UPSERT: UpsertSpec<'accelerator_records'> = {
+  table: 'accelerator_records',
+  columns: ACCELERATOR_COLUMNS,
+  key: ['measurement_year', 'measurement_month', 'associated_record_type', 'associated_record', 'site_name'],
+  replaceWhen: sql<boolean>`excluded.available_duration >= accelerator_records.available_duration`,
+};
+
+/** Columns of a storage row, in row-array order. */
+export const STORAGE_COLUMNS = [
+  'record_id',
+  'create_time',
+  'storage_system',
+  'site_name',
+  'storage_share',
+  'storage_media',
+  'storage_class',
+  'file_count',
+  'directory_path',
+  'local_user',
+  'local_group',
+  'user_identity',
+  'group_name',
+  'start_time',
+  'end_time',
+  'resource_capacity_used',
+  'logical_capacity_used',
+  'resource_capacity_allocated',
+  'source',
+  'loaded_at',
+] as const satisfies readonly (keyof HubDatabase['storage_records'])[];
+
+/** StAR storage records keyed by RecordId (APEL): the latest EndTime wins; a row of another site stays. */
+export const STORAGE_UPSERT: UpsertSpec<'storage_records'> = {
+  table: 'storage_records',
+  columns: STORAGE_COLUMNS,
+  key: ['record_id'],
+  replaceWhen: sql<boolean>`excluded.end_time >= storage_records.end_time and coalesce(excluded.site_name, '') = coalesce(storage_records.site_name, '')`,
+};
+
+/** The in-memory key of a cloud record: VMUUID, year and month (separated by a byte APEL text cannot hold). */
+export function cloudRecordKey(vmUuid: string, year: number, month: number): string {
+  return `${vmUuid}\u0001${year}\u0001${month}`;
+}
+
+/**
+ * Returns the number of each VMUUID, numbering the new ones (safe against a concurrent writer
+ * numbering the same VM: ON CONFLICT DO NOTHING, then read).
+ */
+export async function resolveCloudVms(db: HubDb, vmUuids: readonly string[]): Promise<Map<string, number>> {
+  for (let i = 0; i < vmUuids.length; i += 500) {
+    await db
+      .insertInto('cloud_vms')
+      .values(vmUuids.slice(i, i + 500).map((vm_uuid) => ({ vm_uuid })))
+      .onConflict((oc) => oc.column('vm_uuid').doNothing())
+      .execute();
+  }
+  const ids = new Map<string, number>();
+  for (let i = 0; i < vmUuids.length; i += 500) {
+    const rows = await db
+      .selectFrom('cloud_vms')
+      .select(['id', 'vm_uuid'])
+      .where('vm_uuid', 'in', vmUuids.slice(i, i + 500))
+      .execute();
+    for (const r of rows) ids.set(r.vm_uuid, Number(r.id));
+  }
+  return ids;
+}
+
+/**
+ * The stored site of each cloud record of these VMs (by number), keyed `vmId|year|month` (to tell
+ * a cross-site conflict from an older record).
+ */
+export async function cloudRecordSites(db: HubDb, vmIds: readonly number[]): Promise<Map<string, string>> {
+  const sites = new Map<string, string>();
+  for (let i = 0; i < vmIds.length; i += 500) {
+    const rows = await db
+      .selectFrom('cloud_records')
+      .select(['vm_id', 'measurement_year', 'measurement_month', 'site_name'])
+      .where('vm_id', 'in', vmIds.slice(i, i + 500))
+      .execute();
+    for (const r of rows) sites.set(`${r.vm_id}|${r.measurement_year}|${r.measurement_month}`, r.site_name);
+  }
+  return sites;
+}
+
+/** The stored site of each of these storage record ids. */
+export async function storageRecordSites(
+  db: HubDb,
+  ids: readonly string[],
+): Promise<Map<string, string | null>> {
+  const sites = new Map<string, string | null>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await db
+      .selectFrom('storage_records')
+      .select(['record_id', 'site_name'])
+      .where('record_id', 'in', ids.slice(i, i + 500))
+      .execute();
+    for (const r of rows) sites.set(r.record_id, r.site_name);
+  }
+  return sites;
+}
+
+/** Stores rejects. */
+export async function insertRejects(
+  db: HubDb,
+  rejects: readonly Insertable<AccountingRejectTable>[],
+): Promise<void> {
+  for (let i = 0; i < rejects.length; i += 200) {
+    await db
+      .insertInto('accounting_rejects')
+      .values(rejects.slice(i, i + 200))
+      .execute();
+  }
+}
+
+/** Adds received/rejected counts for one site, stamps its last receive time, keeps its latest MeasurementTime. */
+export async function bumpSiteCounters(
+  db: HubDb,
+  site: string,
+  counts: SiteCounts,
+  now: number,
+): Promise<void> {
+  await siteCountersQuery(db, site, counts, now).execute();
+}
+
+/** A site's ingest counts of one batch. */
+export interface SiteCounts {
+  readonly received: number;
+  readonly rejected: number;
+  readonly lastMeasurementTime: number | null;
+}
+
+/** The statement of {@link bumpSiteCounters} (SQLite ingest compiles it and runs it itself). */
+export function siteCountersQuery(db: HubDb, site: string, counts: SiteCounts, now: number) {
+  return db
+    .insertInto('accounting_sites')
+    .values({
+      site_name: site,
+      records_received: counts.received,
+      records_rejected: counts.rejected,
+      last_received_at: now,
+      last_measurement_time: counts.lastMeasurementTime,
+    })
+    .onConflict((oc) =>
+      oc.column('site_name').doUpdateSet((eb) => ({
+        records_received: eb('accounting_sites.records_received', '+', eb.ref('excluded.records_received')),
+        records_rejected: eb('accounting_sites.records_rejected', '+', eb.ref('excluded.records_rejected')),
+        last_received_at: eb.ref('excluded.last_received_at'),
+        // CASE rather than GREATEST (PostgreSQL) or max(a, b) (SQLite): the same text on both
+        last_measurement_time: sql<number | null>`case when accounting_sites.last_measurement_time is null
+          or excluded.last_measurement_time > accounting_sites.last_measurement_time
+          then excluded.last_measurement_time else accounting_sites.last_measurement_time end`,
+      })),
+    );
+}
+
+/** Adds 1 to a hub_state counter (e.g. the cloud records version read by the summariser). */
+export async function bumpState(db: HubDb, key: string): Promise<void> {
+  await bumpStateQuery(db, key).execute();
+}
+
+/** The statement of {@link bumpState}. */
+export function bumpStateQuery(db: HubDb, key: string) {
+  return db
+    .insertInto('hub_state')
+    .values({ key, value: 1 })
+    .onConflict((oc) => oc.column('key').doUpdateSet((eb) => ({ value: eb('hub_state.value', '+', 1) })));
+}
+
+/** Reads a hub_state counter (0 when unset). */
+export async function readState(db: HubDb, key: string): Promise<number> {
+  const r = await db.selectFrom('hub_state').select('value').where('key', '=', key).executeTakeFirst();
+  return r ? Number(r.value) : 0;
+}
+
+/** Sets a hub_state counter. */
+export async function writeState(db: HubDb, key: string, value: number): Promise<void> {
+  await db
+    .insertInto('hub_state')
+    .values({ key, value })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+    .execute();
+}

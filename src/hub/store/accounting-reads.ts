@@ -1,0 +1,122 @@
+// Dialect-neutral reads of the accounting repository: rejects, per-site freshness, IP and GPU views.
+import { sql } from 'kysely';
+import type { Selectable } from 'kysely';
+import type { AccountingRejectTable } from './hub-database.js';
+import type { HubDb } from './messaging-queries.js';
+import type { SummaryFilter } from './summary-queries.js';
+
+/** A stored reject. */
+export type RejectRow = Selectable<AccountingRejectTable>;
+
+/** Filters of {@link listRejects}. */
+export interface RejectFilter {
+  /** Publisher's site or the record's site. */
+  readonly site?: string;
+  readonly messageId?: string;
+  /** Only rejects with an id below this (paging backwards from the newest). */
+  readonly beforeId?: number;
+  readonly limit: number;
+}
+
+/** Rejects, newest first. */
+export async function listRejects(db: HubDb, filter: RejectFilter): Promise<RejectRow[]> {
+  let q = db.selectFrom('accounting_rejects').selectAll();
+  if (filter.site !== undefined) {
+    const site = filter.site;
+    q = q.where((eb) => eb.or([eb('publisher_site', '=', site), eb('record_site', '=', site)]));
+  }
+  if (filter.messageId !== undefined) q = q.where('message_id', '=', filter.messageId);
+  if (filter.beforeId !== undefined) q = q.where('id', '<', filter.beforeId);
+  return q.orderBy('id', 'desc').limit(filter.limit).execute();
+}
+
+/** Ingest counters and freshness of each site, with its stored cloud record count from the summaries. */
+export interface SiteFreshnessRow {
+  site_name: string;
+  records_received: number;
+  records_rejected: number;
+  last_received_at: number;
+  last_measurement_time: number | null;
+  cloud_records: number;
+}
+
+/** Every site that ever sent accounting, by name. Summaries must be fresh for `cloud_records`. */
+export async function listSiteFreshness(db: HubDb): Promise<SiteFreshnessRow[]> {
+  const counts = db
+    .selectFrom('cloud_summaries')
+    .select(['site_name', sql<number>`cast(sum(number_of_vms) as bigint)`.as('n')])
+    .groupBy('site_name')
+    .as('c');
+  const rows = await db
+    .selectFrom('accounting_sites as s')
+    .leftJoin(counts, 'c.site_name', 's.site_name')
+    .select([
+      's.site_name',
+      's.records_received',
+      's.records_rejected',
+      's.last_received_at',
+      's.last_measurement_time',
+      sql<number>`coalesce(c.n, 0)`.as('cloud_records'),
+    ])
+    .orderBy('s.site_name')
+    .execute();
+  return rows.map((r) => ({ ...r, cloud_records: Number(r.cloud_records) }));
+}
+
+function period(filter: SummaryFilter) {
+  const parts = [];
+  if (filter.fromMonth !== undefined)
+    parts.push(sql`measurement_year * 100 + measurement_month >= ${filter.fromMonth}`);
+  if (filter.toMonth !== undefined)
+    parts.push(sql`measurement_year * 100 + measurement_month <= ${filter.toMonth}`);
+  return parts;
+}
+
+/** Public IP usage per site, month, VO and IP version: sum of each user's last snapshot of the month. */
+export async function ipMonthly(db: HubDb, filter: SummaryFilter) {
+  let q = db
+    .selectFrom('ip_records')
+    .select([
+      'site_name',
+      'measurement_year',
+      'measurement_month',
+      'vo',
+      'ip_version',
+      sql<number>`cast(sum(ip_count) as bigint)`.as('ip_count'),
+      sql<number>`count(*)`.as('users'),
+      sql<number>`max(measurement_time)`.as('last_measurement_time'),
+    ]);
+  if (filter.sites?.length) q = q.where('site_name', 'in', [...filter.sites]);
+  if (filter.vos?.length) q = q.where('vo', 'in', [...filter.vos]);
+  for (const p of period(filter)) q = q.where(p as never);
+  const rows = await q
+    .groupBy(['site_name', 'measurement_year', 'measurement_month', 'vo', 'ip_version'])
+    .orderBy(['measurement_year', 'measurement_month', 'site_name', 'vo', 'ip_version'])
+    .execute();
+  return rows.map((r) => ({ ...r, users: Number(r.users) }));
+}
+
+/** Accelerator usage keyed as APEL PR #322 summarises it: month, year, record type, site, type. */
+export async function acceleratorMonthly(db: HubDb, filter: SummaryFilter) {
+  let q = db
+    .selectFrom('accelerator_records')
+    .select([
+      'site_name',
+      'measurement_year',
+      'measurement_month',
+      'associated_record_type',
+      'type',
+      sql<number>`sum(accelerator_count)`.as('count'),
+      sql<number>`cast(sum(available_duration) as bigint)`.as('available_duration'),
+      sql<number>`cast(sum(active_duration) as bigint)`.as('active_duration'),
+      sql<number>`count(*)`.as('records'),
+    ]);
+  if (filter.sites?.length) q = q.where('site_name', 'in', [...filter.sites]);
+  if (filter.vos?.length) q = q.where('vo', 'in', [...filter.vos]);
+  for (const p of period(filter)) q = q.where(p as never);
+  const rows = await q
+    .groupBy(['site_name', 'measurement_year', 'measurement_month', 'associated_record_type', 'type'])
+    .orderBy(['measurement_year', 'measurement_month', 'site_name', 'type'])
+    .execute();
+  return rows.map((r) => ({ ...r, records: Number(r.records), count: Number(r.count) }));
+}

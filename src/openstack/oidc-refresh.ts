@@ -1,0 +1,110 @@
+// OIDC access tokens from a refresh token (as oidc-agent and fedcloudclient do), cached until shortly before expiry.
+import { FedstackError } from '../errors.js';
+
+/** Where and how to refresh. */
+export interface OidcRefreshOptions {
+  /** The provider's issuer URL; its `/.well-known/openid-configuration` names the token endpoint. */
+  readonly issuerUrl: string;
+  readonly clientId: string;
+  /** Absent for public clients. */
+  readonly clientSecret?: string;
+  readonly refreshToken: string;
+  /** Scopes to ask for; default the refresh token's own. */
+  readonly scope?: string;
+  /** Per-request time limit, ms; default 10 000. */
+  readonly timeoutMs?: number;
+}
+
+async function postForm(
+  url: string,
+  form: URLSearchParams,
+  headers: Record<string, string>,
+  timeoutMs: number,
+): Promise<Record<string, unknown>> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: {
+        ...headers,
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Accept: 'application/json',
+      },
+      body: form,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (error) {
+    throw new FedstackError(
+      'OIDC_TOKEN',
+      `OIDC token endpoint ${url} unreachable: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+  if (!res.ok) {
+    const reason = [body.error, body.error_description].filter(Boolean).join(': ') || `HTTP ${res.status}`;
+    throw new FedstackError('OIDC_TOKEN', `OIDC token endpoint ${url} refused the refresh token (${reason})`);
+  }
+  return body;
+}
+
+/**
+ * Returns a function that yields a valid access token, refreshing it with the
+ * refresh token when none is cached or the cached one expires within 60 s (or
+ * half its life). A rotated refresh token replaces the old one. Calls that
+ * come while a refresh runs wait for it rather than refreshing again: a
+ * provider that rotates refresh tokens accepts each one once.
+ * @throws FedstackError `OIDC_TOKEN` when discovery or the refresh fails (never with a token in the message).
+ */
+export function createOidcAccessTokenSource(options: OidcRefreshOptions): () => Promise<string> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  let tokenEndpoint: string | undefined;
+  let refreshToken = options.refreshToken;
+  let cached: { token: string; renewAtMs: number } | undefined;
+  let pending: Promise<string> | undefined;
+  const refresh = async (): Promise<string> => {
+    if (!tokenEndpoint) {
+      const url = `${options.issuerUrl.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+      let doc: { token_endpoint?: unknown };
+      try {
+        const res = await fetch(url, {
+          signal: AbortSignal.timeout(timeoutMs),
+          headers: { Accept: 'application/json' },
+        });
+        doc = (await res.json()) as { token_endpoint?: unknown };
+      } catch (error) {
+        throw new FedstackError(
+          'OIDC_TOKEN',
+          `cannot read the OIDC discovery document ${url}: ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+      if (typeof doc.token_endpoint !== 'string')
+        throw new FedstackError('OIDC_TOKEN', `${url} names no token_endpoint`);
+      tokenEndpoint = doc.token_endpoint;
+    }
+    const form = new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      client_id: options.clientId,
+    });
+    if (options.scope) form.set('scope', options.scope);
+    const headers: Record<string, string> = {};
+    if (options.clientSecret !== undefined)
+      headers.Authorization = `Basic ${Buffer.from(`${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`).toString('base64')}`;
+    const body = await postForm(tokenEndpoint, form, headers, timeoutMs);
+    if (typeof body.access_token !== 'string')
+      throw new FedstackError('OIDC_TOKEN', `${tokenEndpoint} returned no access_token`);
+    if (typeof body.refresh_token === 'string') refreshToken = body.refresh_token;
+    const lifeMs = (typeof body.expires_in === 'number' ? body.expires_in : 300) * 1000;
+    cached = { token: body.access_token, renewAtMs: Date.now() + Math.max(lifeMs / 2, lifeMs - 60_000) };
+    return cached.token;
+  };
+  return async () => {
+    if (cached && Date.now() < cached.renewAtMs) return cached.token;
+    pending ??= refresh().finally(() => {
+      pending = undefined;
+    });
+    return pending;
+  };
+}

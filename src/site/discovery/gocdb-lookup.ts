@@ -1,0 +1,43 @@
+// Looks up GOCDB service ids over HTTP, fetching the service list once per GOCDB URL and run.
+import { TimeoutError, describeError } from '../../errors.js';
+import { findGocdbService, parseGocdbServices, type GocdbService } from './gocdb-services.js';
+
+/** GOCDB's public programmatic interface. */
+export const DEFAULT_GOCDB_URL = 'https://goc.egi.eu/gocdbpi/public/';
+
+const cache = new Map<string, Promise<GocdbService[]>>();
+
+async function fetchServices(gocdbUrl: string, timeoutMs: number): Promise<GocdbService[]> {
+  const url = new URL(gocdbUrl);
+  url.searchParams.set('method', 'get_service');
+  url.searchParams.set('service_type', 'org.openstack.nova');
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  } catch (error) {
+    if ((error as Error).name === 'TimeoutError')
+      throw new TimeoutError(`GOCDB query ${url.host}`, timeoutMs);
+    throw new Error(`GOCDB ${url.host} cannot be reached: ${describeError(error)}`, { cause: error });
+  }
+  if (!res.ok) throw new Error(`GOCDB ${url.host} answered HTTP ${res.status}`);
+  return parseGocdbServices(await res.text());
+}
+
+/**
+ * The GOCDB service primary key (e.g. `7513G0`) registered for a Keystone endpoint,
+ * or undefined when none matches. One query per GOCDB URL serves every site of a run.
+ * @throws Error or TimeoutError when GOCDB cannot be queried.
+ */
+export async function lookupGocdbId(
+  endpointUrl: string,
+  options: { gocdbUrl?: string; siteName?: string; timeoutMs?: number } = {},
+): Promise<string | undefined> {
+  const gocdbUrl = options.gocdbUrl ?? DEFAULT_GOCDB_URL;
+  let pending = cache.get(gocdbUrl);
+  if (!pending) {
+    pending = fetchServices(gocdbUrl, options.timeoutMs ?? 30_000);
+    pending.catch(() => cache.delete(gocdbUrl));
+    cache.set(gocdbUrl, pending);
+  }
+  return findGocdbService(await pending, endpointUrl, options.siteName)?.primaryKey;
+}

@@ -1,0 +1,29 @@
+// Site discovery: collect a SiteSnapshot from OpenStack, render GLUE 2.1, publish it to the hub.
+export { createDiscoveryCommand, DISCOVERY_EXIT } from './command.js';
+export { collectSiteSnapshot, type CollectSiteOptions } from './collect-site-snapshot.js';
+export { collectShare, type CollectShareOptions, type CollectedShare } from './collect-share.js';
+export {
+  runSiteDiscovery,
+  runDiscoveryForDirectory,
+  listSiteConfigs,
+  type DiscoveryRunOptions,
+  type SiteDiscoveryResult,
+  type SiteRunStatus,
+} from './run-site-discovery.js';
+export { publishGlueDocument, publishRunReport, type HubTarget } from './publish-to-hub.js';
+export { lookupGocdbId, DEFAULT_GOCDB_URL } from './gocdb-lookup.js';
+export {
+  parseGocdbServices,
+  findGocdbService,
+  normalizeEndpointForGocdb,
+  type GocdbService,
+} from './gocdb-services.js';
+export { readTlsIssuer, formatDn } from './tls-issuer.js';
+export {
+  toSnapshotImage,
+  toSnapshotFlavor,
+  selectFlavors,
+  readApplianceAttributes,
+  type FlavorSelection,
+} from './snapshot-mapping.js';
+export { mapWithConcurrency, withDeadline } from '../map-with-concurrency.js';

@@ -1,0 +1,274 @@
+// Site configuration: the EGI catch-all site YAML plus Fedstack's credentials (by reference), endpoints and options.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+
+/** `<name>_env` and `<name>_file`: a secret by reference (environment variable or file). */
+function secretRef<N extends string>(
+  name: N,
+): { [K in `${N}_env` | `${N}_file`]: z.ZodOptional<z.ZodString> } {
+  return {
+    [`${name}_env`]: z.string().min(1).optional(),
+    [`${name}_file`]: z.string().min(1).optional(),
+  } as { [K in `${N}_env` | `${N}_file`]: z.ZodOptional<z.ZodString> };
+}
+
+/** Credentials, with secrets only by reference (`*_env`: an environment variable, `*_file`: a file). */
+const CredentialsSchema = z.discriminatedUnion('type', [
+  z
+    .object({
+      type: z.literal('password'),
+      username: z.string().min(1).optional(),
+      user_id: z.string().min(1).optional(),
+      user_domain_name: z.string().min(1).default('Default'),
+      ...secretRef('password'),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('application_credential'),
+      id: z.string().min(1),
+      ...secretRef('secret'),
+    })
+    .strict(),
+  z.object({ type: z.literal('token'), ...secretRef('token') }).strict(),
+  z
+    .object({
+      type: z.literal('oidc'),
+      identity_provider: z.string().min(1).default('egi.eu'),
+      /** Keystone URL of the OIDC front, when it differs from `endpoint`. */
+      federation_endpoint: z.string().url().optional(),
+      /** A fixed access token by reference… */
+      ...secretRef('access_token'),
+      /** …or a refresh token, exchanged at the provider for fresh access tokens. */
+      ...secretRef('refresh_token'),
+      issuer_url: z.string().url().optional(),
+      client_id: z.string().min(1).optional(),
+      ...secretRef('client_secret'),
+      scope: z.string().min(1).optional(),
+    })
+    .strict()
+    .refine((c) => !(c.refresh_token_env || c.refresh_token_file) || (c.issuer_url && c.client_id), {
+      message: 'a refresh token needs issuer_url and client_id',
+      path: ['issuer_url'],
+    }),
+]);
+
+const VoSchema = z
+  .object({
+    name: z.string().min(1),
+    auth: z
+      .object({
+        project_id: z.string().min(1),
+        credentials: CredentialsSchema.optional(),
+      })
+      .passthrough(),
+  })
+  .passthrough();
+
+const AccountingSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** GOCDB site name to report, when it differs from `gocdb`. */
+    site_name: z.string().min(1).optional(),
+    /** CloudComputeService / StorageSystem; default the site name. */
+    service_name: z.string().min(1).optional(),
+    /** Projects tagged so are accounted besides the VO projects; empty string to disable. */
+    project_tag: z.string().default('caso'),
+    /** Project properties holding the VO, tried in order. */
+    vo_properties: z.array(z.string().min(1)).default(['VO', 'egi.VO', 'accounting:VO']),
+    /** Extra VO mapping: project id or name → VO. */
+    vo_map: z.record(z.string(), z.string()).default({}),
+    record_types: z
+      .array(z.enum(['cloud', 'ip', 'accelerator', 'storage']))
+      .default(['cloud', 'ip', 'accelerator', 'storage']),
+    benchmark_name_key: z.string().default('accounting:benchmark_type'),
+    benchmark_value_key: z.string().default('accounting:benchmark_value'),
+    /** Directory of watermarks and outbox; default `./.fedstack/site/<gocdb>`. */
+    state_dir: z.string().min(1).optional(),
+    /** Outbox (dirq) directory; default `<state_dir>/outgoing`. */
+    outbox_dir: z.string().min(1).optional(),
+    /** Earliest time to extract from when no watermark exists (ISO); default 30 days ago. */
+    default_extract_from: z.string().optional(),
+    ams: z
+      .object({
+        url: z.string().url(),
+        project: z.string().min(1).default('accounting'),
+        topic: z.string().min(1).default('eu-egi-cloud-accounting'),
+        storage_topic: z.string().min(1).optional(),
+        ...secretRef('token'),
+      })
+      .strict()
+      .optional(),
+  })
+  .passthrough();
+
+/** The site YAML as written (wire names). */
+export const SiteConfigSchema = z
+  .object({
+    gocdb: z.string().min(1),
+    /** GOCDB primary key of the site, when it should not be looked up. */
+    gocdb_id: z.string().min(1).optional(),
+    endpoint: z.string().url(),
+    region: z.string().min(1).optional(),
+    /** Federation protocol in Keystone for OIDC logins; when absent `openid` then `oidc` are tried. */
+    protocol: z.string().min(1).optional(),
+    /** keystoneauth method name of the catch-all schema; informational. */
+    auth: z.string().optional(),
+    vos: z.array(VoSchema).default([]),
+    images: z.object({}).passthrough().optional(),
+    accounting: AccountingSchema.default(() => AccountingSchema.parse({})),
+    /** Required by every command that contacts the site; catch-all files without it still load. */
+    credentials: CredentialsSchema.optional(),
+    endpoints: z.record(z.string(), z.string().url()).default({}),
+    interface: z.enum(['public', 'internal', 'admin']).default('public'),
+    timeout_seconds: z.number().positive().max(3600).default(30),
+  })
+  .strict();
+
+/** A validated site configuration. */
+export type SiteConfig = z.infer<typeof SiteConfigSchema> & { readonly file: string };
+/** Credentials as configured (secrets by reference). */
+export type CredentialsConfig = z.infer<typeof CredentialsSchema>;
+
+function issuePath(p: readonly PropertyKey[]): string {
+  let out = '';
+  for (const k of p) out += typeof k === 'number' ? `[${k}]` : out ? `.${String(k)}` : String(k);
+  return out || '(top level)';
+}
+
+/** True when the YAML has no value at `keys` (zod's issues do not carry the input, so look it up). */
+function isAbsent(root: unknown, keys: readonly PropertyKey[]): boolean {
+  let value = root;
+  for (const key of keys) {
+    if (value === null || typeof value !== 'object') return true;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value === undefined;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
+  if (issue.code === 'unrecognized_keys')
+    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
+  if (issue.code === 'invalid_type' && isAbsent(root, issue.path))
+    return `is required (expected ${issue.expected})`;
+  if (issue.code === 'invalid_union' && 'discriminator' in issue)
+    return `has an unknown type (expected one of password, application_credential, token, oidc)`;
+  return issue.message;
+}
+
+/**
+ * Validates a parsed YAML value as a site config.
+ * @throws ConfigError `CONFIG_INVALID` naming the file and the first bad field (all listed in the message).
+ */
+export function validateSiteConfig(value: unknown, file: string): SiteConfig {
+  const result = SiteConfigSchema.safeParse(value);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `${issuePath(i.path)}: ${describeIssue(i, value)}`);
+    const first = result.error.issues[0]!;
+    throw new ConfigError(
+      lines.join('; '),
+      { file, path: undefined, code: 'CONFIG_INVALID' },
+      { cause: first },
+    );
+  }
+  const config = result.data;
+  for (const [i, vo] of config.vos.entries()) {
+    if (config.vos.findIndex((v) => v.name === vo.name) !== i)
+      throw new ConfigError(`VO ${vo.name} is listed twice`, { file, path: `vos[${i}].name` });
+  }
+  return { ...config, file };
+}
+
+/**
+ * Reads and validates a site YAML file.
+ * @throws ConfigError `CONFIG_INVALID` when unreadable, not YAML, or invalid.
+ * @example const site = loadSiteConfig('site.yaml');
+ */
+export function loadSiteConfig(file: string): SiteConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(
+      `cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      { file },
+      { cause: error },
+    );
+  }
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(
+      `not valid YAML: ${(error as Error).message.split('\n')[0]}`,
+      { file },
+      { cause: error },
+    );
+  }
+  return validateSiteConfig(value, file);
+}
+
+/**
+ * Reads a secret given by reference: `<name>_env` (environment variable) or
+ * `<name>_file` (first line of a file, relative to the config file).
+ * @throws ConfigError `CONFIG_SECRET_MISSING` naming the variable or file, never the value.
+ */
+export function readSecret(
+  holder: Readonly<Record<string, unknown>>,
+  name: string,
+  where: { file: string; path: string },
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  const envName = holder[`${name}_env`];
+  const fileName = holder[`${name}_file`];
+  if (typeof envName === 'string') {
+    const v = env[envName];
+    if (!v)
+      throw new ConfigError(`environment variable ${envName} is not set`, {
+        file: where.file,
+        path: `${where.path}.${name}_env`,
+        code: 'CONFIG_SECRET_MISSING',
+      });
+    return v;
+  }
+  if (typeof fileName === 'string') {
+    const full = path.resolve(path.dirname(where.file), fileName);
+    try {
+      const v = readFileSync(full, 'utf8').split('\n')[0]!.trim();
+      if (v) return v;
+    } catch {
+      // reported below
+    }
+    throw new ConfigError(`cannot read a secret from ${full}`, {
+      file: where.file,
+      path: `${where.path}.${name}_file`,
+      code: 'CONFIG_SECRET_MISSING',
+    });
+  }
+  throw new ConfigError(`give ${name}_env or ${name}_file (secrets are never written inline)`, {
+    file: where.file,
+    path: where.path,
+    code: 'CONFIG_SECRET_MISSING',
+  });
+}
+
+/**
+ * Checks that the config says how to log in to the site: `credentials`, or
+ * credentials of every VO.
+ * @throws ConfigError `CONFIG_INVALID` naming `credentials`.
+ */
+export function assertHasCredentials(config: SiteConfig): void {
+  if (config.credentials || (config.vos.length > 0 && config.vos.every((vo) => vo.auth.credentials))) return;
+  throw credentialsRequired(config);
+}
+
+/** The error for a config that gives no credentials where a command needs them; names `credentials`. */
+export function credentialsRequired(config: SiteConfig): ConfigError {
+  return new ConfigError('is required to contact the site (a type and a secret by reference)', {
+    file: config.file,
+    path: 'credentials',
+  });
+}

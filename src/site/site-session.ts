@@ -1,0 +1,111 @@
+// Builds OpenStack sessions from a site config: the service account, or a VO's own credentials, per project.
+import type { Logger } from '../log.js';
+import {
+  OpenStackSession,
+  createOidcAccessTokenSource,
+  type AuthMethod,
+  type AuthScope,
+} from '../openstack/index.js';
+import { credentialsRequired, readSecret, type CredentialsConfig, type SiteConfig } from './site-config.js';
+
+// One refreshing source per configured credentials, shared by every session
+// built from them: a provider that rotates refresh tokens accepts each one
+// once, so two sources holding the same refresh token would lock each other out.
+const oidcTokenSources = new WeakMap<CredentialsConfig, () => Promise<string>>();
+
+/** A fixed access token, or a source that refreshes one at the provider. */
+function oidcAccessToken(
+  credentials: Extract<CredentialsConfig, { type: 'oidc' }>,
+  where: { file: string; path: string },
+): string | (() => Promise<string>) {
+  if (!credentials.refresh_token_env && !credentials.refresh_token_file)
+    return readSecret(credentials, 'access_token', where);
+  const shared = oidcTokenSources.get(credentials);
+  if (shared) return shared;
+  const hasSecret =
+    credentials.client_secret_env !== undefined || credentials.client_secret_file !== undefined;
+  const source = createOidcAccessTokenSource({
+    issuerUrl: credentials.issuer_url!,
+    clientId: credentials.client_id!,
+    clientSecret: hasSecret ? readSecret(credentials, 'client_secret', where) : undefined,
+    refreshToken: readSecret(credentials, 'refresh_token', where),
+    scope: credentials.scope,
+  });
+  oidcTokenSources.set(credentials, source);
+  return source;
+}
+
+/** Turns configured credentials into an auth method, reading the referenced secret. */
+export function authMethodOf(
+  credentials: CredentialsConfig,
+  where: { file: string; path: string },
+): AuthMethod {
+  switch (credentials.type) {
+    case 'password':
+      return {
+        kind: 'password',
+        username: credentials.username,
+        userId: credentials.user_id,
+        userDomainName: credentials.user_domain_name,
+        password: readSecret(credentials, 'password', where),
+      };
+    case 'application_credential':
+      return {
+        kind: 'application-credential',
+        id: credentials.id,
+        secret: readSecret(credentials, 'secret', where),
+      };
+    case 'token':
+      return { kind: 'token', token: readSecret(credentials, 'token', where) };
+    case 'oidc':
+      return {
+        kind: 'oidc',
+        accessToken: oidcAccessToken(credentials, where),
+        identityProvider: credentials.identity_provider,
+        federationUrl: credentials.federation_endpoint,
+      };
+  }
+}
+
+/**
+ * The credentials for a VO's project (its own, else the service account) or,
+ * without a VO, the service account (else the first VO's own account).
+ * @throws ConfigError `CONFIG_INVALID` naming `credentials` when there are none.
+ */
+function pickCredentials(
+  config: SiteConfig,
+  voIndex: number | undefined,
+): { credentials: CredentialsConfig; path: string } {
+  const own = voIndex === undefined ? undefined : config.vos[voIndex]?.auth.credentials;
+  if (own) return { credentials: own, path: `vos[${voIndex}].auth.credentials` };
+  if (config.credentials) return { credentials: config.credentials, path: 'credentials' };
+  const first = config.vos.findIndex((v) => v.auth.credentials);
+  if (voIndex === undefined && first >= 0)
+    return { credentials: config.vos[first]!.auth.credentials!, path: `vos[${first}].auth.credentials` };
+  throw credentialsRequired(config);
+}
+
+/**
+ * A session on the site for one project: the VO's own credentials when the
+ * config gives them, else the site's service account. Application credentials
+ * carry their own scope.
+ */
+export function createSiteSession(
+  config: SiteConfig,
+  options: { projectId?: string; voIndex?: number; logger?: Logger; timeoutMs?: number } = {},
+): OpenStackSession {
+  const { credentials, path } = pickCredentials(config, options.voIndex);
+  const auth = authMethodOf(credentials, { file: config.file, path });
+  const oidc = auth.kind === 'oidc' ? { ...auth, protocol: config.protocol } : auth;
+  const scope: AuthScope = options.projectId ? { projectId: options.projectId } : 'unscoped';
+  return new OpenStackSession({
+    authUrl: config.endpoint,
+    auth: oidc,
+    scope: auth.kind === 'application-credential' ? 'unscoped' : scope,
+    region: config.region,
+    interface: config.interface,
+    endpointOverrides: config.endpoints,
+    timeoutMs: options.timeoutMs ?? config.timeout_seconds * 1000,
+    logger: options.logger,
+  });
+}

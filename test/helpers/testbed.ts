@@ -1,0 +1,81 @@
+// Locates (and if needed starts) the testbed OpenStack sites the integration tests use.
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** The two sites of the testbed: name and port offset. */
+export const TESTBED_SITES = [
+  { name: 'site-a', offset: 0 },
+  { name: 'site-b', offset: 20 },
+] as const;
+
+export type TestbedSiteName = (typeof TESTBED_SITES)[number]['name'];
+
+const SCRIPT = path.resolve(import.meta.dirname, '../../testbed/openstack.sh');
+
+/** Directory holding the testbed state (the script's default unless TESTBED_DIR is set). */
+export function testbedRoot(): string {
+  return process.env.TESTBED_DIR ?? '/tmp/os-testbed';
+}
+
+/** True when integration tests are switched off for a unit-only run. */
+export function isTestbedDisabled(): boolean {
+  return process.env.FEDSTACK_TESTBED === 'off';
+}
+
+async function isUp(offset: number): Promise<boolean> {
+  const ports = [5000, 9292, 8774, 9696, 8776, 5001].map((p) => p + offset);
+  for (const port of ports) {
+    try {
+      await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(3000) });
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Starts any testbed site that is not answering; throws when a site cannot be started. */
+export async function ensureTestbed(): Promise<void> {
+  if (isTestbedDisabled()) return;
+  for (const site of TESTBED_SITES) {
+    if (existsSync(path.join(testbedRoot(), site.name, 'site.env')) && (await isUp(site.offset))) continue;
+    await run(SCRIPT, ['up', '--name', site.name, '--offset', String(site.offset)], {
+      timeout: 1_200_000,
+      maxBuffer: 16 << 20,
+    });
+  }
+}
+
+/** The variables of a running site's site.env. */
+export function testbedEnv(name: TestbedSiteName): Record<string, string> {
+  const file = path.join(testbedRoot(), name, 'site.env');
+  if (!existsSync(file)) throw new Error(`testbed ${name} is not running: ${file} is missing`);
+  const env: Record<string, string> = {};
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = /^([A-Z_]+)=(.*)$/.exec(line);
+    if (m) env[m[1]!] = m[2]!.replace(/^'(.*)'$/, '$1');
+  }
+  return env;
+}
+
+/** An OIDC access token minted by the testbed identity provider. */
+export async function mintToken(
+  sub: string,
+  entitlements: string[],
+  lifetimeSeconds = 3600,
+): Promise<string> {
+  const { stdout } = await run(SCRIPT, [
+    'token',
+    '--sub',
+    sub,
+    '--entitlements',
+    entitlements.join(','),
+    '--lifetime',
+    String(lifetimeSeconds),
+  ]);
+  return stdout.trim();
+}

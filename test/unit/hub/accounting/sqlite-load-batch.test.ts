@@ -1,0 +1,94 @@
+// SQLite loading of packed cloud entries (worker-prepared batches) matches loading the entries themselves.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { prepareSqliteBatch } from '../../../../src/hub/accounting/batch-prepare-worker.js';
+import type { IngestMessage, PreparedBatch } from '../../../../src/hub/accounting/ingest-batch.js';
+import type { LoadOutcome } from '../../../../src/hub/accounting/load-batch.js';
+import { packCloudEntries } from '../../../../src/hub/accounting/packed-cloud.js';
+import { loadBatchSqlite } from '../../../../src/hub/accounting/sqlite-load-batch.js';
+import { openTestStore } from '../helpers/test-stores.js';
+import type { TestStore } from '../helpers/test-stores.js';
+
+const FEB_1 = Date.UTC(2024, 1, 1) / 1000;
+
+function cloud(offset: number, publisherSite: string | null, records: Record<string, string | number>[]) {
+  const body = records
+    .map((r) =>
+      Object.entries(r)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('\n'),
+    )
+    .join('\n%%\n');
+  const data = Buffer.from(`APEL-cloud-message: v0.4\n${body}\n`).toString('base64');
+  return { project: 'accounting', topic: 't', offset, data, publisherSite } satisfies IngestMessage;
+}
+
+const vm = (uuid: string, site: string, wall: number, fqan = 'vo1') => ({
+  VMUUID: uuid,
+  SiteName: site,
+  FQAN: fqan,
+  Status: 'started',
+  StartTime: FEB_1,
+  WallDuration: wall,
+});
+
+/** Two batches: the second brings newer, older, cross-site and refused records. */
+const BATCHES: IngestMessage[][] = [
+  [cloud(0, 'SITE-A', [vm('vm-1', 'SITE-A', 100), vm('vm-2', 'SITE-A', 50, 'vo2')])],
+  [
+    cloud(1, null, [vm('vm-1', 'SITE-B', 500), vm('vm-2', 'SITE-A', 10, 'vo2'), vm('vm-3', 'SITE-B', 1)]),
+    cloud(2, 'SITE-A', [vm('vm-1', 'SITE-A', 200), { VMUUID: 'bad' }, vm('vm-1', 'SITE-A', 150)]),
+  ],
+];
+
+/** Loads every batch into `t`, packed or not, and returns the outcomes and the tables. */
+function loadAll(t: TestStore, isPacked: boolean) {
+  const sqlite = t.store.sqlite!;
+  const known = { groupIds: new Map<string, number>(), vmIds: new Map<string, number>() };
+  const outcomes: Omit<LoadOutcome, 'newIds'>[] = [];
+  BATCHES.forEach((messages, i) => {
+    const prepared = prepareSqliteBatch(messages, 1000 + i);
+    const batch: PreparedBatch = isPacked
+      ? { ...prepared, cloud: [], packedCloud: packCloudEntries(prepared.cloud) }
+      : prepared;
+    const outcome = sqlite.database.transaction(() =>
+      loadBatchSqlite(t.store.db, sqlite, batch, known, 1000 + i),
+    )();
+    for (const [k, id] of outcome.newIds.groupIds) known.groupIds.set(k, id);
+    for (const [k, id] of outcome.newIds.vmIds) known.vmIds.set(k, id);
+    const { newIds: _, ...counts } = outcome;
+    outcomes.push(counts);
+  });
+  const table = (name: string) => sqlite.database.prepare(`select * from ${name} order by 1`).all();
+  return {
+    outcomes,
+    cloud: table('cloud_records'),
+    rejects: table('accounting_rejects'),
+    vms: table('cloud_vms'),
+    groups: table('cloud_record_groups'),
+    sites: table('accounting_sites'),
+  };
+}
+
+describe('loadBatchSqlite', () => {
+  let packed: TestStore;
+  let plain: TestStore;
+  beforeEach(async () => {
+    packed = await openTestStore('sqlite');
+    plain = await openTestStore('sqlite');
+  });
+  afterEach(async () => {
+    await packed.dispose();
+    await plain.dispose();
+  });
+
+  it('loads packed cloud entries to the same rows, rejects and outcomes as the entries themselves', () => {
+    const fromPacked = loadAll(packed, true);
+    const fromPlain = loadAll(plain, false);
+    expect(fromPlain.outcomes).toEqual([
+      { loaded: 2, superseded: 0, rejected: 0 },
+      { loaded: 2, superseded: 2, rejected: 2 },
+    ]);
+    expect(fromPlain.cloud).toHaveLength(3);
+    expect(fromPacked).toEqual(fromPlain);
+  });
+});

@@ -1,0 +1,77 @@
+// Test backends for hub store tests: SQLite in a temp dir and PostgreSQL in a fresh schema per store.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { HubStore } from '../../../../src/hub/store/hub-store.js';
+import type { HubDialect, HubStoreLocation } from '../../../../src/hub/store/hub-store.js';
+import { migrateToLatest } from '../../../../src/hub/store/hub-migrator.js';
+
+/** PostgreSQL used by the tests (trust auth on loopback); override with FEDSTACK_TEST_POSTGRES_URL. */
+export const TEST_POSTGRES_URL =
+  process.env.FEDSTACK_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** The backends to run store tests on; FEDSTACK_TEST_DIALECTS=sqlite narrows the list. */
+export const TEST_DIALECTS: readonly HubDialect[] = (process.env.FEDSTACK_TEST_DIALECTS ?? 'sqlite,postgres')
+  .split(',')
+  .map((d) => d.trim())
+  .filter((d): d is HubDialect => d === 'sqlite' || d === 'postgres');
+
+/** A store for one test plus the function that closes and deletes it. */
+export interface TestStore {
+  readonly store: HubStore;
+  readonly location: HubStoreLocation;
+  readonly dispose: () => Promise<void>;
+}
+
+/** Creates an empty location (temp SQLite file, or a new PostgreSQL schema) and its cleanup. */
+export async function createTestLocation(
+  dialect: HubDialect,
+): Promise<{ location: HubStoreLocation; cleanup: () => Promise<void> }> {
+  if (dialect === 'sqlite') {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'fedstack-hub-'));
+    return {
+      location: { kind: 'sqlite', file: path.join(dir, 'hub.sqlite') },
+      cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  }
+  const schema = `fedstack_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA "${schema}"`);
+  await admin.end();
+  return {
+    location: { kind: 'postgres', url: TEST_POSTGRES_URL, schema },
+    cleanup: async () => {
+      const c = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await c.end();
+    },
+  };
+}
+
+/** Opens a fresh store on `dialect`, migrated to the latest schema unless `migrate` is false. */
+export async function openTestStore(
+  dialect: HubDialect,
+  options: { migrate?: boolean } = {},
+): Promise<TestStore> {
+  const { location, cleanup } = await createTestLocation(dialect);
+  const store = HubStore.open(location);
+  try {
+    if (options.migrate !== false) await migrateToLatest(store);
+  } catch (error) {
+    await store.close();
+    await cleanup();
+    throw error;
+  }
+  return {
+    store,
+    location,
+    dispose: async () => {
+      await store.close();
+      await cleanup();
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { validateSiteConfig } from '../../../src/site/site-config.js';
+import { createSiteSession } from '../../../src/site/site-session.js';
+import { rotatingIdp } from '../../helpers/oidc-stub.js';
+import { startStub, tokenBody } from '../../helpers/stub-server.js';
+
+let close: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await close?.();
+  close = undefined;
+  delete process.env.FEDSTACK_TEST_REFRESH_TOKEN;
+});
+
+describe('site sessions', () => {
+  it('share one refresh token between the sessions of one config, so a rotating provider accepts it', async () => {
+    const idp = rotatingIdp('rt-0');
+    const stub = await startStub((req, res) => {
+      if (idp.handle(req, res, stub.url)) return;
+      if (req.url!.includes('/OS-FEDERATION/'))
+        return res.writeHead(201, { 'X-Subject-Token': 'keystone-token' }).end(tokenBody(stub.url));
+      res.writeHead(404).end();
+    });
+    close = stub.close;
+    process.env.FEDSTACK_TEST_REFRESH_TOKEN = 'rt-0';
+    const config = validateSiteConfig(
+      {
+        gocdb: 'TEST-SITE',
+        endpoint: `${stub.url}/identity/v3`,
+        protocol: 'openid',
+        credentials: {
+          type: 'oidc',
+          refresh_token_env: 'FEDSTACK_TEST_REFRESH_TOKEN',
+          issuer_url: `${stub.url}/idp`,
+          client_id: 'fedstack',
+        },
+      },
+      'site.yaml',
+    );
+    const [a, b] = [createSiteSession(config), createSiteSession(config)];
+    await Promise.all([a.token(), b.token()]);
+    expect(idp.presented).toEqual(['rt-0']);
+  });
+});
