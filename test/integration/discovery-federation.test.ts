@@ -29,6 +29,7 @@ import { runCli } from '../helpers/cli.js';
 import { adminInProject, adminSession } from '../helpers/sessions.js';
 import { testbedRoot, type TestbedSiteName } from '../helpers/testbed.js';
 import { openTestStore, type TestStore } from '../unit/hub/helpers/test-stores.js';
+import { deleteAll } from '../helpers/cleanup.js';
 
 const run = promisify(execFile);
 const SCRIPT = path.resolve(import.meta.dirname, '../../testbed/openstack.sh');
@@ -211,7 +212,7 @@ describe('central discovery of both testbed sites, published to a hub', () => {
 
     afterAll(async () => {
       const s = await adminInProject('site-b', 'vo');
-      await Promise.all(created.map((id) => deleteServer(s, id)));
+      await deleteAll(created, (id) => deleteServer(s, id));
       await Promise.all(created.map((id) => waitForServer(s, id, ['DELETED'])));
     }, 180_000);
 

@@ -23,6 +23,7 @@ import {
   type OpenStackSession,
 } from '../../src/openstack/index.js';
 import { adminInProject, adminSession } from '../helpers/sessions.js';
+import { deleteAll } from '../helpers/cleanup.js';
 
 describe('Nova and Neutron on the testbed', () => {
   let s: OpenStackSession;
@@ -40,7 +41,7 @@ describe('Nova and Neutron on the testbed', () => {
   });
 
   afterAll(async () => {
-    await Promise.all(created.map((id) => deleteServer(s, id)));
+    await deleteAll(created, (id) => deleteServer(s, id));
   });
 
   it('negotiates a compute microversion of at least 2.47', async () => {

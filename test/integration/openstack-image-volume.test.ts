@@ -22,6 +22,7 @@ import {
   type OpenStackSession,
 } from '../../src/openstack/index.js';
 import { adminInProject, projectIdOf, siteSession } from '../helpers/sessions.js';
+import { deleteAll } from '../helpers/cleanup.js';
 
 const MiB = 1 << 20;
 
@@ -42,7 +43,7 @@ describe('Glance and Cinder on the testbed', () => {
     s = await adminInProject('site-a', 'vo');
   });
   afterAll(async () => {
-    await Promise.all(images.map((id) => deleteImage(s, id)));
+    await deleteAll(images, (id) => deleteImage(s, id));
   });
 
   it('streams a 200 MiB image up and down with RSS growing by less than 64 MiB', async () => {

@@ -15,6 +15,7 @@ import {
 import { accountingConfig, outboxMessages } from '../helpers/accounting.js';
 import { CLI, runCli } from '../helpers/cli.js';
 import { adminInProject } from '../helpers/sessions.js';
+import { deleteAll } from '../helpers/cleanup.js';
 
 /** Every record of the given messages, keyed `<kind> <project> <record JSON>`, for set comparisons. */
 function recordKeys(messages: readonly string[]): Set<string> {
@@ -56,7 +57,7 @@ describe('accounting survives SIGKILL at any point', () => {
   }, 300_000);
 
   afterAll(async () => {
-    await Promise.all(created.map((id) => deleteServer(s, id)));
+    await deleteAll(created, (id) => deleteServer(s, id));
   });
 
   it('has every expected record in the outbox after 20 killed runs and one clean run, and no watermark ahead of its data', async () => {

@@ -15,6 +15,7 @@ import { loadSiteConfig } from '../../src/site/site-config.js';
 import { extractAccounting } from '../../src/site/accounting/extract.js';
 import { accountingConfig } from '../helpers/accounting.js';
 import { adminInProject, adminSession, projectIdOf } from '../helpers/sessions.js';
+import { deleteAll } from '../helpers/cleanup.js';
 
 /** Runs an in-memory extraction of the fedcloud project of site-b and returns the API calls it made. */
 async function countCalls(): Promise<{ calls: number; cloudRecords: number }> {
@@ -55,7 +56,7 @@ describe('accounting API economy', () => {
 
   afterAll(async () => {
     const all = await collectAll(paginateServers(s, { name: '^econ-' }));
-    await Promise.all(all.map((v) => deleteServer(s, v.id)));
+    await deleteAll(all, (v) => deleteServer(s, v.id));
   });
 
   it('makes as many API calls for 50 servers as for 1 (pages, not servers)', async () => {

@@ -20,6 +20,7 @@ import { accountingConfig, outboxMessages } from '../helpers/accounting.js';
 import { runCli } from '../helpers/cli.js';
 import { adminInProject } from '../helpers/sessions.js';
 import { TEST_DIALECTS, openTestStore, type TestStore } from '../unit/hub/helpers/test-stores.js';
+import { deleteAll } from '../helpers/cleanup.js';
 
 const SITE = 'TESTBED-SITE-A';
 
@@ -49,7 +50,7 @@ describe('site agent to hub on the testbed', () => {
   }, 300_000);
 
   afterAll(async () => {
-    await Promise.all(created.map(({ s, id }) => deleteServer(s, id)));
+    await deleteAll(created, ({ s, id }) => deleteServer(s, id));
   });
 
   describe.each(TEST_DIALECTS)('with the hub on %s', (dialect) => {
