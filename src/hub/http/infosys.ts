@@ -6,7 +6,7 @@ import type {
   FastifyReply,
   FastifyRequest,
 } from 'fastify';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { FedstackError, type ErrorCode } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { readGlueDocument, renderLdif } from '../../formats/glue/index.js';
@@ -15,6 +15,14 @@ import type { HubCaller } from '../auth/hub-token.js';
 import type { CachedResponse, InfosysIndex } from '../infosys/index.js';
 import { InfosysService } from '../infosys/index.js';
 import type { HubStore } from '../store/hub-store.js';
+import {
+  FLAVORS_QUERY,
+  GLUE_QUERY,
+  IMAGES_QUERY,
+  REPORT_BODY,
+  SITES_QUERY,
+  SITE_QUERY,
+} from './infosys-schemas.js';
 import { requestToken } from './request-token.js';
 
 /** Options of {@link infosysPlugin}: the service, or the store to open one on. */
@@ -37,33 +45,6 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   GLUE_INVALID: 400,
   STORE_ERROR: 503,
 };
-
-// FastAPI's bool parsing, which cloud-info-api clients rely on (`include_projects=true`, `=1`, `=yes`).
-const queryBool = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off', 'True', 'False'])
-    .optional()
-    .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes', 'on', 'True'].includes(v)));
-const queryText = z.string().min(1).optional().catch(undefined);
-const queryCount = z.coerce.number().min(0).optional();
-
-const SITES_QUERY = z.object({
-  vo_name: queryText,
-  site_name: queryText,
-  include_projects: queryBool(false),
-});
-const SITE_QUERY = z.object({ include_projects: queryBool(false) });
-const IMAGES_QUERY = z.object({ vo_name: queryText, only_egi_images: queryBool(true) });
-const GLUE_QUERY = z.object({ format: z.enum(['json', 'ldif']).default('json') });
-const FLAVORS_QUERY = z.object({
-  vo: queryText,
-  site: queryText,
-  min_cpu: queryCount,
-  min_ram: queryCount,
-  gpu_vendor: queryText,
-  min_gpus: queryCount,
-});
-const REPORT_BODY = z.object({ state: z.enum(['ok', 'failed']), error: z.string().max(4000).optional() });
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z.infer<S> {
   const result = schema.safeParse(value ?? {});

@@ -9,6 +9,14 @@ import {
 } from './ams-subscription-routes.js';
 import { PUBLISH_BODY } from './ams-topic-routes.js';
 import { REJECTS_QUERY, SUMMARIES_QUERY, VIEW_QUERY } from './accounting-schemas.js';
+import {
+  FLAVORS_QUERY,
+  GLUE_QUERY,
+  IMAGES_QUERY,
+  REPORT_BODY,
+  SITES_QUERY,
+  SITE_QUERY,
+} from './infosys-schemas.js';
 
 /** A route as fastify registered it. */
 export interface RouteInfo {
@@ -71,6 +79,88 @@ function accounting(summary: string, query: z.ZodObject, extra: Operation = {}):
     },
   ];
 }
+
+const NAME = {
+  name: 'name',
+  in: 'path',
+  required: true,
+  schema: { type: 'string' },
+  description: 'site name',
+};
+const VO = { name: 'vo', in: 'path', required: true, schema: { type: 'string' }, description: 'VO name' };
+const NO_QUERY = z.object({});
+
+/** A public read of the information system (JSON, with ETag and gzip). */
+function infosysRead(summary: string, query: z.ZodObject, path: object[] = []): [string, Operation] {
+  return [
+    'get',
+    {
+      tags: ['information system'],
+      summary,
+      security: [],
+      parameters: [...path, ...queryParameters(query)],
+      responses: { 200: { description: 'OK (JSON; ETag, gzip)' }, 304: { description: 'Not modified' } },
+    },
+  ];
+}
+
+/** A write of the information system (a publisher token of that site, or admin). */
+function infosysWrite(summary: string, method: string, body?: z.ZodType): [string, Operation] {
+  return [
+    method,
+    {
+      tags: ['information system'],
+      summary,
+      parameters: [NAME],
+      ...(body
+        ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(body) } } } }
+        : {}),
+      responses: { 200: { description: 'OK' }, 204: { description: 'Done' }, default: HUB_ERROR },
+    },
+  ];
+}
+
+/** The information system's reads under /v1, also served at the unversioned cloud-info-api paths. */
+const INFOSYS_READS: Record<string, [string, Operation][]> = {
+  '/sites': [infosysRead('Sites with their shares (cloud-info-api)', SITES_QUERY)],
+  '/site/{name}': [infosysRead('One site', SITE_QUERY, [NAME])],
+  '/site/{name}/projects': [infosysRead('The projects of a site’s shares', NO_QUERY, [NAME])],
+  '/site/{name}/images': [infosysRead('The images of a site', IMAGES_QUERY, [NAME])],
+  '/site/{name}/{vo}/project': [infosysRead('The project of a VO at a site', NO_QUERY, [NAME, VO])],
+  '/site/{name}/{vo}/images': [infosysRead('The images of a VO at a site', IMAGES_QUERY, [NAME, VO])],
+  '/images': [infosysRead('Images across sites', IMAGES_QUERY)],
+  '/vos': [infosysRead('The VOs with a share at some site', NO_QUERY)],
+  '/flavors': [infosysRead('Flavors across sites, filtered by CPU, RAM and GPU', FLAVORS_QUERY)],
+};
+
+function infosysPaths(): Record<string, [string, Operation][]> {
+  const paths: Record<string, [string, Operation][]> = {};
+  for (const [path, ops] of Object.entries(INFOSYS_READS)) {
+    paths[`/v1${path}`] = [...ops];
+    paths[path] = ops.map(([m, op]) => [m, { ...op, summary: `Alias of /v1${path} (cloud-info-api path)` }]);
+  }
+  paths['/v1/discovery'] = [infosysRead('Discovery health per site: state, error, expiry', NO_QUERY)];
+  paths['/v1/site/{name}/glue'] = [
+    infosysRead('The site’s latest GLUE 2.1 document, as published or as LDIF', GLUE_QUERY, [NAME]),
+    infosysWrite('Publish a GLUE 2.1 document for the site (validated against the shipped schema)', 'put'),
+    infosysWrite('Publish a GLUE 2.1 document (same as PUT)', 'post'),
+  ];
+  paths['/v1/site/{name}/discovery'] = [
+    infosysWrite('Report a discovery run that produced no document', 'put', REPORT_BODY),
+  ];
+  paths['/v1/site/{name}']!.push(infosysWrite('Remove a site from the information system (admin)', 'delete'));
+  return paths;
+}
+
+const STATUS: [string, Operation] = [
+  'get',
+  {
+    tags: ['hub'],
+    summary: 'Liveness: {"status":"ok"} while the hub serves',
+    security: [],
+    responses: { 200: { description: 'OK (JSON)' } },
+  },
+];
 
 const P = '/v1/projects/{project}';
 const DOCUMENTED: Record<string, [string, Operation][]> = {
@@ -136,12 +226,16 @@ function openApiPath(url: string): string {
 /** Builds the document from the routes the app registered (ours detailed, others listed). */
 export function buildOpenApiDocument(routes: readonly RouteInfo[]): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const [path, ops] of Object.entries(DOCUMENTED)) paths[path] = Object.fromEntries(ops);
+  for (const [path, ops] of Object.entries({ ...DOCUMENTED, ...infosysPaths(), '/v1/status': [STATUS] })) {
+    paths[path] = Object.fromEntries(ops);
+  }
   for (const r of routes) {
     // the AMS plugin routes `{name}:{action}` through one parameter; those are documented above
     if (r.url.includes(':target') || r.method === 'HEAD' || r.url === '/openapi.json') continue;
     const path = openApiPath(r.url);
     const method = r.method.toLowerCase();
+    // a trailing-slash twin of a documented path (cloud-info-api clients call both)
+    if (path.length > 1 && path.endsWith('/') && paths[path.slice(0, -1)]?.[method]) continue;
     paths[path] ??= {};
     paths[path][method] ??= { summary: `${r.method} ${path}`, responses: { 200: { description: 'OK' } } };
   }

@@ -9,7 +9,7 @@ import type { TestHub } from '../helpers/test-hub.js';
 interface Body {
   error: { code: string; message: string };
   openapi: string;
-  paths: Record<string, Record<string, { parameters: { name: string }[] }>>;
+  paths: Record<string, Record<string, { parameters: { name: string }[]; summary: string }>>;
   status: string;
 }
 
@@ -42,6 +42,23 @@ describe('hub routes (inject, SQLite)', () => {
     );
     const params = body.paths['/v1/accounting/summaries']!.get!.parameters.map((p) => p.name);
     expect(params).toEqual(expect.arrayContaining(['site', 'vo', 'from', 'to', 'group_by', 'format']));
+  });
+
+  it('documents the information-system routes with their parameters, at /v1 and the cloud-info-api paths', async () => {
+    h = await openTestHub('sqlite');
+    const { body } = await get('/openapi.json');
+    const flavors = body.paths['/v1/flavors']!.get!.parameters.map((p) => p.name);
+    expect(flavors).toEqual(['vo', 'site', 'min_cpu', 'min_ram', 'gpu_vendor', 'min_gpus']);
+    const sites = body.paths['/sites']!.get!.parameters.map((p) => p.name);
+    expect(sites).toEqual(['vo_name', 'site_name', 'include_projects']);
+    const site = body.paths['/v1/site/{name}']!;
+    expect(Object.keys(site).sort()).toEqual(['delete', 'get']);
+    expect(site.get!.parameters.map((p) => p.name)).toEqual(['name', 'include_projects']);
+    expect(Object.keys(body.paths['/v1/site/{name}/glue']!).sort()).toEqual(['get', 'post', 'put']);
+    // every route the hub serves is in the document, none only as a bare placeholder
+    for (const [path, ops] of Object.entries(body.paths)) {
+      for (const op of Object.values(ops)) expect(op.summary, path).not.toMatch(/^[A-Z]+ \//);
+    }
   });
 
   it('answers /v1/status without a token', async () => {

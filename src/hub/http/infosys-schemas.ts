@@ -1,0 +1,49 @@
+// Query and body schemas of the information-system API (zod), shared by the routes and the OpenAPI document.
+import { z } from 'zod';
+
+// FastAPI's bool parsing, which cloud-info-api clients rely on (`include_projects=true`, `=1`, `=yes`).
+const queryBool = (fallback: boolean, description: string) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off', 'True', 'False'])
+    .optional()
+    .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes', 'on', 'True'].includes(v)))
+    .describe(`${description} (default ${fallback})`);
+const queryText = (description: string) =>
+  z.string().min(1).optional().catch(undefined).describe(description);
+const queryCount = (description: string) => z.coerce.number().min(0).optional().describe(description);
+
+const VO_NAME = 'only what this VO may use';
+const INCLUDE_PROJECTS = 'add each share’s project id and name';
+const ONLY_EGI_IMAGES = 'only images from the federation’s image lists (with a marketplace id)';
+
+/** Query of `/v1/sites`. */
+export const SITES_QUERY = z.object({
+  vo_name: queryText(VO_NAME),
+  site_name: queryText('only this site'),
+  include_projects: queryBool(false, INCLUDE_PROJECTS),
+});
+/** Query of `/v1/site/{name}`. */
+export const SITE_QUERY = z.object({ include_projects: queryBool(false, INCLUDE_PROJECTS) });
+/** Query of the image lists. */
+export const IMAGES_QUERY = z.object({
+  vo_name: queryText(VO_NAME),
+  only_egi_images: queryBool(true, ONLY_EGI_IMAGES),
+});
+/** Query of `/v1/site/{name}/glue`. */
+export const GLUE_QUERY = z.object({
+  format: z.enum(['json', 'ldif']).default('json').describe('json (GLUE 2.1, as published) or ldif'),
+});
+/** Query of `/v1/flavors`. */
+export const FLAVORS_QUERY = z.object({
+  vo: queryText('only flavors of this VO’s shares'),
+  site: queryText('only this site'),
+  min_cpu: queryCount('at least this many virtual CPUs'),
+  min_ram: queryCount('at least this much RAM, in MB'),
+  gpu_vendor: queryText('GPU vendor, case-insensitive (e.g. nvidia)'),
+  min_gpus: queryCount('at least this many GPUs'),
+});
+/** Body of `PUT /v1/site/{name}/discovery`. */
+export const REPORT_BODY = z.object({
+  state: z.enum(['ok', 'failed']),
+  error: z.string().max(4000).optional(),
+});
