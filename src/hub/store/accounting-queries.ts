@@ -1,9 +1,21 @@
 // Dialect-neutral writes of the accounting repository: record upserts, rejects, per-site counters.
 import { sql } from 'kysely';
-import type { Insertable } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import type { AccountingRejectTable, HubDatabase } from './hub-database.js';
 import type { UpsertSpec } from './bulk-upsert.js';
 import type { HubDb } from './messaging-queries.js';
+
+/** Longest `IN (...)` list or multi-row VALUES per statement (well under both backends' limits). */
+const IN_LIST_CHUNK = 500;
+
+/** Runs `run` on successive slices of at most `size` items, one after the other. */
+async function inChunks<T>(
+  items: readonly T[],
+  size: number,
+  run: (chunk: T[]) => Promise<unknown>,
+): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await run(items.slice(i, i + size));
+}
 
 /** Columns of a cloud record row, in the order ingest builds its row arrays. */
 export const CLOUD_COLUMNS = [
@@ -45,25 +57,10 @@ export async function resolveCloudGroups(
   db: HubDb,
   groups: ReadonlyMap<string, CloudGroupValues>,
 ): Promise<Map<string, number>> {
-  const keys = [...groups.keys()];
-  for (let i = 0; i < keys.length; i += 200) {
-    const rows = keys.slice(i, i + 200).map((k) => ({ group_key: k, ...groups.get(k)! }));
-    await db
-      .insertInto('cloud_record_groups')
-      .values(rows)
-      .onConflict((oc) => oc.column('group_key').doNothing())
-      .execute();
-  }
-  const ids = new Map<string, number>();
-  for (let i = 0; i < keys.length; i += 500) {
-    const rows = await db
-      .selectFrom('cloud_record_groups')
-      .select(['id', 'group_key'])
-      .where('group_key', 'in', keys.slice(i, i + 500))
-      .execute();
-    for (const r of rows) ids.set(r.group_key, Number(r.id));
-  }
-  return ids;
+  return numberKeys(db, 'cloud_record_groups', 'group_key', [...groups.keys()], (k) => ({
+    group_key: k,
+    ...groups.get(k)!,
+  }));
 }
 
 /**
@@ -189,22 +186,36 @@ export function cloudRecordKey(vmUuid: string, year: number, month: number): str
  * numbering the same VM: ON CONFLICT DO NOTHING, then read).
  */
 export async function resolveCloudVms(db: HubDb, vmUuids: readonly string[]): Promise<Map<string, number>> {
-  for (let i = 0; i < vmUuids.length; i += 500) {
-    await db
-      .insertInto('cloud_vms')
-      .values(vmUuids.slice(i, i + 500).map((vm_uuid) => ({ vm_uuid })))
-      .onConflict((oc) => oc.column('vm_uuid').doNothing())
-      .execute();
-  }
+  return numberKeys(db, 'cloud_vms', 'vm_uuid', vmUuids, (vm_uuid) => ({ vm_uuid }));
+}
+
+/**
+ * The id of each key of a table numbered by a unique text key, inserting the missing rows first
+ * (ON CONFLICT DO NOTHING, then read: safe against a concurrent writer inserting the same key).
+ */
+async function numberKeys<T extends 'cloud_record_groups' | 'cloud_vms'>(
+  db: HubDb,
+  table: T,
+  keyColumn: keyof HubDatabase[T] & string,
+  keys: readonly string[],
+  rowOf: (key: string) => Insertable<HubDatabase[T]>,
+): Promise<Map<string, number>> {
+  // kysely cannot follow a table chosen by a type parameter; the two tables share this shape
+  const loose = db as unknown as Kysely<Record<string, Record<string, string | number>>>;
+  const name: string = table;
+  const key: string = keyColumn;
+  await inChunks(keys, 200, (chunk) =>
+    loose
+      .insertInto(name)
+      .values(chunk.map(rowOf) as never)
+      .onConflict((oc) => oc.column(key).doNothing())
+      .execute(),
+  );
   const ids = new Map<string, number>();
-  for (let i = 0; i < vmUuids.length; i += 500) {
-    const rows = await db
-      .selectFrom('cloud_vms')
-      .select(['id', 'vm_uuid'])
-      .where('vm_uuid', 'in', vmUuids.slice(i, i + 500))
-      .execute();
-    for (const r of rows) ids.set(r.vm_uuid, Number(r.id));
-  }
+  await inChunks(keys, IN_LIST_CHUNK, async (chunk) => {
+    const rows = await loose.selectFrom(name).select(['id', key]).where(key, 'in', chunk).execute();
+    for (const r of rows) ids.set(String(r[key]), Number(r.id));
+  });
   return ids;
 }
 
@@ -214,14 +225,14 @@ export async function resolveCloudVms(db: HubDb, vmUuids: readonly string[]): Pr
  */
 export async function cloudRecordSites(db: HubDb, vmIds: readonly number[]): Promise<Map<string, string>> {
   const sites = new Map<string, string>();
-  for (let i = 0; i < vmIds.length; i += 500) {
+  await inChunks(vmIds, IN_LIST_CHUNK, async (chunk) => {
     const rows = await db
       .selectFrom('cloud_records')
       .select(['vm_id', 'measurement_year', 'measurement_month', 'site_name'])
-      .where('vm_id', 'in', vmIds.slice(i, i + 500))
+      .where('vm_id', 'in', chunk)
       .execute();
     for (const r of rows) sites.set(`${r.vm_id}|${r.measurement_year}|${r.measurement_month}`, r.site_name);
-  }
+  });
   return sites;
 }
 
@@ -231,14 +242,14 @@ export async function storageRecordSites(
   ids: readonly string[],
 ): Promise<Map<string, string | null>> {
   const sites = new Map<string, string | null>();
-  for (let i = 0; i < ids.length; i += 500) {
+  await inChunks(ids, IN_LIST_CHUNK, async (chunk) => {
     const rows = await db
       .selectFrom('storage_records')
       .select(['record_id', 'site_name'])
-      .where('record_id', 'in', ids.slice(i, i + 500))
+      .where('record_id', 'in', chunk)
       .execute();
     for (const r of rows) sites.set(r.record_id, r.site_name);
-  }
+  });
   return sites;
 }
 
@@ -247,12 +258,7 @@ export async function insertRejects(
   db: HubDb,
   rejects: readonly Insertable<AccountingRejectTable>[],
 ): Promise<void> {
-  for (let i = 0; i < rejects.length; i += 200) {
-    await db
-      .insertInto('accounting_rejects')
-      .values(rejects.slice(i, i + 200))
-      .execute();
-  }
+  await inChunks(rejects, 200, (chunk) => db.insertInto('accounting_rejects').values(chunk).execute());
 }
 
 /** Adds received/rejected counts for one site, stamps its last receive time, keeps its latest MeasurementTime. */
