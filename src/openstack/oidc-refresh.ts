@@ -13,6 +13,13 @@ export interface OidcRefreshOptions {
   readonly scope?: string;
   /** Per-request time limit, ms; default 10 000. */
   readonly timeoutMs?: number;
+  /**
+   * Called with the new refresh token when the provider rotates it, before the access token is
+   * handed out: a provider that rotates accepts the old one no more, so a caller that keeps the
+   * token (in a file) must store the new one. A throw fails this refresh (the new token is still
+   * used in memory).
+   */
+  readonly onRotated?: (refreshToken: string) => void;
 }
 
 async function postForm(
@@ -95,7 +102,10 @@ export function createOidcAccessTokenSource(options: OidcRefreshOptions): () => 
     const body = await postForm(tokenEndpoint, form, headers, timeoutMs);
     if (typeof body.access_token !== 'string')
       throw new FedstackError('OIDC_TOKEN', `${tokenEndpoint} returned no access_token`);
-    if (typeof body.refresh_token === 'string') refreshToken = body.refresh_token;
+    if (typeof body.refresh_token === 'string' && body.refresh_token !== refreshToken) {
+      refreshToken = body.refresh_token;
+      options.onRotated?.(refreshToken);
+    }
     const lifeMs = (typeof body.expires_in === 'number' ? body.expires_in : 300) * 1000;
     cached = { token: body.access_token, renewAtMs: Date.now() + Math.max(lifeMs / 2, lifeMs - 60_000) };
     return cached.token;

@@ -1,4 +1,5 @@
 // Builds OpenStack sessions from a site config: the service account, or a VO's own credentials, per project.
+import path from 'node:path';
 import type { Logger } from '../log.js';
 import {
   OpenStackSession,
@@ -6,6 +7,7 @@ import {
   type AuthMethod,
   type AuthScope,
 } from '../openstack/index.js';
+import { writeAtomically } from './write-atomically.js';
 import { credentialsRequired, readSecret, type CredentialsConfig, type SiteConfig } from './site-config.js';
 
 // One refreshing source per configured credentials, shared by every session
@@ -13,10 +15,39 @@ import { credentialsRequired, readSecret, type CredentialsConfig, type SiteConfi
 // once, so two sources holding the same refresh token would lock each other out.
 const oidcTokenSources = new WeakMap<CredentialsConfig, () => Promise<string>>();
 
+type OidcCredentials = Extract<CredentialsConfig, { type: 'oidc' }>;
+
+/**
+ * Stores a rotated refresh token where the config reads it: a `refresh_token_file` is replaced
+ * atomically (owner-only), so the next run starts from the token the provider still accepts. A
+ * token from an environment variable cannot be stored; that is logged once, without the token.
+ */
+function keepRotatedToken(
+  credentials: OidcCredentials,
+  where: { file: string; path: string },
+  token: string,
+  logger: Logger | undefined,
+): void {
+  if (credentials.refresh_token_file === undefined) {
+    if (!warnedEnv.has(credentials)) {
+      warnedEnv.add(credentials);
+      logger?.warn(
+        { config: where.file, field: `${where.path}.refresh_token_env` },
+        'the OIDC provider rotated the refresh token; it is kept in memory only (use refresh_token_file to store it)',
+      );
+    }
+    return;
+  }
+  const file = path.resolve(path.dirname(where.file), credentials.refresh_token_file);
+  writeAtomically(file, `${token}\n`, 0o600);
+}
+const warnedEnv = new WeakSet<OidcCredentials>();
+
 /** A fixed access token, or a source that refreshes one at the provider. */
 function oidcAccessToken(
-  credentials: Extract<CredentialsConfig, { type: 'oidc' }>,
+  credentials: OidcCredentials,
   where: { file: string; path: string },
+  logger?: Logger,
 ): string | (() => Promise<string>) {
   if (!credentials.refresh_token_env && !credentials.refresh_token_file)
     return readSecret(credentials, 'access_token', where);
@@ -30,6 +61,7 @@ function oidcAccessToken(
     clientSecret: hasSecret ? readSecret(credentials, 'client_secret', where) : undefined,
     refreshToken: readSecret(credentials, 'refresh_token', where),
     scope: credentials.scope,
+    onRotated: (token) => keepRotatedToken(credentials, where, token, logger),
   });
   oidcTokenSources.set(credentials, source);
   return source;
@@ -39,6 +71,7 @@ function oidcAccessToken(
 export function authMethodOf(
   credentials: CredentialsConfig,
   where: { file: string; path: string },
+  logger?: Logger,
 ): AuthMethod {
   switch (credentials.type) {
     case 'password':
@@ -60,7 +93,7 @@ export function authMethodOf(
     case 'oidc':
       return {
         kind: 'oidc',
-        accessToken: oidcAccessToken(credentials, where),
+        accessToken: oidcAccessToken(credentials, where, logger),
         identityProvider: credentials.identity_provider,
         federationUrl: credentials.federation_endpoint,
       };
@@ -95,7 +128,7 @@ export function createSiteSession(
   options: { projectId?: string; voIndex?: number; logger?: Logger; timeoutMs?: number } = {},
 ): OpenStackSession {
   const { credentials, path } = pickCredentials(config, options.voIndex);
-  const auth = authMethodOf(credentials, { file: config.file, path });
+  const auth = authMethodOf(credentials, { file: config.file, path }, options.logger);
   const oidc = auth.kind === 'oidc' ? { ...auth, protocol: config.protocol } : auth;
   const scope: AuthScope = options.projectId ? { projectId: options.projectId } : 'unscoped';
   return new OpenStackSession({

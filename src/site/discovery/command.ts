@@ -15,7 +15,7 @@ import {
   type SiteDiscoveryResult,
 } from './run-site-discovery.js';
 import type { FlavorSelection } from './snapshot-mapping.js';
-import { writeAtomically } from './write-atomically.js';
+import { writeAtomically } from '../write-atomically.js';
 
 /** Exit codes of `fedstack site discovery`. */
 export const DISCOVERY_EXIT = { ok: 0, failed: 1, badConfig: 2 } as const;
