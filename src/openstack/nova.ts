@@ -165,7 +165,7 @@ export interface ServerQuery {
 export async function* paginateServers(
   session: OpenStackSession,
   query: ServerQuery = {},
-  options: { limit?: number; signal?: AbortSignal } = {},
+  options: { limit?: number } = {},
 ): AsyncGenerator<Server[], void, undefined> {
   const microversion = await computeMicroversion(session);
   yield* paginate(
@@ -175,7 +175,6 @@ export async function* paginateServers(
       method: 'GET',
       path: 'servers/detail',
       microversion,
-      signal: options.signal,
       query: {
         'changes-since': query.changesSince,
         deleted: query.deleted ? true : undefined,

@@ -57,41 +57,71 @@ export class OpenStackSession {
   readonly logger: Logger;
   readonly timeoutMs: number;
   readonly #options: SessionOptions;
-  #token: KeystoneToken | undefined;
-  #pending: Promise<KeystoneToken> | undefined;
-  #renewMarginMs = 0;
+  /** Token state, shared with the views {@link withSignal} makes. */
+  readonly #auth: TokenState;
+  /** Aborts every request of this view (see {@link withSignal}). */
+  readonly #signal: AbortSignal | undefined;
   /** Counts requests per service; the accounting tests read it to prove API economy. */
-  readonly requestCounts = new Map<string, number>();
+  readonly requestCounts: Map<string, number>;
 
-  constructor(options: SessionOptions) {
+  constructor(options: SessionOptions);
+  /** @internal a view of `shared` whose requests also follow `signal` */
+  constructor(options: SessionOptions, shared: OpenStackSession, signal: AbortSignal);
+  constructor(options: SessionOptions, shared?: OpenStackSession, signal?: AbortSignal) {
     this.authUrl = normalizeKeystoneUrl(options.authUrl);
     this.region = options.region;
     this.logger = options.logger ?? silentLogger;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.#options = options;
+    this.#auth = shared ? shared.#auth : { token: undefined, pending: undefined, renewMarginMs: 0 };
+    this.requestCounts = shared ? shared.requestCounts : new Map();
+    this.#signal = signal;
   }
 
-  /** The current token, authenticating or renewing as needed. */
+  /**
+   * The same session (one token, one login) for callers that may give up: every request made
+   * through the returned view, by any operation, is aborted when `signal` aborts. For example
+   * `await listFlavors(session.withSignal(AbortSignal.timeout(5000)))`.
+   */
+  withSignal(signal: AbortSignal): OpenStackSession {
+    const combined = this.#signal ? AbortSignal.any([this.#signal, signal]) : signal;
+    return new OpenStackSession(this.#options, this, combined);
+  }
+
+  /**
+   * The current token, authenticating or renewing as needed. Concurrent callers share one login,
+   * which only its own timeout ends: a caller whose `signal` aborts stops waiting for it, the
+   * others still get the token.
+   */
   async token(signal?: AbortSignal): Promise<KeystoneToken> {
-    if (this.#token && this.#token.expiresAtMs - this.#renewMarginMs > Date.now()) return this.#token;
-    this.#pending ??= authenticate(
-      { authUrl: this.authUrl, timeoutMs: this.timeoutMs, logger: this.logger, signal },
-      this.#options.auth,
-      this.#options.scope ?? 'unscoped',
-    ).finally(() => {
-      this.#pending = undefined;
-    });
-    const obtainedAtMs = Date.now();
-    this.#token = await this.#pending;
-    // short-lived tokens: renew at half their life rather than on every call
-    const lifetimeMs = this.#token.expiresAtMs - obtainedAtMs;
-    this.#renewMarginMs = Math.min(this.#options.renewBeforeMs ?? 120_000, lifetimeMs / 2);
-    return this.#token;
+    const state = this.#auth;
+    if (state.token && state.token.expiresAtMs - state.renewMarginMs > Date.now()) return state.token;
+    if (!state.pending) {
+      const obtainedAtMs = Date.now();
+      state.pending = authenticate(
+        { authUrl: this.authUrl, timeoutMs: this.timeoutMs, logger: this.logger },
+        this.#options.auth,
+        this.#options.scope ?? 'unscoped',
+      )
+        .then((token) => {
+          state.token = token;
+          // short-lived tokens: renew at half their life rather than on every call
+          const lifetimeMs = token.expiresAtMs - obtainedAtMs;
+          state.renewMarginMs = Math.min(this.#options.renewBeforeMs ?? 120_000, lifetimeMs / 2);
+          return token;
+        })
+        .finally(() => {
+          state.pending = undefined;
+        });
+      // every caller may have given up waiting; a failed login then is nobody's unhandled error
+      state.pending.catch(() => undefined);
+    }
+    return untilAborted(state.pending, anySignal(signal, this.#signal));
   }
 
   /** Forgets the cached token so the next call authenticates again. */
   invalidate(): void {
-    this.#token = undefined;
+    this.#auth.token = undefined;
   }
 
   /** The project the token is scoped to. */
@@ -116,7 +146,9 @@ export class OpenStackSession {
   }
 
   /** Sends a request and returns the raw response (body unread). */
-  async send(req: ServiceRequest): Promise<Response> {
+  async send(request: ServiceRequest): Promise<Response> {
+    const signal = anySignal(request.signal, this.#signal);
+    const req = signal === request.signal ? request : { ...request, signal };
     const base = await this.endpoint(req.service);
     const url = new URL(joinUrl(base, req.path));
     for (const [k, v] of Object.entries(req.query ?? {}))
@@ -151,7 +183,7 @@ export class OpenStackSession {
       // the service refused a token revoked or expired early: authenticate once more and repeat
       if (isOpenStackStatus(error, 401) && req.service !== 'identity' && !isStream(req.body)) {
         // a concurrent request may have renewed it already; keep that one
-        if (this.#token?.token === token) this.invalidate();
+        if (this.#auth.token?.token === token) this.invalidate();
         return sendWith((await this.token(req.signal)).token);
       }
       throw error;
@@ -176,7 +208,7 @@ export class OpenStackSession {
     try {
       text = await res.text();
     } catch (error) {
-      if (req.signal?.aborted) throw error;
+      if (req.signal?.aborted || this.#signal?.aborted) throw error;
       const reason =
         (error as Error | undefined)?.name === 'TimeoutError'
           ? `no complete answer within ${req.timeoutMs ?? this.timeoutMs} ms`
@@ -190,4 +222,38 @@ export class OpenStackSession {
       throw new OpenStackError('OPENSTACK_BAD_RESPONSE', where, 'the answer is not JSON', { cause: error });
     }
   }
+}
+
+/** The token state one session and its views share. */
+interface TokenState {
+  token: KeystoneToken | undefined;
+  pending: Promise<KeystoneToken> | undefined;
+  renewMarginMs: number;
+}
+
+/** Both signals (either may be absent) as one. */
+function anySignal(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
+  if (!a) return b;
+  if (!b || a === b) return a;
+  return AbortSignal.any([a, b]);
+}
+
+/** `promise`, or a rejection with the abort reason as soon as `signal` aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error as Error);
+      },
+    );
+  });
 }

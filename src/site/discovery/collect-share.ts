@@ -72,12 +72,9 @@ async function collectQuotas(
   return { quotas, usage };
 }
 
-async function countServers(
-  session: OpenStackSession,
-  signal?: AbortSignal,
-): Promise<Record<string, number>> {
+async function countServers(session: OpenStackSession): Promise<Record<string, number>> {
   const byStatus: Record<string, number> = {};
-  for await (const page of paginateServers(session, {}, { signal })) {
+  for await (const page of paginateServers(session)) {
     for (const server of page) byStatus[server.status] = (byStatus[server.status] ?? 0) + 1;
   }
   return byStatus;
@@ -118,7 +115,9 @@ export async function collectShare(
       logger: options.logger,
       timeoutMs: options.timeoutMs,
     });
-    token = await session.token(options.signal);
+    // every request of this share, whichever operation makes it, ends with the site's deadline
+    if (options.signal) session = session.withSignal(options.signal);
+    token = await session.token();
   } catch (error) {
     return {
       share: failedShare(vo.name, configuredProjectId, `authentication: ${describeError(error)}`),
@@ -130,7 +129,7 @@ export async function collectShare(
     collectImages(session),
     collectFlavors(session, options.flavorSelection ?? 'all'),
     collectQuotas(session, projectId),
-    countServers(session, options.signal),
+    countServers(session),
   ]);
   const problems: string[] = [];
   const note = (part: string, r: PromiseSettledResult<unknown>) => {
