@@ -217,7 +217,8 @@ describe('site discovery on the testbed', () => {
         siteTimeoutMs: 8_000,
         concurrency: 3,
       });
-      expect(Date.now() - started).toBeLessThan(8_000 + 1_000);
+      // the hanging site ends at its deadline; the slack covers a loaded two-core machine
+      expect(Date.now() - started).toBeLessThan(8_000 + 2_000);
       // the live sites produce documents (site health may be warning if a testbed service misbehaves)
       expect(results.map((r) => r.site)).toEqual(['TESTBED-SITE-A', 'TESTBED-SITE-B', 'HANGING-SITE']);
       expect(results.slice(0, 2).map((r) => r.document !== undefined && r.status !== 'critical')).toEqual([
