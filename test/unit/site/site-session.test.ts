@@ -14,15 +14,21 @@ afterEach(async () => {
   delete process.env.FEDSTACK_TEST_REFRESH_TOKEN;
 });
 
+/** A Keystone OIDC front (any token accepted) beside a provider that rotates refresh tokens, starting at `rt-0`. */
+async function federatedSite() {
+  const idp = rotatingIdp('rt-0');
+  const stub = await startStub((req, res) => {
+    if (idp.handle(req, res, stub.url)) return;
+    if (req.url!.includes('/OS-FEDERATION/'))
+      return res.writeHead(201, { 'X-Subject-Token': 'keystone-token' }).end(tokenBody(stub.url));
+    res.writeHead(404).end();
+  });
+  return { idp, stub };
+}
+
 describe('site sessions', () => {
   it('share one refresh token between the sessions of one config, so a rotating provider accepts it', async () => {
-    const idp = rotatingIdp('rt-0');
-    const stub = await startStub((req, res) => {
-      if (idp.handle(req, res, stub.url)) return;
-      if (req.url!.includes('/OS-FEDERATION/'))
-        return res.writeHead(201, { 'X-Subject-Token': 'keystone-token' }).end(tokenBody(stub.url));
-      res.writeHead(404).end();
-    });
+    const { idp, stub } = await federatedSite();
     close = stub.close;
     process.env.FEDSTACK_TEST_REFRESH_TOKEN = 'rt-0';
     const config = validateSiteConfig(
@@ -45,13 +51,7 @@ describe('site sessions', () => {
   });
 
   it('stores a rotated refresh token back in refresh_token_file, owner-only, so the next run can refresh', async () => {
-    const idp = rotatingIdp('rt-0');
-    const stub = await startStub((req, res) => {
-      if (idp.handle(req, res, stub.url)) return;
-      if (req.url!.includes('/OS-FEDERATION/'))
-        return res.writeHead(201, { 'X-Subject-Token': 'keystone-token' }).end(tokenBody(stub.url));
-      res.writeHead(404).end();
-    });
+    const { idp, stub } = await federatedSite();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'fedstack-rt-'));
     close = async () => {
       await stub.close();
