@@ -64,7 +64,6 @@ export interface AuthContext {
   readonly authUrl: string;
   readonly timeoutMs: number;
   readonly logger: Logger;
-  readonly signal?: AbortSignal;
 }
 
 async function postTokens(ctx: AuthContext, body: unknown): Promise<KeystoneToken> {
@@ -76,7 +75,6 @@ async function postTokens(ctx: AuthContext, body: unknown): Promise<KeystoneToke
     timeoutMs: ctx.timeoutMs,
     idempotent: true, // a token request creates nothing durable
     logger: ctx.logger,
-    signal: ctx.signal,
   });
   return readToken(res);
 }
@@ -198,7 +196,6 @@ export async function federatedLogin(
         timeoutMs: ctx.timeoutMs,
         idempotent: true,
         logger: ctx.logger,
-        signal: ctx.signal,
       });
       return await readToken(res);
     } catch (error) {

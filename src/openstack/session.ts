@@ -176,7 +176,7 @@ export class OpenStackSession {
     };
     // obtained outside the retry below: a 401 from Keystone itself (wrong
     // credentials) must not be sent twice, which would count twice towards a lockout
-    const token = (await this.token(req.signal)).token;
+    const token = (await this.token(request.signal)).token;
     try {
       return await sendWith(token);
     } catch (error) {
@@ -184,7 +184,7 @@ export class OpenStackSession {
       if (isOpenStackStatus(error, 401) && req.service !== 'identity' && !isStream(req.body)) {
         // a concurrent request may have renewed it already; keep that one
         if (this.#auth.token?.token === token) this.invalidate();
-        return sendWith((await this.token(req.signal)).token);
+        return sendWith((await this.token(request.signal)).token);
       }
       throw error;
     }

@@ -211,6 +211,11 @@ export function loadSiteConfig(file: string): SiteConfig {
   return validateSiteConfig(value, file);
 }
 
+/** Where a `<name>_file` secret lives: relative paths are relative to the config file. */
+export function secretFilePath(where: { file: string }, fileName: string): string {
+  return path.resolve(path.dirname(where.file), fileName);
+}
+
 /**
  * Reads a secret given by reference: `<name>_env` (environment variable) or
  * `<name>_file` (first line of a file, relative to the config file).
@@ -235,7 +240,7 @@ export function readSecret(
     return v;
   }
   if (typeof fileName === 'string') {
-    const full = path.resolve(path.dirname(where.file), fileName);
+    const full = secretFilePath(where, fileName);
     try {
       const v = readFileSync(full, 'utf8').split('\n')[0]!.trim();
       if (v) return v;

@@ -1,5 +1,4 @@
 // Builds OpenStack sessions from a site config: the service account, or a VO's own credentials, per project.
-import path from 'node:path';
 import type { Logger } from '../log.js';
 import {
   OpenStackSession,
@@ -8,7 +7,13 @@ import {
   type AuthScope,
 } from '../openstack/index.js';
 import { writeAtomically } from './write-atomically.js';
-import { credentialsRequired, readSecret, type CredentialsConfig, type SiteConfig } from './site-config.js';
+import {
+  credentialsRequired,
+  secretFilePath,
+  readSecret,
+  type CredentialsConfig,
+  type SiteConfig,
+} from './site-config.js';
 
 // One refreshing source per configured credentials, shared by every session
 // built from them: a provider that rotates refresh tokens accepts each one
@@ -38,8 +43,7 @@ function keepRotatedToken(
     }
     return;
   }
-  const file = path.resolve(path.dirname(where.file), credentials.refresh_token_file);
-  writeAtomically(file, `${token}\n`, 0o600);
+  writeAtomically(secretFilePath(where, credentials.refresh_token_file), `${token}\n`, 0o600);
 }
 const warnedEnv = new WeakSet<OidcCredentials>();
 
