@@ -1,7 +1,7 @@
 // Worker thread entry of BatchPrepareWorker: reads, decodes and prepares batches, cloud entries packed.
 import Database from 'better-sqlite3';
 import { parentPort } from 'node:worker_threads';
-import type { BatchPrepareRequest, BatchPrepareResponse } from './batch-prepare-worker.js';
+import type { BatchPrepareRequest, BatchPrepareResponse, PreparedRead } from './batch-prepare-worker.js';
 import { prepareSqliteBatch, toIngestMessage } from './batch-prepare-worker.js';
 import { packedCloudTransfers } from './packed-cloud.js';
 import type { MessageRow } from '../store/messaging-queries.js';
@@ -9,8 +9,8 @@ import type { MessageRow } from '../store/messaging-queries.js';
 const connections = new Map<string, Database.Database>();
 const statements = new Map<string, Database.Statement>();
 
-/** The messages the request's query selects, on a read-only connection of its own (WAL: no blocking). */
-function readRows(request: BatchPrepareRequest): MessageRow[] {
+/** The statement of the request's query, on a read-only connection of its own (WAL: no blocking). */
+function statementOf(request: BatchPrepareRequest): Database.Statement {
   let db = connections.get(request.file);
   if (!db) {
     db = new Database(request.file, { readonly: true, fileMustExist: true });
@@ -19,22 +19,35 @@ function readRows(request: BatchPrepareRequest): MessageRow[] {
   const key = `${request.file}\u0000${request.sql}`;
   let statement = statements.get(key);
   if (!statement) statements.set(key, (statement = db.prepare(request.sql)));
-  return statement.all(...request.parameters) as MessageRow[];
+  return statement;
+}
+
+/**
+ * Reads and prepares the messages the request selects. Rows are read one at a time, so each
+ * message's data can be collected as soon as it is decoded instead of living through the batch.
+ */
+function prepareRequest(request: BatchPrepareRequest): PreparedRead | null {
+  let messages = 0;
+  let last = 0;
+  const rows = statementOf(request).iterate(...request.parameters) as IterableIterator<MessageRow>;
+  function* ingestMessages() {
+    for (const row of rows) {
+      messages++;
+      last = Number(row.msg_offset);
+      yield toIngestMessage(row);
+    }
+  }
+  const batch = prepareSqliteBatch(ingestMessages(), request.now, true);
+  return messages === 0 ? null : { next: last + 1, messages, batch };
 }
 
 parentPort?.on('message', (request: BatchPrepareRequest) => {
   let response: BatchPrepareResponse;
   let transfers: ArrayBuffer[] = [];
   try {
-    const rows = readRows(request);
-    if (rows.length === 0) {
-      response = { id: request.id, read: null };
-    } else {
-      const batch = prepareSqliteBatch(rows.map(toIngestMessage), request.now, true);
-      transfers = packedCloudTransfers(batch.packedCloud!);
-      const next = Number(rows.at(-1)!.msg_offset) + 1;
-      response = { id: request.id, read: { next, messages: rows.length, batch } };
-    }
+    const read = prepareRequest(request);
+    if (read) transfers = packedCloudTransfers(read.batch.packedCloud!);
+    response = { id: request.id, read };
   } catch (error) {
     // the caller reads and prepares this batch in its own thread again, raising the same error there
     response = { id: request.id, error: error instanceof Error ? error.message : String(error) };

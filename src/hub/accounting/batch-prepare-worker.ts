@@ -58,7 +58,7 @@ export function toIngestMessage(row: MessageRow): IngestMessage {
  * `isCloudPacked` the cloud entries come packed (`packedCloud`, `cloud` empty), as the worker sends them.
  */
 export function prepareSqliteBatch(
-  messages: readonly IngestMessage[],
+  messages: Iterable<IngestMessage>,
   now: number,
   isCloudPacked = false,
 ): PreparedBatch {

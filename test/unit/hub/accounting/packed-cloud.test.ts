@@ -2,7 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { prepareSqliteBatch } from '../../../../src/hub/accounting/batch-prepare-worker.js';
 import type { IngestMessage, MessageRef } from '../../../../src/hub/accounting/ingest-batch.js';
-import { CloudPacker, packCloudEntries } from '../../../../src/hub/accounting/packed-cloud.js';
+import {
+  CloudPacker,
+  StringTableBuilder,
+  packCloudEntries,
+  unpackStrings,
+} from '../../../../src/hub/accounting/packed-cloud.js';
 import { cloudEntry } from '../../../../src/hub/accounting/record-rows.js';
 import type { CloudRecord } from '../../../../src/formats/apel/index.js';
 
@@ -88,5 +93,24 @@ describe('CloudPacker', () => {
     });
     expect(packer.size).toBe(5);
     expect(packer.finish()).toEqual(packCloudEntries(entries));
+  });
+});
+
+describe('StringTableBuilder', () => {
+  it('gives back every string by index across the pieces it joins', () => {
+    const table = new StringTableBuilder();
+    // 20,000 strings of 30 characters: several pieces, and more than the initial offset capacity
+    const added = Array.from({ length: 20_000 }, (_, i) => `s${String(i).padStart(29, '0')}`);
+    const indexes = added.map((s) => table.add(s));
+    expect(indexes).toEqual(added.map((_, i) => i));
+    const { text, stringEnds } = table.finish();
+    expect(text).toBe(added.join(''));
+    expect(unpackStrings({ text, stringEnds } as Parameters<typeof unpackStrings>[0])).toEqual(added);
+  });
+
+  it('finishes empty', () => {
+    const { text, stringEnds } = new StringTableBuilder().finish();
+    expect(text).toBe('');
+    expect(stringEnds.length).toBe(0);
   });
 });

@@ -40,8 +40,11 @@ const BATCHES: IngestMessage[][] = [
   ],
 ];
 
-/** Loads every batch into `t`, packed or not, and returns the outcomes and the tables. */
-function loadAll(t: TestStore, isPacked: boolean) {
+/**
+ * Loads every batch into `t`, packed or not, and returns the outcomes and the tables. Without
+ * `isCacheKept` the id caches start empty for each batch, as after a restart of the hub.
+ */
+function loadAll(t: TestStore, isPacked: boolean, isCacheKept = true) {
   const sqlite = t.store.sqlite!;
   const known = { groupIds: new Map<string, number>(), vmIds: new Map<string, number>() };
   const outcomes: Omit<LoadOutcome, 'newIds'>[] = [];
@@ -53,8 +56,10 @@ function loadAll(t: TestStore, isPacked: boolean) {
     const outcome = sqlite.database.transaction(() =>
       loadBatchSqlite(t.store.db, sqlite, batch, known, 1000 + i),
     )();
-    for (const [k, id] of outcome.newIds.groupIds) known.groupIds.set(k, id);
-    for (const [k, id] of outcome.newIds.vmIds) known.vmIds.set(k, id);
+    if (isCacheKept) {
+      for (const [k, id] of outcome.newIds.groupIds) known.groupIds.set(k, id);
+      for (const [k, id] of outcome.newIds.vmIds) known.vmIds.set(k, id);
+    }
     const { newIds: _, ...counts } = outcome;
     outcomes.push(counts);
   });
@@ -66,6 +71,12 @@ function loadAll(t: TestStore, isPacked: boolean) {
     vms: table('cloud_vms'),
     groups: table('cloud_record_groups'),
     sites: table('accounting_sites'),
+    byUuid: sqlite.database
+      .prepare(
+        `select v.vm_uuid, c.measurement_month, c.site_name, c.wall_duration
+         from cloud_records c join cloud_vms v on v.id = c.vm_id order by 1, 2`,
+      )
+      .all(),
   };
 }
 
@@ -90,5 +101,14 @@ describe('loadBatchSqlite', () => {
     ]);
     expect(fromPlain.cloud).toHaveLength(3);
     expect(fromPacked).toEqual(fromPlain);
+  });
+
+  it('loads VMs numbered before the id caches knew them, as after a restart', () => {
+    const restarted = loadAll(packed, true, false);
+    const running = loadAll(plain, true);
+    expect(restarted.outcomes).toEqual(running.outcomes);
+    expect(restarted.byUuid).toEqual(running.byUuid);
+    expect(restarted.byUuid.map((r) => (r as { vm_uuid: string }).vm_uuid)).toEqual(['vm-1', 'vm-2', 'vm-3']);
+    expect(restarted.vms).toHaveLength(3);
   });
 });
