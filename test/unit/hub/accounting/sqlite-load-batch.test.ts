@@ -111,4 +111,65 @@ describe('loadBatchSqlite', () => {
     expect(restarted.byUuid.map((r) => (r as { vm_uuid: string }).vm_uuid)).toEqual(['vm-1', 'vm-2', 'vm-3']);
     expect(restarted.vms).toHaveLength(3);
   });
+
+  it('tells newer, older and cross-site rows apart in full chunks and in the rest', () => {
+    const sqlite = packed.store.sqlite!;
+    const known = { groupIds: new Map<string, number>(), vmIds: new Map<string, number>() };
+    const load = (messages: IngestMessage[], now: number) =>
+      sqlite.database.transaction(() =>
+        loadBatchSqlite(packed.store.db, sqlite, prepareSqliteBatch(messages, now), known, now),
+      )();
+    const ids = Array.from({ length: 40 }, (_, k) => k);
+    const first = load(
+      [
+        cloud(
+          0,
+          'SITE-A',
+          ids.map((k) => vm(`vm-${k}`, 'SITE-A', 100)),
+        ),
+      ],
+      1000,
+    );
+    for (const [k, id] of first.newIds.vmIds) known.vmIds.set(k, id);
+    for (const [k, id] of first.newIds.groupIds) known.groupIds.set(k, id);
+    // 40 rows: two chunks of 16, then 8 one by one; by k % 4: newer, older, another site's, new
+    const second = load(
+      [
+        cloud(
+          1,
+          null,
+          ids.map((k) =>
+            k % 4 === 0
+              ? vm(`vm-${k}`, 'SITE-A', 200)
+              : k % 4 === 1
+                ? vm(`vm-${k}`, 'SITE-A', 50)
+                : k % 4 === 2
+                  ? vm(`vm-${k}`, 'SITE-B', 300)
+                  : vm(`new-${k}`, 'SITE-B', 1),
+          ),
+        ),
+      ],
+      1001,
+    );
+    expect(first).toMatchObject({ loaded: 40, superseded: 0, rejected: 0 });
+    expect(second).toMatchObject({ loaded: 20, superseded: 10, rejected: 10 });
+    const rejects = sqlite.database
+      .prepare('select record_index, code, reason from accounting_rejects order by id')
+      .all() as { record_index: number; code: string; reason: string }[];
+    expect(rejects.map((r) => r.record_index)).toEqual(ids.filter((k) => k % 4 === 2));
+    expect(rejects.every((r) => r.code === 'HUB_RECORD_CONFLICT')).toBe(true);
+    expect(rejects[0]!.reason).toBe('VMUUID vm-2 is already held by site SITE-A');
+    const walls = sqlite.database
+      .prepare(
+        `select v.vm_uuid, c.site_name, c.wall_duration from cloud_records c
+         join cloud_vms v on v.id = c.vm_id where v.vm_uuid in ('vm-4', 'vm-5', 'vm-6', 'new-7') order by 1`,
+      )
+      .all();
+    expect(walls).toEqual([
+      { vm_uuid: 'new-7', site_name: 'SITE-B', wall_duration: 1 },
+      { vm_uuid: 'vm-4', site_name: 'SITE-A', wall_duration: 200 },
+      { vm_uuid: 'vm-5', site_name: 'SITE-A', wall_duration: 100 },
+      { vm_uuid: 'vm-6', site_name: 'SITE-A', wall_duration: 100 },
+    ]);
+  });
 });
