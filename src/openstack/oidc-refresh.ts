@@ -16,10 +16,10 @@ export interface OidcRefreshOptions {
   /**
    * Called with the new refresh token when the provider rotates it, before the access token is
    * handed out: a provider that rotates accepts the old one no more, so a caller that keeps the
-   * token (in a file) must store the new one. A throw fails this refresh (the new token is still
+   * token (in a file) must store the new one. A throw or rejection fails this refresh (the new token is still
    * used in memory).
    */
-  readonly onRotated?: (refreshToken: string) => void;
+  readonly onRotated?: (refreshToken: string) => void | Promise<void>;
 }
 
 async function postForm(
@@ -104,7 +104,7 @@ export function createOidcAccessTokenSource(options: OidcRefreshOptions): () => 
       throw new FedstackError('OIDC_TOKEN', `${tokenEndpoint} returned no access_token`);
     if (typeof body.refresh_token === 'string' && body.refresh_token !== refreshToken) {
       refreshToken = body.refresh_token;
-      options.onRotated?.(refreshToken);
+      await options.onRotated?.(refreshToken);
     }
     const lifeMs = (typeof body.expires_in === 'number' ? body.expires_in : 300) * 1000;
     cached = { token: body.access_token, renewAtMs: Date.now() + Math.max(lifeMs / 2, lifeMs - 60_000) };

@@ -1,4 +1,5 @@
 // Builds OpenStack sessions from a site config: the service account, or a VO's own credentials, per project.
+import { FedstackError } from '../errors.js';
 import type { Logger } from '../log.js';
 import {
   OpenStackSession,
@@ -27,12 +28,12 @@ type OidcCredentials = Extract<CredentialsConfig, { type: 'oidc' }>;
  * atomically (owner-only), so the next run starts from the token the provider still accepts. A
  * token from an environment variable cannot be stored; that is logged once, without the token.
  */
-function keepRotatedToken(
+async function keepRotatedToken(
   credentials: OidcCredentials,
   where: { file: string; path: string },
   token: string,
   logger: Logger | undefined,
-): void {
+): Promise<void> {
   if (credentials.refresh_token_file === undefined) {
     if (!warnedEnv.has(credentials)) {
       warnedEnv.add(credentials);
@@ -43,7 +44,16 @@ function keepRotatedToken(
     }
     return;
   }
-  writeAtomically(secretFilePath(where, credentials.refresh_token_file), `${token}\n`, 0o600);
+  const file = secretFilePath(where, credentials.refresh_token_file);
+  try {
+    await writeAtomically(file, `${token}\n`, 0o600);
+  } catch (error) {
+    throw new FedstackError(
+      'OIDC_TOKEN',
+      `cannot store the rotated refresh token in ${file} (${where.file}, ${where.path}.refresh_token_file): ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
 }
 const warnedEnv = new WeakSet<OidcCredentials>();
 

@@ -1,12 +1,33 @@
-// Writes a file so that readers see the old or the new content, never a partial one.
-import { renameSync, writeFileSync } from 'node:fs';
+// Writes a file so that readers see the old or the new content, never a partial one, and a crash keeps the new one.
+import { open, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
 
 /**
- * Writes `text` to a temporary file beside `file` (created with `mode`, default 0644 less the
- * umask), then renames it over `file`.
+ * Writes `text` to a temporary file beside `file` (with `mode`, default 0644 less the umask),
+ * flushes it to disk, renames it over `file` and flushes the directory: once this resolves, a crash
+ * or power loss leaves the new content. On failure the temporary file is removed and `file` keeps
+ * its old content.
  */
-export function writeAtomically(file: string, text: string, mode?: number): void {
+export async function writeAtomically(file: string, text: string, mode?: number): Promise<void> {
   const temporary = `${file}.tmp-${process.pid}`;
-  writeFileSync(temporary, text, { encoding: 'utf8', mode });
-  renameSync(temporary, file);
+  try {
+    const handle = await open(temporary, 'w', mode);
+    try {
+      if (mode !== undefined) await handle.chmod(mode);
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, file);
+  } catch (error) {
+    await rm(temporary, { force: true }).catch(() => undefined);
+    throw error;
+  }
+  const directory = await open(path.dirname(file), 'r');
+  try {
+    await directory.sync();
+  } finally {
+    await directory.close();
+  }
 }

@@ -1,7 +1,8 @@
 // Watermarks: per (site, region, project, record type), the end of the last window whose messages are in the outbox.
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FedstackError } from '../../errors.js';
+import { writeAtomically } from '../write-atomically.js';
 
 /** Record types with their own watermark. */
 export type RecordType = 'cloud' | 'ip' | 'accelerator' | 'storage';
@@ -21,7 +22,7 @@ function fileOf(dir: string, key: WatermarkKey): string {
   return path.join(dir, `${name}.json`);
 }
 
-/** A directory of watermark files, each replaced atomically (temp file, fsync, rename, fsync dir). */
+/** A directory of watermark files, each replaced atomically and durably ({@link writeAtomically}). */
 export class WatermarkStore {
   readonly dir: string;
 
@@ -61,26 +62,11 @@ export class WatermarkStore {
   /** Durably records that everything up to `extractedTo` (epoch s) is in the outbox. */
   async set(key: WatermarkKey, extractedTo: number): Promise<void> {
     const file = fileOf(this.dir, key);
-    const tmp = `${file}.${process.pid}.tmp`;
     try {
       await mkdir(this.dir, { recursive: true });
       const body = JSON.stringify({ ...key, extractedTo: new Date(extractedTo * 1000).toISOString() }) + '\n';
-      const handle = await open(tmp, 'w');
-      try {
-        await handle.writeFile(body);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(tmp, file);
-      const dirHandle = await open(this.dir, 'r');
-      try {
-        await dirHandle.sync();
-      } finally {
-        await dirHandle.close();
-      }
+      await writeAtomically(file, body);
     } catch (error) {
-      await rm(tmp, { force: true }).catch(() => undefined);
       throw new FedstackError('STATE_IO', `cannot write watermark ${file}: ${(error as Error).message}`, {
         cause: error,
       });

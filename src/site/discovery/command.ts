@@ -140,7 +140,7 @@ async function runCommand(opts: DiscoveryOptions): Promise<void> {
   if (opts.config) {
     const result = await toAms(await runSiteDiscovery(opts.config, options));
     const text = render(result, opts.format);
-    if (opts.output && text !== undefined) writeAtomically(opts.output, text);
+    if (opts.output && text !== undefined) await writeAtomically(opts.output, text);
     if (opts.output || text === undefined)
       process.stdout.write(
         JSON.stringify(statusOf(result, text === undefined ? undefined : opts.output)) + '\n',
@@ -152,13 +152,17 @@ async function runCommand(opts: DiscoveryOptions): Promise<void> {
   }
   if (opts.output) mkdirSync(opts.output, { recursive: true });
   const results = await Promise.all((await runDiscoveryForDirectory(opts.configDir!, options)).map(toAms));
-  const sites = results.map((result) => {
+  const sites = [];
+  for (const result of results) {
     const text = render(result, opts.format);
-    if (!opts.output || text === undefined) return statusOf(result);
+    if (!opts.output || text === undefined) {
+      sites.push(statusOf(result));
+      continue;
+    }
     const file = path.join(opts.output, `${result.site}.${opts.format}`);
-    writeAtomically(file, text);
-    return statusOf(result, file);
-  });
+    await writeAtomically(file, text);
+    sites.push(statusOf(result, file));
+  }
   process.stdout.write(JSON.stringify({ sites }, null, 2) + '\n');
   process.exitCode = exitCodeOf(results, false);
 }
