@@ -47,9 +47,9 @@ const REJECT_COLUMNS = [
 ] as const satisfies readonly (keyof Insertable<AccountingRejectTable>)[];
 
 /**
- * The statements. Upserts are the dialect-neutral single-row texts of `accounting-queries` (same
- * "newer wins" guards); they take row arrays of exactly their columns and report `changes` 0 when
- * the guard kept the stored row.
+ * The statements. Upserts are the dialect-neutral texts of `accounting-queries` (same "newer wins"
+ * guards), for one row (and, for cloud rows, {@link CLOUD_CHUNK_ROWS}); they take the rows' columns
+ * in order and report in `changes` the rows the guard let in.
  */
 export interface SqliteAccountingStatements {
   readonly cloudUpsert: Database.Statement;
