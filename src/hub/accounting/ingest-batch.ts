@@ -101,3 +101,18 @@ export function rejectOf(
     record_site: origin.recordSite,
   };
 }
+
+/** The reject of a record whose key (`what`, e.g. "VMUUID …") another site holds. */
+export function conflictOf(
+  origin: RecordOrigin,
+  what: string,
+  heldBy: string | null,
+  now: number,
+): Insertable<AccountingRejectTable> {
+  return rejectOf(
+    origin,
+    'HUB_RECORD_CONFLICT',
+    `${what} is already held by site ${heldBy ?? '(none)'}`,
+    now,
+  );
+}

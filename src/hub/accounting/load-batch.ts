@@ -20,7 +20,7 @@ import { upsertRows } from '../store/bulk-upsert.js';
 import type { AccountingRejectTable } from '../store/hub-database.js';
 import type { HubDb } from '../store/messaging-queries.js';
 import type { MessageRef, PreparedBatch, RecordOrigin } from './ingest-batch.js';
-import { rejectOf } from './ingest-batch.js';
+import { conflictOf } from './ingest-batch.js';
 import { CLOUD_RECORDS_VERSION } from './summariser.js';
 
 /** Ids the consumer keeps between batches (committed ones only). */
@@ -41,16 +41,6 @@ export interface LoadOutcome {
   readonly rejected: number;
   /** Group and VM ids created or looked up in this transaction; valid only once it commits. */
   readonly newIds: { readonly groupIds: Map<string, number>; readonly vmIds: Map<string, number> };
-}
-
-function conflict(origin: RecordOrigin, what: string, heldBy: string | null, now: number) {
-  return rejectOf(
-    origin,
-    'HUB_RECORD_CONFLICT',
-    `${what} is already held by site ${heldBy ?? '(none)'}`,
-    now,
-    null,
-  );
 }
 
 /**
@@ -118,7 +108,7 @@ export async function loadBatch(
           recordKind: 'cloud',
           recordSite: e[CLOUD_ROW.site] as string,
         };
-        conflicts.push(conflict(origin, `VMUUID ${uuids[i]!}`, holder, now));
+        conflicts.push(conflictOf(origin, `VMUUID ${uuids[i]!}`, holder, now));
       }
     });
     superseded += batch.cloud.length - cloudChanged - conflicts.length;
@@ -144,7 +134,7 @@ export async function loadBatch(
     for (const e of batch.storage) {
       const holder = stored.get(e.recordId);
       if (holder !== undefined && (holder ?? '') !== (e.site ?? '')) {
-        conflicts.push(conflict(e.origin, `RecordId ${e.recordId}`, holder, now));
+        conflicts.push(conflictOf(e.origin, `RecordId ${e.recordId}`, holder, now));
       }
     }
     superseded += batch.storage.length - storageChanged - (conflicts.length - before);

@@ -13,21 +13,12 @@ import {
 } from '../store/sqlite-accounting-statements.js';
 import type { SqliteAccountingStatements } from '../store/sqlite-accounting-statements.js';
 import type { PreparedBatch, RecordOrigin } from './ingest-batch.js';
-import { rejectOf } from './ingest-batch.js';
+import { conflictOf } from './ingest-batch.js';
 import type { IdCaches, LoadOutcome } from './load-batch.js';
 import type { PackedCloud } from './packed-cloud.js';
 import { packCloudEntries, packedStringIndex, readPackedRow, unpackStrings } from './packed-cloud.js';
 import { CLOUD_ROW } from './record-rows.js';
 import { CLOUD_RECORDS_VERSION } from './summariser.js';
-
-function conflict(origin: RecordOrigin, what: string, heldBy: string | null, now: number) {
-  return rejectOf(
-    origin,
-    'HUB_RECORD_CONFLICT',
-    `${what} is already held by site ${heldBy ?? '(none)'}`,
-    now,
-  );
-}
 
 /**
  * Runs `load` in one IMMEDIATE transaction on the store's connection (held through `db`, so no
@@ -100,7 +91,7 @@ export function loadBatchSqlite(
     }
     const stored = s.storageSite.get(e.recordId) as { site_name: string | null } | undefined;
     if (stored !== undefined && (stored.site_name ?? '') !== (e.site ?? '')) {
-      conflicts.push(conflict(e.origin, `RecordId ${e.recordId}`, stored.site_name, now));
+      conflicts.push(conflictOf(e.origin, `RecordId ${e.recordId}`, stored.site_name, now));
     } else superseded++;
   }
 
@@ -157,7 +148,7 @@ function loadPackedCloud(
       recordKind: 'cloud',
       recordSite: strings[packedStringIndex(packed, i, CLOUD_ROW.site)]!,
     };
-    conflicts.push(conflict(origin, `VMUUID ${uuid}`, holder, now));
+    conflicts.push(conflictOf(origin, `VMUUID ${uuid}`, holder, now));
   });
   for (let i = 0; i < packed.count; i++) {
     const row = writer.nextRow(i);
