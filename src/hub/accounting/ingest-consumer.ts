@@ -210,8 +210,8 @@ export class IngestConsumer {
       }
       if (this.groupIds.size > CACHE_LIMIT) this.groupIds.clear();
       if (this.vmIds.size > CACHE_LIMIT) this.vmIds.clear();
-      for (const [k, id] of outcome.newIds.groupIds) this.groupIds.set(k, id);
-      for (const [k, id] of outcome.newIds.vmIds) this.vmIds.set(k, id);
+      for (const [k, id] of outcome.newIds.groupIds) this.groupIds.set(detached(k), id);
+      for (const [k, id] of outcome.newIds.vmIds) this.vmIds.set(detached(k), id);
       totals.messages += read.messages;
       totals.records += batch.records;
       totals.loaded += outcome.loaded;
@@ -257,6 +257,14 @@ export class IngestConsumer {
     read.catch(() => undefined);
     return { from, now, read };
   }
+}
+
+/**
+ * A copy of `s` that holds no other string alive. Keys cut from a batch's text may be views of all
+ * of it (V8 slices): cached as they are, a few new VMs per batch would keep every batch's text.
+ */
+function detached(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
 }
 
 /** A batch being read and prepared. */
