@@ -3,11 +3,26 @@ import Database from 'better-sqlite3';
 import { parentPort } from 'node:worker_threads';
 import type { BatchPrepareRequest, BatchPrepareResponse, PreparedRead } from './batch-prepare-worker.js';
 import { prepareSqliteBatch, toIngestMessage } from './batch-prepare-worker.js';
+import { ID_CACHE_LIMIT } from './ingest-batch.js';
 import { packedCloudTransfers } from './packed-cloud.js';
 import type { MessageRow } from '../store/messaging-queries.js';
 
 const connections = new Map<string, Database.Database>();
 const statements = new Map<string, Database.Statement>();
+/** Per database file, VMUUID → number of the VMs the writing thread numbered and committed. */
+const knownVmIds = new Map<string, Map<string, number>>();
+
+/** The known VMs of the request's database, with what the request teaches added. */
+function learn(request: BatchPrepareRequest): Map<string, number> {
+  let known = knownVmIds.get(request.file);
+  if (!known) knownVmIds.set(request.file, (known = new Map()));
+  const learned = request.learnedVmIds;
+  if (learned) {
+    if (known.size + learned.uuids.length > ID_CACHE_LIMIT) known.clear();
+    for (let i = 0; i < learned.uuids.length; i++) known.set(learned.uuids[i]!, learned.ids[i]!);
+  }
+  return known;
+}
 
 /** The statement of the request's query, on a read-only connection of its own (WAL: no blocking). */
 function statementOf(request: BatchPrepareRequest): Database.Statement {
@@ -37,7 +52,7 @@ function prepareRequest(request: BatchPrepareRequest): PreparedRead | null {
       yield toIngestMessage(row);
     }
   }
-  const batch = prepareSqliteBatch(ingestMessages(), request.now, true);
+  const batch = prepareSqliteBatch(ingestMessages(), request.now, true, learn(request));
   return messages === 0 ? null : { next: last + 1, messages, batch };
 }
 

@@ -17,6 +17,14 @@ export interface BatchPrepareRequest {
   readonly file: string;
   readonly sql: string;
   readonly parameters: readonly unknown[];
+  /** VMs numbered by the batches committed since the last request (the worker keeps them). */
+  readonly learnedVmIds?: LearnedVmIds;
+}
+
+/** VMUUIDs and their numbers (`cloud_vms.id`), by position. */
+export interface LearnedVmIds {
+  readonly uuids: readonly string[];
+  readonly ids: readonly number[];
 }
 
 /** A batch read and prepared; null when no message waited. */
@@ -55,14 +63,16 @@ export function toIngestMessage(row: MessageRow): IngestMessage {
 
 /**
  * Prepares `messages` in this thread, the way SQLite ingest does (no per-key deduplication); with
- * `isCloudPacked` the cloud entries come packed (`packedCloud`, `cloud` empty), as the worker sends them.
+ * `isCloudPacked` the cloud entries come packed (`packedCloud`, `cloud` empty), as the worker sends
+ * them, numbered where `knownVmIds` knows their VM.
  */
 export function prepareSqliteBatch(
   messages: Iterable<IngestMessage>,
   now: number,
   isCloudPacked = false,
+  knownVmIds?: ReadonlyMap<string, number>,
 ): PreparedBatch {
-  const builder = new BatchBuilder(now, { isDedupeNeeded: false, isCloudPacked });
+  const builder = new BatchBuilder(now, { isDedupeNeeded: false, isCloudPacked, knownVmIds });
   for (const m of messages) builder.add(m);
   return builder.finish();
 }
@@ -106,12 +116,15 @@ export class BatchPrepareWorker {
 
   /**
    * Reads the messages `query` selects and prepares them at load time `now`, in the worker when it
-   * runs, else (or when it fails) with `fallback`, which must do the same in this thread.
+   * runs, else (or when it fails) with `fallback`, which must do the same in this thread. The worker
+   * first learns `learnedVmIds`, the VMs numbered by the batches committed since the last request:
+   * it numbers the entries of known VMs itself (committed numbers never change).
    */
   prepare(
     query: CompiledQuery,
     now: number,
     fallback: () => Promise<PreparedRead | null>,
+    learnedVmIds?: LearnedVmIds,
   ): Promise<PreparedRead | null> {
     const worker = this.worker;
     if (!worker) return fallback();
@@ -121,6 +134,7 @@ export class BatchPrepareWorker {
       file: this.file,
       sql: query.sql,
       parameters: query.parameters,
+      learnedVmIds,
     };
     return new Promise<PreparedRead | null>((resolve, reject) => {
       if (this.pending.size === 0) worker.ref();

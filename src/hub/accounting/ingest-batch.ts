@@ -4,6 +4,9 @@ import type { CloudGroupValues } from '../store/accounting-queries.js';
 import type { AccountingRejectTable } from '../store/hub-database.js';
 import type { PackedCloud } from './packed-cloud.js';
 
+/** Entries kept per id cache of ingest (a VM is ~100 bytes; a miss only costs a lookup). */
+export const ID_CACHE_LIMIT = 500_000;
+
 /** A stored AMS message as ingest reads it; the site comes from the publishing token. */
 export interface IngestMessage {
   readonly project: string;

@@ -6,7 +6,8 @@ import type { HubStore } from '../store/hub-store.js';
 import * as q from '../store/messaging-queries.js';
 import { loadBatch } from './load-batch.js';
 import { BatchPrepareWorker, prepareSqliteBatch, toIngestMessage } from './batch-prepare-worker.js';
-import type { PreparedRead } from './batch-prepare-worker.js';
+import type { LearnedVmIds, PreparedRead } from './batch-prepare-worker.js';
+import { ID_CACHE_LIMIT } from './ingest-batch.js';
 import type { PreparedBatch } from './ingest-batch.js';
 import { BatchBuilder } from './prepare-batch.js';
 import { loadBatchSqlite, runSqliteIngestTransaction } from './sqlite-load-batch.js';
@@ -56,9 +57,6 @@ export interface IngestTotals {
   rejected: number;
 }
 
-/** Entries kept per id cache (a VM is ~100 bytes; a miss only costs a lookup). */
-const CACHE_LIMIT = 500_000;
-
 /**
  * Consumes the accounting topics: every message is decoded, its valid records loaded and the
  * others stored as rejects, and the cursor moved, all in one transaction per batch, so a crash
@@ -76,6 +74,8 @@ export class IngestConsumer {
   private readonly logger: Logger;
   private readonly groupIds = new Map<string, number>();
   private readonly vmIds = new Map<string, number>();
+  /** VMs numbered by committed batches, for the prepare worker's next request. */
+  private vmIdsToTeach = { uuids: [] as string[], ids: [] as number[] };
   private readonly isWorkerUsed: boolean;
   private preparer: BatchPrepareWorker | undefined;
   private running: Promise<IngestTotals> | undefined;
@@ -208,10 +208,18 @@ export class IngestConsumer {
         ahead = undefined;
         continue;
       }
-      if (this.groupIds.size > CACHE_LIMIT) this.groupIds.clear();
-      if (this.vmIds.size > CACHE_LIMIT) this.vmIds.clear();
+      if (this.groupIds.size > ID_CACHE_LIMIT) this.groupIds.clear();
+      if (this.vmIds.size > ID_CACHE_LIMIT) this.vmIds.clear();
+      const isTeaching = this.preparer?.isThreaded === true;
       for (const [k, id] of outcome.newIds.groupIds) this.groupIds.set(detached(k), id);
-      for (const [k, id] of outcome.newIds.vmIds) this.vmIds.set(detached(k), id);
+      for (const [k, id] of outcome.newIds.vmIds) {
+        const uuid = detached(k);
+        this.vmIds.set(uuid, id);
+        if (isTeaching) {
+          this.vmIdsToTeach.uuids.push(uuid);
+          this.vmIdsToTeach.ids.push(id);
+        }
+      }
       totals.messages += read.messages;
       totals.records += batch.records;
       totals.loaded += outcome.loaded;
@@ -250,9 +258,14 @@ export class IngestConsumer {
     if (isSqlite && this.isWorkerUsed && file && !file.memory) {
       this.preparer ??= new BatchPrepareWorker(file.name, this.logger);
     }
-    const read = this.preparer
-      ? this.preparer.prepare(messagesQuery(this.store.db, source, from, this.batchMessages), now, readHere)
-      : readHere();
+    let read: Promise<PreparedRead | null>;
+    if (this.preparer) {
+      const query = messagesQuery(this.store.db, source, from, this.batchMessages);
+      const learned: LearnedVmIds | undefined =
+        this.vmIdsToTeach.uuids.length > 0 ? this.vmIdsToTeach : undefined;
+      this.vmIdsToTeach = { uuids: [], ids: [] };
+      read = this.preparer.prepare(query, now, readHere, learned);
+    } else read = readHere();
     // a batch read ahead may be dropped unawaited; its failure is raised where it is awaited
     read.catch(() => undefined);
     return { from, now, read };

@@ -28,6 +28,11 @@ export interface PackedCloud {
   readonly messageIndexes: Uint32Array;
   /** Per entry, its record index in its message. */
   readonly recordIndexes: Uint32Array;
+  /**
+   * Per entry, the number of its VMUUID (`cloud_vms.id`) when the packer knew it, else 0: the
+   * prepare worker resolves the VMs numbered by earlier batches, so the writing thread does not.
+   */
+  readonly vmIds: Float64Array;
   readonly messages: readonly MessageRef[];
 }
 
@@ -126,6 +131,7 @@ export function packCloudEntries(entries: readonly CloudEntry[]): PackedCloud {
     ...strings.finish(),
     messageIndexes,
     recordIndexes,
+    vmIds: new Float64Array(count),
     messages,
   };
 }
@@ -142,6 +148,7 @@ export class CloudPacker {
   private values: Float64Array;
   private messageIndexes: Uint32Array;
   private recordIndexes: Uint32Array;
+  private vmIds: Float64Array;
   private readonly strings = new StringTableBuilder();
   // consecutive records mostly share a column's string (site, group, FQAN): reuse the last one's
   private readonly lastStrings = new Array<string | undefined>(CLOUD_ROW.columns);
@@ -149,8 +156,13 @@ export class CloudPacker {
   private readonly messages: MessageRef[] = [];
   private lastMessage: MessageRef | undefined;
 
-  constructor(capacity = 8192) {
+  /** `knownVmIds`: VMUUID → number of the VMs numbered already (see {@link PackedCloud.vmIds}). */
+  constructor(
+    capacity = 8192,
+    private readonly knownVmIds: ReadonlyMap<string, number> = new Map(),
+  ) {
     this.capacity = capacity;
+    this.vmIds = new Float64Array(capacity);
     this.tags = new Uint8Array(capacity * CLOUD_ROW.columns);
     this.values = new Float64Array(capacity * CLOUD_ROW.columns);
     this.messageIndexes = new Uint32Array(capacity);
@@ -207,6 +219,7 @@ export class CloudPacker {
     }
     this.messageIndexes[i] = this.messages.length - 1;
     this.recordIndexes[i] = recordIndex;
+    this.vmIds[i] = this.knownVmIds.get(r.vmUuid) ?? 0;
   }
 
   /** The entries packed. */
@@ -220,6 +233,7 @@ export class CloudPacker {
       ...this.strings.finish(),
       messageIndexes: this.messageIndexes.subarray(0, n),
       recordIndexes: this.recordIndexes.subarray(0, n),
+      vmIds: this.vmIds.subarray(0, n),
       messages: this.messages,
     };
   }
@@ -253,6 +267,9 @@ export class CloudPacker {
     messageIndexes.set(this.messageIndexes);
     const recordIndexes = new Uint32Array(capacity);
     recordIndexes.set(this.recordIndexes);
+    const vmIds = new Float64Array(capacity);
+    vmIds.set(this.vmIds);
+    this.vmIds = vmIds;
     this.capacity = capacity;
     this.tags = tags;
     this.values = values;
@@ -269,6 +286,7 @@ export function packedCloudTransfers(packed: PackedCloud): ArrayBuffer[] {
     packed.stringEnds.buffer,
     packed.messageIndexes.buffer,
     packed.recordIndexes.buffer,
+    packed.vmIds.buffer,
   ] as ArrayBuffer[];
 }
 

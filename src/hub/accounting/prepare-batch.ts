@@ -93,13 +93,21 @@ export class BatchBuilder {
    * loader's cross-site check still sees a conflict, and skipping the map saves about a tenth of
    * ingest time. Default true. `isCloudPacked` (only without dedupe): pack the cloud entries as
    * they come (`packedCloud`, `cloud` then empty) instead of listing them; default false.
+   * `knownVmIds` (packed only): VMUUID → number of the VMs numbered already.
    */
-  constructor(now: number, options: { isDedupeNeeded?: boolean; isCloudPacked?: boolean } = {}) {
+  constructor(
+    now: number,
+    options: {
+      isDedupeNeeded?: boolean;
+      isCloudPacked?: boolean;
+      knownVmIds?: ReadonlyMap<string, number>;
+    } = {},
+  ) {
     this.now = now;
     this.isDedupeNeeded = options.isDedupeNeeded ?? true;
     if (options.isCloudPacked) {
       if (this.isDedupeNeeded) throw new TypeError('packed cloud entries need isDedupeNeeded false');
-      this.packer = new CloudPacker();
+      this.packer = new CloudPacker(undefined, options.knownVmIds);
     }
   }
 

@@ -125,9 +125,9 @@ function vmIdOf(
 }
 
 /**
- * Upserts the packed cloud entries (numbering their group and VM first) and returns how many
- * changed a row; pushes a conflict for each one kept out by a row of another site. Group ids are
- * remembered by string index instead of looked up by key per entry.
+ * Upserts the packed cloud entries (numbering their group and VM first, unless the packer knew the
+ * VM's number) and returns how many changed a row; pushes a conflict for each one kept out by a row
+ * of another site. Group ids are remembered by string index instead of looked up by key per entry.
  */
 function loadPackedCloud(
   s: SqliteAccountingStatements,
@@ -165,7 +165,8 @@ function loadPackedCloud(
       groupIdByString.set(groupString, groupId);
     }
     row[CLOUD_ROW.groupId] = groupId;
-    row[CLOUD_ROW.vmId] = vmIdOf(s, row[CLOUD_ROW.vmId] as string, known, newIds);
+    const numbered = packed.vmIds[i]!;
+    row[CLOUD_ROW.vmId] = numbered > 0 ? numbered : vmIdOf(s, row[CLOUD_ROW.vmId] as string, known, newIds);
     writer.commitRow();
   }
   writer.finish();

@@ -106,6 +106,30 @@ describe('BatchPrepareWorker', () => {
     }
   });
 
+  it('numbers the entries of the VMs it was taught, and keeps them for later requests', async () => {
+    const worker = new BatchPrepareWorker(file, silentLogger, BUILT_THREAD);
+    const fail = () => Promise.reject(new Error('fell back'));
+    try {
+      const query = CompiledQuery.raw(SQL, [0, 100]);
+      const taught = await worker.prepare(query, 1000, fail, { uuids: ['vm-1', 'vm-3'], ids: [7, 9] });
+      const again = await worker.prepare(query, 1000, fail);
+      // packed entries: vm-1, vm-2 (message 10), vm-1 (message 11; vm-3 is another site's), vm-4
+      for (const read of [taught, again]) {
+        const packed = read!.batch.packedCloud!;
+        const strings = unpackStrings(packed);
+        const uuids = Array.from({ length: packed.count }, (_, i) => {
+          const row = new Array<unknown>(CLOUD_ROW.columns);
+          readPackedRow(packed, strings, i, row);
+          return row[CLOUD_ROW.vmId];
+        });
+        expect(uuids).toEqual(['vm-1', 'vm-2', 'vm-1', 'vm-4']);
+        expect([...packed.vmIds]).toEqual([7, 0, 7, 0]);
+      }
+    } finally {
+      await worker.close();
+    }
+  });
+
   it('answers null when no message waits', async () => {
     const worker = new BatchPrepareWorker(file, silentLogger, BUILT_THREAD);
     try {
