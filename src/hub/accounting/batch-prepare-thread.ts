@@ -44,8 +44,9 @@ function statementOf(request: BatchPrepareRequest): Database.Statement {
 function prepareRequest(request: BatchPrepareRequest): PreparedRead | null {
   let messages = 0;
   let last = 0;
-  const rows = statementOf(request).iterate(...request.parameters) as IterableIterator<MessageRow>;
+  // the statement runs only once the generator does, so nothing can leave it open unread
   function* ingestMessages() {
+    const rows = statementOf(request).iterate(...request.parameters) as IterableIterator<MessageRow>;
     for (const row of rows) {
       messages++;
       last = Number(row.msg_offset);

@@ -21,6 +21,14 @@ describe('writeAtomically', () => {
     expect(readdirSync(dir)).toEqual(['token']);
   });
 
+  it('lets concurrent writes of one file each land whole, the last one staying', async () => {
+    const file = path.join(dir, 'token');
+    const texts = Array.from({ length: 8 }, (_, i) => `token-${i}-${'x'.repeat(10_000)}\n`);
+    await Promise.all(texts.map((text) => writeAtomically(file, text, 0o600)));
+    expect(texts).toContain(readFileSync(file, 'utf8'));
+    expect(readdirSync(dir)).toEqual(['token']);
+  });
+
   it('creates a missing file', async () => {
     const file = path.join(dir, 'site.json');
     await writeAtomically(file, '{}\n');
