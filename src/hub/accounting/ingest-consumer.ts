@@ -246,7 +246,7 @@ export class IngestConsumer {
       if (rows.length === 0) return null;
       const messages = rows.map(toIngestMessage);
       let batch: PreparedBatch;
-      if (isSqlite) batch = prepareSqliteBatch(messages, now);
+      if (isSqlite) batch = prepareSqliteBatch(messages, now, true);
       else {
         const builder = new BatchBuilder(now, { isDedupeNeeded: true });
         for (const m of messages) builder.add(m);

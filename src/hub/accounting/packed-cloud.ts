@@ -83,57 +83,9 @@ export class StringTableBuilder {
 
 /** Packs cloud entries (rows with their message and record index) into a {@link PackedCloud}. */
 export function packCloudEntries(entries: readonly CloudEntry[]): PackedCloud {
-  const width = CLOUD_ROW.columns;
-  const count = entries.length;
-  const tags = new Uint8Array(count * width);
-  const values = new Float64Array(count * width);
-  const messageIndexes = new Uint32Array(count);
-  const recordIndexes = new Uint32Array(count);
-  const strings = new StringTableBuilder();
-  // consecutive records mostly share a column's string (site, group, FQAN): reuse the last one's
-  const lastStrings = new Array<string | undefined>(width);
-  const lastIndexes = new Float64Array(width);
-  const messages: MessageRef[] = [];
-  let lastMessage: MessageRef | undefined;
-  for (let i = 0; i < count; i++) {
-    const e = entries[i]!;
-    const base = i * width;
-    for (let c = 0; c < width; c++) {
-      const v = e[c];
-      if (typeof v === 'number') {
-        tags[base + c] = TAG_NUMBER;
-        values[base + c] = v;
-      } else if (typeof v === 'string') {
-        if (v !== lastStrings[c]) {
-          lastStrings[c] = v;
-          lastIndexes[c] = strings.add(v);
-        }
-        tags[base + c] = TAG_STRING;
-        values[base + c] = lastIndexes[c]!;
-      } else if (v === null || v === undefined) {
-        tags[base + c] = TAG_NULL;
-      } else {
-        throw new TypeError(`cloud entry slot ${c} holds a ${typeof v}, not a number, string or null`);
-      }
-    }
-    const message = e[CLOUD_ROW.message] as MessageRef;
-    if (message !== lastMessage) {
-      messages.push(message);
-      lastMessage = message;
-    }
-    messageIndexes[i] = messages.length - 1;
-    recordIndexes[i] = e[CLOUD_ROW.recordIndex] as number;
-  }
-  return {
-    count,
-    tags,
-    values,
-    ...strings.finish(),
-    messageIndexes,
-    recordIndexes,
-    vmIds: new Float64Array(count),
-    messages,
-  };
+  const packer = new CloudPacker(Math.max(1, entries.length));
+  for (const e of entries) packer.addEntry(e);
+  return packer.finish();
 }
 
 /**
@@ -185,9 +137,7 @@ export class CloudPacker {
     recordIndex: number,
     now: number,
   ): void {
-    if (this.count === this.capacity) this.grow();
-    const i = this.count++;
-    const b = i * CLOUD_ROW.columns;
+    const b = this.nextBase();
     this.put(b, 0, r.vmUuid);
     this.put(b, 1, year);
     this.put(b, 2, month);
@@ -213,13 +163,15 @@ export class CloudPacker {
     this.put(b, 22, r.recordCreateTime);
     this.put(b, 23, message.offset);
     this.put(b, 24, now);
-    if (message !== this.lastMessage) {
-      this.messages.push(message);
-      this.lastMessage = message;
-    }
-    this.messageIndexes[i] = this.messages.length - 1;
-    this.recordIndexes[i] = recordIndex;
-    this.vmIds[i] = this.knownVmIds.get(r.vmUuid) ?? 0;
+    this.putOrigin(r.vmUuid, message, recordIndex);
+  }
+
+  /** Packs an entry as `cloudEntry` built it: the row's slots, then its message and record index. */
+  addEntry(e: CloudEntry): void {
+    const b = this.nextBase();
+    for (let c = 0; c < CLOUD_ROW.columns; c++) this.put(b, c, e[c]);
+    const message = e[CLOUD_ROW.message] as MessageRef;
+    this.putOrigin(e[CLOUD_ROW.vmId] as string, message, e[CLOUD_ROW.recordIndex] as number);
   }
 
   /** The entries packed. */
@@ -236,6 +188,24 @@ export class CloudPacker {
       vmIds: this.vmIds.subarray(0, n),
       messages: this.messages,
     };
+  }
+
+  /** Starts a new entry; returns the index of its first slot. */
+  private nextBase(): number {
+    if (this.count === this.capacity) this.grow();
+    return this.count * CLOUD_ROW.columns;
+  }
+
+  /** Ends the entry started by {@link nextBase}: its message, record index and known VM number. */
+  private putOrigin(vmUuid: string, message: MessageRef, recordIndex: number): void {
+    const i = this.count++;
+    if (message !== this.lastMessage) {
+      this.messages.push(message);
+      this.lastMessage = message;
+    }
+    this.messageIndexes[i] = this.messages.length - 1;
+    this.recordIndexes[i] = recordIndex;
+    this.vmIds[i] = this.knownVmIds.get(vmUuid) ?? 0;
   }
 
   private put(base: number, c: number, v: unknown): void {

@@ -68,7 +68,7 @@ export function loadBatchSqlite(
   let superseded = batch.superseded;
   let loaded = 0;
 
-  // entries prepared in this thread are packed too, so that one loader serves both
+  // the consumer hands over packed batches; a batch of listed entries is packed here, so one loader serves both
   const packed = batch.packedCloud ?? packCloudEntries(batch.cloud);
   const cloudChanged = loadPackedCloud(s, batch, packed, known, newIds, conflicts, now);
   loaded += cloudChanged;
