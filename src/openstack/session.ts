@@ -84,7 +84,7 @@ export class OpenStackSession {
    * `await listFlavors(session.withSignal(AbortSignal.timeout(5000)))`.
    */
   withSignal(signal: AbortSignal): OpenStackSession {
-    const combined = this.#signal ? AbortSignal.any([this.#signal, signal]) : signal;
+    const combined = anySignal(this.#signal, signal)!;
     return new OpenStackSession(this.#options, this, combined);
   }
 
