@@ -206,7 +206,7 @@ describe('fedstack site accounting extract on the testbed', () => {
     const storage = records.storage as StorageRecord[];
     const month = new Date().toISOString().slice(0, 7);
     expect(storage.find((r) => r.recordId === `${volumeId}/${month}`)).toMatchObject({
-      resourceCapacityUsed: 2 * 2 ** 30,
+      resourceCapacityUsed: 2n * 2n ** 30n,
       group: 'vo.access.egi.eu',
       site: 'TESTBED-SITE-A',
     });

@@ -20,6 +20,7 @@ export {
   type AcceleratorRecord,
 } from './accelerator-message.js';
 export type { StorageGroupAttribute, StorageRecord } from './storage-record.js';
+export { MAX_STAR_CAPACITY_BYTES } from './storage-record.js';
 export { parseStorageMessage, serializeStorageMessage, type StorageMessage } from './storage-message.js';
 export { parseApelMessage, type ApelMessageKind, type ParsedApelMessage } from './apel-message.js';
 export { chunkRecords, type ChunkLimits } from './chunk-records.js';

@@ -132,9 +132,14 @@ function readValue(element: StarElement, raw: unknown, field: string): unknown {
         ? Number(text)
         : new RecordFailure(field, 'an integer >= 0', describeFound(text));
     case 'bytes':
-      return /^\d+$/.test(text)
-        ? Number(text)
-        : new RecordFailure(field, 'an integer number of bytes', describeFound(text));
+      // 30 digits at most: the range of MAX_STAR_CAPACITY_BYTES (leading zeros aside)
+      return /^0*\d{1,30}$/.test(text)
+        ? BigInt(text)
+        : new RecordFailure(
+            field,
+            'an integer number of bytes between 0 and 10^30 - 1',
+            describeFound(text),
+          );
     case 'time':
       return (
         parseIsoDateTime(text, false) ??

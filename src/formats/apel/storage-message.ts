@@ -3,6 +3,7 @@ import { FormatError } from '../../errors.js';
 import { formatIsoDateTime } from './iso-date-time.js';
 import { readStarDocument } from './star-xml-reader.js';
 import {
+  MAX_STAR_CAPACITY_BYTES,
   STAR_HEAD_ELEMENTS,
   STAR_SUBJECT_ELEMENTS,
   STAR_TAIL_ELEMENTS,
@@ -51,9 +52,9 @@ function checkValue(kind: StarElement['kind'], value: unknown): ValueProblem | u
         ? undefined
         : { expected: 'an integer >= 0' };
     case 'bytes':
-      return Number.isInteger(value) && (value as number) >= 0
+      return typeof value === 'bigint' && value >= 0n && value <= MAX_STAR_CAPACITY_BYTES
         ? undefined
-        : { expected: 'an integer number of bytes >= 0' };
+        : { expected: 'a bigint number of bytes between 0 and 10^30 - 1' };
     case 'time':
       return Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= MAX_EPOCH_SECONDS
         ? undefined
@@ -61,17 +62,16 @@ function checkValue(kind: StarElement['kind'], value: unknown): ValueProblem | u
   }
 }
 
-function formatValue(kind: StarElement['kind'], value: string | number): string {
+function formatValue(kind: StarElement['kind'], value: string | number | bigint): string {
   if (kind === 'time') return formatIsoDateTime(value as number);
   if (kind === 'string') return escapeXml(value as string);
-  // all the digits of a large capacity, where String() would switch to 1e+21
-  return Number.isSafeInteger(value) ? String(value) : BigInt(value).toString();
+  return String(value);
 }
 
 function writeElements(record: StorageRecord, index: number, elements: readonly StarElement[]): string {
   let out = '';
   for (const element of elements) {
-    const value = record[element.key] as string | number | undefined | null;
+    const value = record[element.key] as string | number | bigint | undefined | null;
     if (value === undefined || value === null) {
       if (element.isMandatory)
         throw problemAt(index, element.name, { expected: 'a value (the field is mandatory)' });

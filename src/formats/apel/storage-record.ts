@@ -10,8 +10,9 @@ export interface StorageGroupAttribute {
 /**
  * Storage usage of one volume, share or directory over a period, as an EMI
  * StAR record carries it (§2.5). Times are integer epoch seconds (UTC);
- * capacities are integer bytes. A capacity above 2^53 (8 PiB) is read as the
- * nearest number: no database column of APEL or ours holds it exactly anyway.
+ * capacities are integer bytes as `bigint`: real cASO output exceeds 2^64
+ * (the upstream storage sample holds 3.4 × 10^20), so they are kept exactly,
+ * up to {@link MAX_STAR_CAPACITY_BYTES}.
  */
 export interface StorageRecord {
   /** `RecordIdentity/@recordId`, mandatory; APEL's key (later records with the same id replace earlier ones). */
@@ -41,10 +42,17 @@ export interface StorageRecord {
   /** Mandatory. */
   readonly endTime: number;
   /** Mandatory, bytes. */
-  readonly resourceCapacityUsed: number;
-  readonly logicalCapacityUsed?: number;
-  readonly resourceCapacityAllocated?: number;
+  readonly resourceCapacityUsed: bigint;
+  readonly logicalCapacityUsed?: bigint;
+  readonly resourceCapacityAllocated?: bigint;
 }
+
+/**
+ * Largest capacity a StAR record may carry, in bytes: 10^30 - 1 (a million yottabytes). Far above
+ * any storage that exists, and it fits the hub's column (PostgreSQL `numeric(40,0)`, decimal text
+ * on SQLite) with room for sums over many records.
+ */
+export const MAX_STAR_CAPACITY_BYTES = 10n ** 30n - 1n;
 
 /** How a simple (text-only) element of a StAR record is typed. */
 export type StarValueKind = 'string' | 'integer' | 'bytes' | 'time';

@@ -225,9 +225,10 @@ export function storageRow(r: StorageRecord, source: string, now: number): unkno
     r.group ?? null,
     r.startTime,
     r.endTime,
-    r.resourceCapacityUsed,
-    r.logicalCapacityUsed ?? null,
-    r.resourceCapacityAllocated ?? null,
+    // decimal text: exact on both backends (numeric(40,0) on PostgreSQL, text on SQLite)
+    r.resourceCapacityUsed.toString(),
+    r.logicalCapacityUsed?.toString() ?? null,
+    r.resourceCapacityAllocated?.toString() ?? null,
     source,
     now,
   ];

@@ -173,9 +173,10 @@ export interface StorageRecordTable {
   group_name: string | null;
   start_time: number;
   end_time: number;
-  resource_capacity_used: number;
-  logical_capacity_used: number | null;
-  resource_capacity_allocated: number | null;
+  /** Bytes as decimal text: exact beyond 2^64 (numeric(40,0) on PostgreSQL, text on SQLite). */
+  resource_capacity_used: string;
+  logical_capacity_used: string | null;
+  resource_capacity_allocated: string | null;
   source: string;
   loaded_at: number;
 }

@@ -4,7 +4,7 @@ import { parseApiTime, type Volume } from '../../openstack/index.js';
 import { toApelText } from './apel-text.js';
 import { dropUndefined, type ProjectContext, type Window } from './cloud-records.js';
 
-const BYTES_PER_GIB = 2 ** 30;
+const BYTES_PER_GIB = 2n ** 30n;
 
 /**
  * The storage record of a volume for the month holding the window's end.
@@ -36,6 +36,6 @@ export function buildStorageRecord(
     group: ctx.vo,
     startTime: Math.max(created, monthStart),
     endTime: window.to,
-    resourceCapacityUsed: volume.sizeGb * BYTES_PER_GIB,
+    resourceCapacityUsed: BigInt(Math.round(volume.sizeGb)) * BYTES_PER_GIB,
   });
 }

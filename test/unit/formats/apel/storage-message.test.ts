@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  MAX_STAR_CAPACITY_BYTES,
   parseStorageMessage,
   serializeStorageMessage,
   STAR_NAMESPACE,
@@ -14,7 +15,7 @@ const RECORD: StorageRecord = {
   site: 'TEST-Site',
   startTime: 1714521600,
   endTime: 1717200000,
-  resourceCapacityUsed: 10 * 2 ** 30,
+  resourceCapacityUsed: 10n * 2n ** 30n,
 };
 
 function document(records: string): string {
@@ -45,7 +46,7 @@ describe('StAR storage messages', () => {
       group: 'VO 1 FQAN',
       startTime: 1684619946,
       endTime: 1685051946,
-      resourceCapacityUsed: 345876451382054092800,
+      resourceCapacityUsed: 345876451382054092800n,
     });
     expect(serializeStorageMessage(records)).toBe(text);
   });
@@ -64,8 +65,8 @@ describe('StAR storage messages', () => {
         { attributeType: 'role', value: 'admin' },
         { attributeType: 'subgroup', value: 'a&b' },
       ],
-      logicalCapacityUsed: 5,
-      resourceCapacityAllocated: 20 * 2 ** 30,
+      logicalCapacityUsed: 5n,
+      resourceCapacityAllocated: 20n * 2n ** 30n,
     };
     const text = serializeStorageMessage([RECORD, full]);
     expect(text).toContain('<sr:StorageShare>fast &amp; &quot;big&quot; &lt;ssd&gt;</sr:StorageShare>');
@@ -131,8 +132,29 @@ describe('StAR storage messages', () => {
     expect(() => serializeStorageMessage([missing as StorageRecord])).toThrow(
       expect.objectContaining({ recordIndex: 0, field: 'ResourceCapacityUsed' }),
     );
-    expect(() => serializeStorageMessage([RECORD, { ...RECORD, resourceCapacityUsed: 1.5 }])).toThrow(
-      expect.objectContaining({ recordIndex: 1, field: 'ResourceCapacityUsed' }),
+    expect(() =>
+      serializeStorageMessage([RECORD, { ...RECORD, resourceCapacityUsed: 1.5 as unknown as bigint }]),
+    ).toThrow(expect.objectContaining({ recordIndex: 1, field: 'ResourceCapacityUsed' }));
+  });
+});
+
+describe('StAR capacities', () => {
+  it('reads capacities above 2^64 exactly, digit for digit', () => {
+    const { records } = parseStorageMessage(readApelFixture('caso-storage-star-message.xml'));
+    expect(records.map((r) => r.resourceCapacityUsed.toString())).toEqual([
+      '345876451382054092800',
+      '131128086582054092800',
+    ]);
+  });
+
+  it('refuses a capacity of more than 30 digits by record and field, keeping its neighbour', () => {
+    const end = '<sr:EndTime>2024-06-01T00:00:00</sr:EndTime>';
+    const text = document(
+      recordXml(`${end}<sr:ResourceCapacityUsed>${'9'.repeat(31)}</sr:ResourceCapacityUsed>`) +
+        recordXml(`${end}<sr:ResourceCapacityUsed>${'9'.repeat(30)}</sr:ResourceCapacityUsed>`),
     );
+    const { records, errors } = parseStorageMessage(text);
+    expect(errors).toEqual([expect.objectContaining({ recordIndex: 0, field: 'ResourceCapacityUsed' })]);
+    expect(records.map((r) => r.resourceCapacityUsed)).toEqual([MAX_STAR_CAPACITY_BYTES]);
   });
 });

@@ -308,7 +308,7 @@ describe('storage records', () => {
       recordId: 'vol-1/2026-11',
       startTime: epoch('2026-11-01T00:00:00Z'),
       endTime: window.to,
-      resourceCapacityUsed: 2 * 2 ** 30,
+      resourceCapacityUsed: 2n * 2n ** 30n,
       group: 'vo.access.egi.eu',
       userIdentity: 'alice@egi.eu',
       site: 'TEST-SITE',
