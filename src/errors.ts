@@ -34,6 +34,8 @@ export const ERROR_CODES = {
   HUB_NOT_FOUND: 'the hub has no such resource',
   HUB_SITE_MISMATCH: "an accounting record names a site other than the publishing token's site",
   HUB_RECORD_CONFLICT: 'an accounting record reuses the key of a record another site published',
+  HUB_INGEST_FAILED:
+    'an accounting message passed validation but could not be stored; ingest set it aside and went on',
   HUB_INTERNAL: 'the hub failed on a request in an unexpected way (details only in its log)',
 } as const;
 

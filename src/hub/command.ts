@@ -147,6 +147,11 @@ export function createHubCommand(): Command {
       try {
         const outcome = await new Summariser(store).refresh(true);
         process.stdout.write(`${outcome.rows} summary rows in ${outcome.durationMs} ms\n`);
+        if (outcome.skipped > 0) {
+          process.stdout.write(
+            `${outcome.skipped} stored cloud record(s) left out: values outside the summable range\n`,
+          );
+        }
       } finally {
         await store.close();
       }

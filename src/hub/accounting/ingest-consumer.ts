@@ -7,8 +7,11 @@ import * as q from '../store/messaging-queries.js';
 import { loadBatch } from './load-batch.js';
 import { BatchPrepareWorker, prepareSqliteBatch, toIngestMessage } from './batch-prepare-worker.js';
 import type { LearnedVmIds, PreparedRead } from './batch-prepare-worker.js';
-import { ID_CACHE_LIMIT } from './ingest-batch.js';
-import type { PreparedBatch } from './ingest-batch.js';
+import { ID_CACHE_LIMIT, rejectOf } from './ingest-batch.js';
+import type { IngestMessage, PreparedBatch } from './ingest-batch.js';
+import { isTransientStoreError } from '../store/transient-store-error.js';
+import { insertRejects } from '../store/accounting-queries.js';
+import type { LoadOutcome } from './load-batch.js';
 import { BatchBuilder } from './prepare-batch.js';
 import { loadBatchSqlite, runSqliteIngestTransaction } from './sqlite-load-batch.js';
 
@@ -175,61 +178,172 @@ export class IngestConsumer {
    */
   private async drainSource(source: IngestSource, totals: IngestTotals): Promise<void> {
     let ahead: ReadBatch | undefined;
+    // after a batch failed to load, its messages are loaded one by one up to this offset
+    let isolateBelow = -1;
     for (;;) {
       const sub = await q.findSubscription(this.store.db, source.project, this.subscription);
       if (!sub) return;
       const from = Number(sub.current_offset);
+      if (from < isolateBelow) {
+        ahead = undefined;
+        if (!(await this.loadOneMessage(source, from, totals))) return;
+        continue;
+      }
       const current = ahead?.from === from ? ahead : this.readBatch(source, from);
       ahead = undefined;
-      const read = await current.read;
-      if (!read) return;
-      if (this.preparer?.isThreaded) ahead = this.readBatch(source, read.next);
-      const { batch, next } = read;
-      const now = current.now;
-      const moveCursor = this.store.db
-        .updateTable('ams_subscriptions')
-        .set({ current_offset: next, pending_until: null, pending_since_ms: null })
-        .where('project', '=', source.project)
-        .where('name', '=', this.subscription)
-        .where('current_offset', '=', from);
-      const known = { groupIds: this.groupIds, vmIds: this.vmIds };
-      const sqlite = this.store.sqlite;
-      // another hub process (or a modifyOffset) moved the cursor meanwhile: read again from it
-      const outcome = sqlite
-        ? await runSqliteIngestTransaction(this.store.db, sqlite, moveCursor.compile(), () =>
-            loadBatchSqlite(this.store.db, sqlite, batch, known, now),
-          )
-        : await this.store.db.transaction().execute(async (tx) => {
-            const moved = await tx.executeQuery(moveCursor.compile());
-            if (Number(moved.numAffectedRows) !== 1) return undefined;
-            return loadBatch(tx, batch, known, now);
-          });
+      let read: PreparedRead | null;
+      let outcome: LoadOutcome | undefined;
+      try {
+        read = await current.read;
+        if (!read) return;
+        if (this.preparer?.isThreaded) ahead = this.readBatch(source, read.next);
+        outcome = await this.loadInTransaction(source, from, read.next, read.batch, current.now);
+      } catch (error) {
+        if (isTransientStoreError(error)) throw error;
+        // one bad message must not stop ingest for everyone: find it by loading the batch one by one
+        ahead = undefined;
+        isolateBelow = from + this.batchMessages;
+        this.logger.warn(
+          { err: error, from },
+          'an accounting batch failed to load; loading its messages one at a time',
+        );
+        continue;
+      }
       if (!outcome) {
         ahead = undefined;
         continue;
       }
-      if (this.groupIds.size > ID_CACHE_LIMIT) this.groupIds.clear();
-      if (this.vmIds.size > ID_CACHE_LIMIT) this.vmIds.clear();
-      const isTeaching = this.preparer?.isThreaded === true;
-      for (const [k, id] of outcome.newIds.groupIds) this.groupIds.set(detached(k), id);
-      for (const [k, id] of outcome.newIds.vmIds) {
-        const uuid = detached(k);
-        this.vmIds.set(uuid, id);
-        if (isTeaching) {
-          this.vmIdsToTeach.uuids.push(uuid);
-          this.vmIdsToTeach.ids.push(id);
-        }
-      }
-      totals.messages += read.messages;
-      totals.records += batch.records;
-      totals.loaded += outcome.loaded;
-      totals.superseded += outcome.superseded;
-      totals.rejected += outcome.rejected;
+      this.remember(outcome);
+      this.count(totals, read.messages, read.batch.records, outcome);
       this.logger.debug(
-        { from, to: next - 1, records: batch.records, rejected: outcome.rejected },
+        { from, to: read.next - 1, records: read.batch.records, rejected: outcome.rejected },
         'ingest batch',
       );
     }
+  }
+
+  /**
+   * Loads `batch` and moves the cursor from `from` to `next` in one transaction. Undefined when the
+   * cursor no longer holds `from` (another hub process or a modifyOffset moved it).
+   */
+  private async loadInTransaction(
+    source: IngestSource,
+    from: number,
+    next: number,
+    batch: PreparedBatch,
+    now: number,
+  ): Promise<LoadOutcome | undefined> {
+    const moveCursor = this.cursorMove(source, from, next);
+    const known = { groupIds: this.groupIds, vmIds: this.vmIds };
+    const sqlite = this.store.sqlite;
+    return sqlite
+      ? runSqliteIngestTransaction(this.store.db, sqlite, moveCursor.compile(), () =>
+          loadBatchSqlite(this.store.db, sqlite, batch, known, now),
+        )
+      : this.store.db.transaction().execute(async (tx) => {
+          const moved = await tx.executeQuery(moveCursor.compile());
+          if (Number(moved.numAffectedRows) !== 1) return undefined;
+          return loadBatch(tx, batch, known, now);
+        });
+  }
+
+  /**
+   * Loads the one message at offset `from` in-thread; when it fails to load for any reason but a
+   * transient store failure, stores it as a whole-message reject with the reason and moves the
+   * cursor past it. False when no message waits.
+   */
+  private async loadOneMessage(source: IngestSource, from: number, totals: IngestTotals): Promise<boolean> {
+    const rows = await q.readMessages(this.store.db, source.project, source.topic, from, 1);
+    const row = rows[0];
+    if (!row) return false;
+    const next = Number(row.msg_offset) + 1;
+    const now = Math.floor(this.clock() / 1000);
+    const message = toIngestMessage(row);
+    let failure: unknown;
+    try {
+      const batch = this.prepareHere([message], now);
+      const outcome = await this.loadInTransaction(source, from, next, batch, now);
+      if (outcome) {
+        this.remember(outcome);
+        this.count(totals, 1, batch.records, outcome);
+      }
+      return true;
+    } catch (error) {
+      if (isTransientStoreError(error)) throw error;
+      this.logger.error(
+        { err: error, project: message.project, topic: message.topic, offset: message.offset },
+        'an accounting message failed to load; stored as a reject',
+      );
+      failure = error;
+    }
+    const origin = {
+      message: {
+        project: message.project,
+        topic: message.topic,
+        messageId: String(message.offset),
+        offset: message.offset,
+        publisherSite: message.publisherSite,
+        source: `${message.project}/${message.topic}#${message.offset}`,
+      },
+      recordIndex: null,
+      recordKind: null,
+      recordSite: message.publisherSite,
+    };
+    const reject = rejectOf(
+      origin,
+      'HUB_INGEST_FAILED',
+      `the message could not be stored (${shortReason(failure)}); its records were not loaded`,
+      now,
+    );
+    await this.store.db.transaction().execute(async (tx) => {
+      const moved = await tx.executeQuery(this.cursorMove(source, from, next).compile());
+      if (Number(moved.numAffectedRows) === 1) await insertRejects(tx, [reject]);
+    });
+    totals.messages += 1;
+    totals.rejected += 1;
+    return true;
+  }
+
+  /** The compare-and-set update that moves the consumer's cursor from `from` to `next`. */
+  private cursorMove(source: IngestSource, from: number, next: number) {
+    return this.store.db
+      .updateTable('ams_subscriptions')
+      .set({ current_offset: next, pending_until: null, pending_since_ms: null })
+      .where('project', '=', source.project)
+      .where('name', '=', this.subscription)
+      .where('current_offset', '=', from);
+  }
+
+  /** Keeps the ids a committed batch created. */
+  private remember(outcome: LoadOutcome): void {
+    if (this.groupIds.size > ID_CACHE_LIMIT) this.groupIds.clear();
+    if (this.vmIds.size > ID_CACHE_LIMIT) this.vmIds.clear();
+    const isTeaching = this.preparer?.isThreaded === true;
+    for (const [k, id] of outcome.newIds.groupIds) this.groupIds.set(detached(k), id);
+    for (const [k, id] of outcome.newIds.vmIds) {
+      const uuid = detached(k);
+      this.vmIds.set(uuid, id);
+      if (isTeaching) {
+        this.vmIdsToTeach.uuids.push(uuid);
+        this.vmIdsToTeach.ids.push(id);
+      }
+    }
+  }
+
+  private count(totals: IngestTotals, messages: number, records: number, outcome: LoadOutcome): void {
+    totals.messages += messages;
+    totals.records += records;
+    totals.loaded += outcome.loaded;
+    totals.superseded += outcome.superseded;
+    totals.rejected += outcome.rejected;
+  }
+
+  /** Prepares messages in this thread, as the store's loader expects them. */
+  private prepareHere(messages: readonly IngestMessage[], now: number): PreparedBatch {
+    if (this.store.dialect === 'sqlite') return prepareSqliteBatch(messages, now, true);
+    const builder = new BatchBuilder(now, { isDedupeNeeded: true });
+    for (const m of messages) builder.add(m);
+    return builder.finish();
   }
 
   /**
@@ -244,14 +358,7 @@ export class IngestConsumer {
     const readHere = async (): Promise<PreparedRead | null> => {
       const rows = await query();
       if (rows.length === 0) return null;
-      const messages = rows.map(toIngestMessage);
-      let batch: PreparedBatch;
-      if (isSqlite) batch = prepareSqliteBatch(messages, now, true);
-      else {
-        const builder = new BatchBuilder(now, { isDedupeNeeded: true });
-        for (const m of messages) builder.add(m);
-        batch = builder.finish();
-      }
+      const batch = this.prepareHere(rows.map(toIngestMessage), now);
       return { next: Number(rows.at(-1)!.msg_offset) + 1, messages: rows.length, batch };
     };
     const file = this.store.sqlite?.database;
@@ -278,6 +385,13 @@ export class IngestConsumer {
  */
 function detached(s: string): string {
   return Buffer.from(s, 'utf8').toString('utf8');
+}
+
+/** The first line of an error's message, at most 200 characters, for a reject's reason. */
+function shortReason(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const line = text.split('\n', 1)[0] ?? '';
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line || 'unknown error';
 }
 
 /** A batch being read and prepared. */

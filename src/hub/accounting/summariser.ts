@@ -15,6 +15,8 @@ export const CLOUD_SUMMARIES_VERSION = 'cloud_summaries_version';
 export interface SummariseOutcome {
   readonly isRebuilt: boolean;
   readonly rows: number;
+  /** Stored cloud records left out because no sum or date can hold their values. */
+  readonly skipped: number;
   readonly durationMs: number;
 }
 
@@ -50,14 +52,20 @@ export class Summariser {
     const outcome = await this.store.db.transaction().execute(async (tx) => {
       const version = await readState(tx, CLOUD_RECORDS_VERSION);
       if (!force && version === (await readState(tx, CLOUD_SUMMARIES_VERSION)))
-        return { isRebuilt: false, rows: 0 };
+        return { isRebuilt: false, rows: 0, skipped: 0 };
       if (this.store.dialect === 'postgres') await tuneForAggregation(tx);
-      const rows = await rebuildCloudSummaries(tx);
+      const { rows, skipped } = await rebuildCloudSummaries(tx);
       await writeState(tx, CLOUD_SUMMARIES_VERSION, version);
-      return { isRebuilt: true, rows };
+      return { isRebuilt: true, rows, skipped };
     });
     const durationMs = Math.round(performance.now() - started);
     if (outcome.isRebuilt) this.logger.info({ rows: outcome.rows, durationMs }, 'cloud summaries rebuilt');
+    if (outcome.skipped > 0) {
+      this.logger.warn(
+        { skipped: outcome.skipped },
+        'cloud records with values outside the summable range were left out of the summaries',
+      );
+    }
     return { ...outcome, durationMs };
   }
 }

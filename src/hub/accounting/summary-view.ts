@@ -1,4 +1,5 @@
 // Turns summary rows of the store into the API's JSON/CSV shape (camelCase, YYYY-MM months, ISO times).
+import { isoOrNull } from '../store/stored-ranges.js';
 import type { SummaryDimension, SummaryRow } from '../store/summary-queries.js';
 
 /** APEL's summary grouping (reference §3), the default `group_by`. */
@@ -67,12 +68,6 @@ export const SUMMARY_MEASURES = [
 /** Output columns for a grouping: the dimensions' fields, then the measures. */
 export function summaryColumns(groupBy: readonly SummaryDimension[]): string[] {
   return [...groupBy.map((d) => DIMENSION_FIELD[d]), ...SUMMARY_MEASURES];
-}
-
-function isoOrNull(epochSeconds: unknown): string | null {
-  return epochSeconds === null || epochSeconds === undefined
-    ? null
-    : new Date(Number(epochSeconds) * 1000).toISOString();
 }
 
 /** One store row as the API shows it. */

@@ -1,6 +1,5 @@
 // Query schemas of the accounting API (zod), shared by the routes and the OpenAPI document.
 import { z } from 'zod';
-import { FedstackError } from '../../errors.js';
 
 const MONTH = z
   .string()
@@ -46,18 +45,6 @@ export const REJECTS_QUERY = z.object({
     .describe('only rejects with an id below this (paging)'),
   limit: z.coerce.number().int().min(1).max(1000).default(100).describe('page size, 1-1000 (default 100)'),
 });
-
-/**
- * Checks `value` against a query schema.
- * @throws FedstackError `HUB_REQUEST_INVALID` naming the parameter and what was expected.
- */
-export function parseQuery<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
-  const result = schema.safeParse(value ?? {});
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const name = issue?.path.join('.') || 'query';
-  throw new FedstackError('HUB_REQUEST_INVALID', `query parameter ${name}: ${issue?.message ?? 'invalid'}`);
-}
 
 /** Splits a comma-separated parameter; undefined stays undefined. */
 export function splitList(value: string | undefined): string[] | undefined {

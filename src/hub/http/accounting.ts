@@ -8,16 +8,11 @@ import { APEL_SUMMARY_DIMENSIONS, summaryColumns, toSummaryView } from '../accou
 import type { Summariser } from '../accounting/summariser.js';
 import { acceleratorMonthly, ipMonthly, listRejects, listSiteFreshness } from '../store/accounting-reads.js';
 import type { HubStore } from '../store/hub-store.js';
+import { isoOrNull } from '../store/stored-ranges.js';
 import { SUMMARY_DIMENSIONS, listCloudSummaries, readCloudSummaries } from '../store/summary-queries.js';
 import type { SummaryDimension, SummaryFilter } from '../store/summary-queries.js';
-import {
-  REJECTS_QUERY,
-  SUMMARIES_QUERY,
-  VIEW_QUERY,
-  monthNumber,
-  parseQuery,
-  splitList,
-} from './accounting-schemas.js';
+import { REJECTS_QUERY, SUMMARIES_QUERY, VIEW_QUERY, monthNumber, splitList } from './accounting-schemas.js';
+import { parseRequest } from './parse-request.js';
 import { toCsv } from './csv.js';
 import { installRestAuth, restCaller } from './rest-auth.js';
 
@@ -60,7 +55,7 @@ function groupByOf(value: string | undefined): SummaryDimension[] {
   const asked = splitList(value);
   if (!asked) return [...APEL_SUMMARY_DIMENSIONS];
   for (const d of asked) {
-    if (!(d in SUMMARY_DIMENSIONS)) {
+    if (!Object.hasOwn(SUMMARY_DIMENSIONS, d)) {
       const known = Object.keys(SUMMARY_DIMENSIONS).join(', ');
       throw new FedstackError(
         'HUB_REQUEST_INVALID',
@@ -82,10 +77,6 @@ function sendRows(reply: FastifyReply, isCsv: boolean, key: string, rows: Record
   return reply.type('text/csv; charset=utf-8').send(toCsv(columns, rows));
 }
 
-function iso(epochSeconds: number | null): string | null {
-  return epochSeconds === null ? null : new Date(epochSeconds * 1000).toISOString();
-}
-
 /**
  * Accounting read API (any valid token; a publisher token is limited to its site). Summaries are
  * rebuilt first when ingest changed the records since the last build.
@@ -98,7 +89,7 @@ export const accountingPlugin: FastifyPluginAsync<AccountingPluginOptions> = asy
 
   app.get('/summaries', async (request, reply) => {
     const caller = restCaller(request, READERS);
-    const q = parseQuery(SUMMARIES_QUERY, request.query);
+    const q = parseRequest(SUMMARIES_QUERY, request.query);
     const filter = filterOf(caller, q);
     await summariser.refresh();
     if (q.format === 'apel') {
@@ -114,7 +105,7 @@ export const accountingPlugin: FastifyPluginAsync<AccountingPluginOptions> = asy
 
   app.get('/rejects', async (request) => {
     const caller = restCaller(request, READERS);
-    const q = parseQuery(REJECTS_QUERY, request.query);
+    const q = parseRequest(REJECTS_QUERY, request.query);
     const site = scopedSites(caller, q.site === undefined ? undefined : [q.site])?.[0];
     const rows = await listRejects(store.db, {
       ...(site === undefined ? {} : { site }),
@@ -124,7 +115,7 @@ export const accountingPlugin: FastifyPluginAsync<AccountingPluginOptions> = asy
     });
     const rejects = rows.map((r) => ({
       id: Number(r.id),
-      rejectedAt: iso(Number(r.rejected_at)),
+      rejectedAt: isoOrNull(r.rejected_at),
       project: r.project,
       topic: r.topic,
       messageId: r.message_id,
@@ -152,8 +143,8 @@ export const accountingPlugin: FastifyPluginAsync<AccountingPluginOptions> = asy
         cloudRecords: s.cloud_records,
         recordsReceived: Number(s.records_received),
         recordsRejected: Number(s.records_rejected),
-        lastReceivedAt: iso(Number(s.last_received_at)),
-        lastMeasurementTime: iso(s.last_measurement_time === null ? null : Number(s.last_measurement_time)),
+        lastReceivedAt: isoOrNull(s.last_received_at),
+        lastMeasurementTime: isoOrNull(s.last_measurement_time),
         measurementLagSeconds:
           s.last_measurement_time === null ? null : now - Number(s.last_measurement_time),
       }));
@@ -162,7 +153,7 @@ export const accountingPlugin: FastifyPluginAsync<AccountingPluginOptions> = asy
 
   app.get('/ip', async (request, reply) => {
     const caller = restCaller(request, READERS);
-    const q = parseQuery(VIEW_QUERY, request.query);
+    const q = parseRequest(VIEW_QUERY, request.query);
     const rows = (await ipMonthly(store.db, filterOf(caller, q))).map((r) => ({
       site: r.site_name,
       month: `${r.measurement_year}-${String(r.measurement_month).padStart(2, '0')}`,
@@ -170,14 +161,14 @@ export const accountingPlugin: FastifyPluginAsync<AccountingPluginOptions> = asy
       ipVersion: r.ip_version,
       ipCount: Number(r.ip_count),
       users: r.users,
-      lastMeasurementTime: iso(Number(r.last_measurement_time)),
+      lastMeasurementTime: isoOrNull(r.last_measurement_time),
     }));
     return sendRows(reply, wantsCsv(request, q.format), 'ip', rows);
   });
 
   app.get('/accelerators', async (request, reply) => {
     const caller = restCaller(request, READERS);
-    const q = parseQuery(VIEW_QUERY, request.query);
+    const q = parseRequest(VIEW_QUERY, request.query);
     const rows = (await acceleratorMonthly(store.db, filterOf(caller, q))).map((r) => ({
       site: r.site_name,
       month: `${r.measurement_year}-${String(r.measurement_month).padStart(2, '0')}`,

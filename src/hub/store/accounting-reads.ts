@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Selectable } from 'kysely';
 import type { AccountingRejectTable } from './hub-database.js';
 import type { HubDb } from './messaging-queries.js';
+import { epochsSane, magnitudesSane } from './stored-ranges.js';
 import type { SummaryFilter } from './summary-queries.js';
 
 /** A stored reject. */
@@ -89,6 +90,8 @@ export async function ipMonthly(db: HubDb, filter: SummaryFilter) {
   if (filter.sites?.length) q = q.where('site_name', 'in', [...filter.sites]);
   if (filter.vos?.length) q = q.where('vo', 'in', [...filter.vos]);
   for (const p of period(filter)) q = q.where(p as never);
+  // a stored row no sum or date can hold is left out rather than failing the view
+  q = q.where(sql<boolean>`${magnitudesSane(['ip_count'])} and ${epochsSane(['measurement_time'])}`);
   const rows = await q
     .groupBy(['site_name', 'measurement_year', 'measurement_month', 'vo', 'ip_version'])
     .orderBy(['measurement_year', 'measurement_month', 'site_name', 'vo', 'ip_version'])
@@ -106,7 +109,7 @@ export async function acceleratorMonthly(db: HubDb, filter: SummaryFilter) {
       'measurement_month',
       'associated_record_type',
       'type',
-      sql<number>`sum(accelerator_count)`.as('count'),
+      sql<number>`cast(sum(accelerator_count) as bigint)`.as('count'),
       sql<number>`cast(sum(available_duration) as bigint)`.as('available_duration'),
       sql<number>`cast(sum(active_duration) as bigint)`.as('active_duration'),
       sql<number>`count(*)`.as('records'),
@@ -114,6 +117,7 @@ export async function acceleratorMonthly(db: HubDb, filter: SummaryFilter) {
   if (filter.sites?.length) q = q.where('site_name', 'in', [...filter.sites]);
   if (filter.vos?.length) q = q.where('vo', 'in', [...filter.vos]);
   for (const p of period(filter)) q = q.where(p as never);
+  q = q.where(magnitudesSane(['accelerator_count', 'available_duration', 'active_duration']));
   const rows = await q
     .groupBy(['site_name', 'measurement_year', 'measurement_month', 'associated_record_type', 'type'])
     .orderBy(['measurement_year', 'measurement_month', 'site_name', 'type'])

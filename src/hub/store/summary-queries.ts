@@ -2,6 +2,23 @@
 import { sql } from 'kysely';
 import type { RawBuilder } from 'kysely';
 import type { HubDb } from './messaging-queries.js';
+import { epochsSane, magnitudesSane } from './stored-ranges.js';
+
+/** Counter, duration and size columns of a cloud record the summaries add up. */
+const CLOUD_MEASURE_COLUMNS = [
+  'wall_duration',
+  'cpu_duration',
+  'suspend_duration',
+  'network_inbound',
+  'network_outbound',
+  'memory',
+  'disk',
+];
+/** Epoch columns of a cloud record the summaries read. */
+const CLOUD_TIME_COLUMNS = ['start_time', 'end_time', 'measurement_time'];
+
+/** SQL true for a cloud record the summaries can use; others are skipped and counted. */
+const usableCloudRecord = sql<boolean>`(${magnitudesSane(CLOUD_MEASURE_COLUMNS)} and ${epochsSane(CLOUD_TIME_COLUMNS)})`;
 
 /**
  * Rebuilds `cloud_summaries` from `cloud_records` with APEL's SummariseVMs rules (reference §3):
@@ -14,10 +31,13 @@ import type { HubDb } from './messaging-queries.js';
  * (those twelve columns plus CloudType) and month, the outer one regroups the few resulting rows by
  * APEL's columns. Within one VM every row has its own (year, month), which MeasurementTime
  * determines, so ordering the window by (year, month) equals ordering it by MeasurementTime and
- * lets SQLite walk the primary key instead of sorting. Run it inside a transaction; returns the
- * number of summary rows.
+ * lets SQLite walk the primary key instead of sorting.
+ *
+ * A stored record whose values no sum or date can hold (see `stored-ranges.ts`) is left out, so
+ * one bad row never fails the rebuild for every site; the count of such rows is returned.
+ * Run it inside a transaction.
  */
-export async function rebuildCloudSummaries(db: HubDb): Promise<number> {
+export async function rebuildCloudSummaries(db: HubDb): Promise<{ rows: number; skipped: number }> {
   await db.deleteFrom('cloud_summaries').execute();
   const result = await sql`
     insert into cloud_summaries (
@@ -41,6 +61,7 @@ export async function rebuildCloudSummaries(db: HubDb): Promise<number> {
           coalesce(network_inbound, 0) - coalesce(lag(network_inbound) over w, 0) as d_in,
           coalesce(network_outbound, 0) - coalesce(lag(network_outbound) over w, 0) as d_out
         from cloud_records
+        where ${usableCloudRecord}
         window w as (partition by vm_id order by measurement_year, measurement_month)
       ) deltas
       group by group_id, measurement_year, measurement_month
@@ -49,7 +70,10 @@ export async function rebuildCloudSummaries(db: HubDb): Promise<number> {
     group by g.site_name, g.cloud_compute_service, s.y, s.m, g.global_user_name, g.vo, g.vo_group,
       g.vo_role, g.status, g.image_id, g.cpu_count, g.benchmark_type, g.benchmark
   `.execute(db);
-  return Number(result.numAffectedRows ?? 0n);
+  const skipped = await sql<{ n: number | string }>`
+    select count(*) as n from cloud_records where not ${usableCloudRecord}
+  `.execute(db);
+  return { rows: Number(result.numAffectedRows ?? 0n), skipped: Number(skipped.rows[0]?.n ?? 0) };
 }
 
 /** A dimension summaries can be grouped by, and the columns behind it. */
