@@ -109,7 +109,7 @@ export async function buildHub(options: HubOptions): Promise<HubApp> {
   const app = fastify({
     loggerInstance: requestLogger(logger),
     bodyLimit: 1024 * 1024,
-    maxParamLength: 64 * 1024, // above any URL Node accepts: AMS answers long names itself (ams-names.ts)
+    routerOptions: { maxParamLength: 64 * 1024 }, // beyond any URL Node accepts: AMS answers long names itself
   }) as unknown as FastifyInstance;
   installErrorHandler(app);
   const services: HubServices = { store, auth, messaging, summariser, ingest };
