@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../errors.js';
 import { HUB_ROLES, generateHubToken, hashHubToken } from './auth/hub-token.js';
 import type { HubRole } from './auth/hub-token.js';
+import { isSiteName } from './auth/site-name.js';
 import type { StoreOptions } from './command-options.js';
 import { DATABASE_HELP, storeLocation } from './command-options.js';
 import { migrateToLatest } from './store/hub-migrator.js';
@@ -24,8 +25,6 @@ function tokenId(value: string): number {
     throw new InvalidArgumentError('expected a token id (see `fedstack hub token list`)');
   return Number(value);
 }
-
-const SITE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 /** The `token` command group. */
 export function createTokenCommand(): Command {
@@ -52,7 +51,7 @@ export function createTokenCommand(): Command {
         throw new ConfigError('a publisher token needs --site NAME', { path: '--site' });
       if (role !== 'publisher' && opts.site)
         throw new ConfigError(`a ${role} token has no site`, { path: '--site' });
-      if (opts.site && !SITE_NAME.test(opts.site)) {
+      if (opts.site && !isSiteName(opts.site)) {
         throw new ConfigError('expected a site name of letters, digits, ".", "_" and "-"', {
           path: '--site',
         });

@@ -8,8 +8,15 @@ const queryBool = (fallback: boolean, description: string) =>
     .optional()
     .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes', 'on', 'True'].includes(v)))
     .describe(`${description} (default ${fallback})`);
+// An empty value (`?vo_name=`) means "no filter", as cloud-info-api clients send it when a field is
+// left blank; any other value is taken as given (`?vo=undefined` looks for a VO named "undefined").
+// No `.catch()`: a value that does not fit is refused by name rather than silently dropped.
 const queryText = (description: string) =>
-  z.string().min(1).optional().catch(undefined).describe(description);
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v))
+    .describe(`${description} (empty means no filter)`);
 const queryCount = (description: string) => z.coerce.number().min(0).optional().describe(description);
 
 const VO_NAME = 'only what this VO may use';
@@ -22,6 +29,8 @@ export const SITES_QUERY = z.object({
   site_name: queryText('only this site'),
   include_projects: queryBool(false, INCLUDE_PROJECTS),
 });
+/** Query of the routes that take no parameters: any parameter is refused by name. */
+export const NO_QUERY = z.object({});
 /** Query of `/v1/site/{name}`. */
 export const SITE_QUERY = z.object({ include_projects: queryBool(false, INCLUDE_PROJECTS) });
 /** Query of the image lists. */

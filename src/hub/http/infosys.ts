@@ -6,7 +6,6 @@ import type {
   FastifyReply,
   FastifyRequest,
 } from 'fastify';
-import type { z } from 'zod';
 import { FedstackError, type ErrorCode } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { readGlueDocument, renderLdif } from '../../formats/glue/index.js';
@@ -19,10 +18,12 @@ import {
   FLAVORS_QUERY,
   GLUE_QUERY,
   IMAGES_QUERY,
+  NO_QUERY,
   REPORT_BODY,
   SITES_QUERY,
   SITE_QUERY,
 } from './infosys-schemas.js';
+import { parseRequest, requestCacheKey } from './parse-request.js';
 import { requestToken } from './request-token.js';
 
 /** Options of {@link infosysPlugin}: the service, or the store to open one on. */
@@ -45,14 +46,6 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   GLUE_INVALID: 400,
   STORE_ERROR: 503,
 };
-
-function parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z.infer<S> {
-  const result = schema.safeParse(value ?? {});
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const name = issue?.path.join('.') || where;
-  throw new FedstackError('HUB_REQUEST_INVALID', `${where} ${name}: ${issue?.message ?? 'invalid'}`);
-}
 
 type Params = Record<string, string>;
 type Reader = (index: InfosysIndex, params: Params, query: unknown) => CachedResponse;
@@ -88,49 +81,58 @@ function getEverywhere(app: FastifyInstance, infosys: InfosysService, path: stri
   }
 }
 
+/**
+ * The read routes. Every query goes through {@link parseRequest} (unknown or repeated parameters
+ * are refused by name) and every cache key is built by {@link requestCacheKey} from the parsed
+ * values and path parameters, so no raw input can alias another query's cached answer.
+ */
 function registerReads(app: FastifyInstance, infosys: InfosysService): void {
   getEverywhere(app, infosys, '/sites', (index, _p, query) => {
-    const q = parse(SITES_QUERY, query, 'query');
-    return index.json(`sites|${q.vo_name}|${q.site_name}|${q.include_projects}`, () =>
+    const q = parseRequest(SITES_QUERY, query, 'query');
+    return index.json(requestCacheKey('sites', q), () =>
       index.sites({ vo: q.vo_name, siteName: q.site_name, includeProjects: q.include_projects }),
     );
   });
   getEverywhere(app, infosys, '/site/:name', (index, p, query) => {
-    const q = parse(SITE_QUERY, query, 'query');
-    return index.json(`site|${p.name}|${q.include_projects}`, () => index.site(p.name!, q.include_projects));
+    const q = parseRequest(SITE_QUERY, query, 'query');
+    return index.json(requestCacheKey('site', { name: p.name, ...q }), () =>
+      index.site(p.name!, q.include_projects),
+    );
   });
-  getEverywhere(app, infosys, '/site/:name/projects', (index, p) =>
-    index.json(`projects|${p.name}`, () => index.projects(p.name!)),
-  );
+  getEverywhere(app, infosys, '/site/:name/projects', (index, p, query) => {
+    parseRequest(NO_QUERY, query, 'query');
+    return index.json(requestCacheKey('projects', { name: p.name }), () => index.projects(p.name!));
+  });
   getEverywhere(app, infosys, '/site/:name/images', (index, p, query) => {
-    const q = parse(IMAGES_QUERY, query, 'query');
-    return index.json(`site-images|${p.name}|${q.only_egi_images}`, () =>
+    const q = parseRequest(IMAGES_QUERY, query, 'query');
+    return index.json(requestCacheKey('site-images', { name: p.name, ...q }), () =>
       index.siteImages(p.name!, undefined, q.only_egi_images),
     );
   });
-  getEverywhere(app, infosys, '/site/:name/:vo/project', (index, p) =>
-    index.json(`project|${p.name}|${p.vo}`, () => {
+  getEverywhere(app, infosys, '/site/:name/:vo/project', (index, p, query) => {
+    parseRequest(NO_QUERY, query, 'query');
+    return index.json(requestCacheKey('project', { name: p.name, vo: p.vo }), () => {
       const share = index.share(p.name!, p.vo!);
       return { id: share.projectId, name: share.vo };
-    }),
-  );
+    });
+  });
   getEverywhere(app, infosys, '/site/:name/:vo/images', (index, p, query) => {
-    const q = parse(IMAGES_QUERY, query, 'query');
-    return index.json(`vo-images|${p.name}|${p.vo}|${q.only_egi_images}`, () =>
+    const q = parseRequest(IMAGES_QUERY, query, 'query');
+    return index.json(requestCacheKey('vo-images', { name: p.name, vo: p.vo, ...q }), () =>
       index.siteImages(p.name!, p.vo!, q.only_egi_images),
     );
   });
   getEverywhere(app, infosys, '/images', (index, _p, query) => {
-    const q = parse(IMAGES_QUERY, query, 'query');
-    return index.json(`images|${q.vo_name}|${q.only_egi_images}`, () =>
-      index.images(q.vo_name, q.only_egi_images),
-    );
+    const q = parseRequest(IMAGES_QUERY, query, 'query');
+    return index.json(requestCacheKey('images', q), () => index.images(q.vo_name, q.only_egi_images));
   });
-  getEverywhere(app, infosys, '/vos', (index) => index.json('vos', () => index.vos()));
+  getEverywhere(app, infosys, '/vos', (index, _p, query) => {
+    parseRequest(NO_QUERY, query, 'query');
+    return index.json('vos', () => index.vos());
+  });
   getEverywhere(app, infosys, '/flavors', (index, _p, query) => {
-    const q = parse(FLAVORS_QUERY, query, 'query');
-    const key = `flavors|${q.vo}|${q.site}|${q.min_cpu}|${q.min_ram}|${q.gpu_vendor}|${q.min_gpus}`;
-    return index.json(key, () =>
+    const q = parseRequest(FLAVORS_QUERY, query, 'query');
+    return index.json(requestCacheKey('flavors', q), () =>
       index.flavors({
         vo: q.vo,
         site: q.site,
@@ -142,6 +144,7 @@ function registerReads(app: FastifyInstance, infosys: InfosysService): void {
     );
   });
   app.get('/v1/discovery', async (request, reply) => {
+    parseRequest(NO_QUERY, request.query, 'query');
     const index = infosys.current();
     return sendCached(
       request,
@@ -151,15 +154,16 @@ function registerReads(app: FastifyInstance, infosys: InfosysService): void {
   });
   app.get('/v1/site/:name/glue', async (request, reply) => {
     const { name } = request.params as Params;
-    const q = parse(GLUE_QUERY, request.query, 'query');
+    const q = parseRequest(GLUE_QUERY, request.query, 'query');
     const index = infosys.current();
+    const key = requestCacheKey('glue', { name, ...q });
     if (q.format === 'json')
       return sendCached(
         request,
         reply,
-        index.text(`glue|${name}`, () => index.document(name!)),
+        index.text(key, () => index.document(name!)),
       );
-    const ldif = index.text(`ldif|${name}`, () => renderLdif(readGlueDocument(index.document(name!))));
+    const ldif = index.text(key, () => renderLdif(readGlueDocument(index.document(name!))));
     return sendCached(request, reply, ldif, 'text/plain; charset=utf-8');
   });
 }
@@ -202,7 +206,7 @@ function registerWrites(app: FastifyInstance, infosys: InfosysService, auth: Hub
         throw new FedstackError('HUB_REQUEST_INVALID', 'body: expected a JSON object {state, error}');
       }
     }
-    await infosys.report(name!, parse(REPORT_BODY, body, 'body'), callerOf(request));
+    await infosys.report(name!, parseRequest(REPORT_BODY, body, 'body'), callerOf(request));
     return reply.code(204).send();
   });
   app.delete('/v1/site/:name', { preHandler }, async (request, reply) => {

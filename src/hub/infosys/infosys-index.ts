@@ -26,13 +26,24 @@ export interface InfosysSiteEntry {
   readonly reportState?: string;
   readonly reportError?: string;
   readonly reportedAtMs?: number;
+  /** Why the stored document is left out of every answer (it does not pass the publish checks). */
+  readonly invalid?: string;
 }
 
 /** Most distinct queries whose serialized answers one index keeps. */
 const MAX_CACHED_RESPONSES = 2000;
 
+/** Largest distance from the epoch a `Date` holds, in milliseconds (ECMA-262 §21.4.1.1). */
+const MAX_DATE_MS = 8.64e15;
+
+/** True when `ms` is a time `Date#toISOString` can show (finite, within the `Date` range). */
+export function isShownTime(ms: number): boolean {
+  return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS;
+}
+
+// Never throws: a time no Date can show is left out rather than failing the whole answer.
 function iso(ms: number | undefined): string | undefined {
-  return ms === undefined ? undefined : new Date(ms).toISOString();
+  return ms === undefined || !isShownTime(ms) ? undefined : new Date(ms).toISOString();
 }
 
 function notFound(message: string): FedstackError {
@@ -169,12 +180,21 @@ export class InfosysIndex {
 
   /** The published document text of a site. */
   document(name: string): string {
-    const text = this.entries.get(name)?.documentText;
-    if (text === undefined) throw notFound(`Site ${name} has no document`);
-    return text;
+    const entry = this.entries.get(name);
+    if (entry?.documentText === undefined)
+      throw notFound(`Site ${name} has no ${entry?.invalid === undefined ? '' : 'valid '}document`);
+    return entry.documentText;
   }
 
-  /** Discovery health of every known site, with the last run report. */
+  private healthState(entry: InfosysSiteEntry): string {
+    if (entry.invalid !== undefined) return 'invalid';
+    return entry.reportState === 'failed' ? 'failed' : this.state(entry);
+  }
+
+  /**
+   * Discovery health of every known site, with the last run report. A site whose stored document
+   * is left out shows `state: invalid` and the reason in `info`.
+   */
   health(): SiteHealthResponse[] {
     return [...this.entries.values()].map((entry) => {
       const view = entry.view;
@@ -182,8 +202,8 @@ export class InfosysIndex {
       return {
         site: entry.name,
         gocdb_id: view?.gocdbId,
-        state: entry.reportState === 'failed' ? 'failed' : this.state(entry),
-        info: view?.healthInfo,
+        state: this.healthState(entry),
+        info: entry.invalid ?? view?.healthInfo,
         expired: isStale,
         created_at: view ? iso(view.createdAtMs) : undefined,
         expires_at: iso(entry.expiresAtMs),

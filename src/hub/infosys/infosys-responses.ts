@@ -58,6 +58,10 @@ export interface FlavorResponse {
 export interface SiteHealthResponse {
   readonly site: string;
   readonly gocdb_id?: string;
+  /**
+   * The endpoint health (`ok`, `warning`, `critical`, `unknown`), `expired`, `failed` after a failed
+   * run report, or `invalid` when the stored document is left out of every answer (reason in `info`).
+   */
   readonly state: string;
   readonly info?: string;
   readonly expired: boolean;

@@ -1,11 +1,12 @@
 // The hub's information system: stores each site's latest GLUE document and serves reads from memory.
 import { FedstackError, describeError } from '../../errors.js';
-import { readGlueDocument, readGlueSite } from '../../formats/glue/index.js';
 import type { Logger } from '../../log.js';
 import { silentLogger } from '../../log.js';
 import type { HubCaller } from '../auth/hub-token.js';
+import { SITE_NAME_RULE, isSiteName } from '../auth/site-name.js';
 import type { HubStore } from '../store/hub-store.js';
-import { InfosysIndex, type InfosysSiteEntry } from './infosys-index.js';
+import { readInfosysDocument } from './infosys-document.js';
+import { InfosysIndex, isShownTime, type InfosysSiteEntry } from './infosys-index.js';
 import {
   deleteSite,
   infosysDb,
@@ -37,8 +38,28 @@ export interface RunReport {
   readonly error?: string;
 }
 
-function num(value: number | string | null): number | undefined {
-  return value === null ? undefined : Number(value);
+/** A stored time column as epoch milliseconds; undefined when absent or not a time a Date can show. */
+function timeOf(value: number | string | null): number | undefined {
+  if (value === null) return undefined;
+  const ms = Number(value);
+  return isShownTime(ms) ? ms : undefined;
+}
+
+function shown(value: string): string {
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/**
+ * Checks the site name of a write against the hub's one site-name rule (the rule of `hub token create`).
+ * @throws FedstackError `HUB_REQUEST_INVALID` naming the path parameter.
+ */
+function assertSiteName(site: string): void {
+  if (!isSiteName(site))
+    throw new FedstackError(
+      'HUB_REQUEST_INVALID',
+      `path parameter "name": expected ${SITE_NAME_RULE} (found ${shown(site)})`,
+    );
 }
 
 /**
@@ -73,7 +94,8 @@ export class InfosysService {
 
   /**
    * Opens the information system over a migrated hub store and loads every stored document.
-   * A stored document that no longer reads is logged and served as absent.
+   * A stored document that no longer passes the publish checks is logged, left out of every
+   * answer, and shown as `invalid` (with the reason) in the discovery health.
    * @throws StoreError when the table cannot be read (migration 0010 missing).
    */
   static async open(store: HubStore, options: InfosysServiceOptions = {}): Promise<InfosysService> {
@@ -90,24 +112,31 @@ export class InfosysService {
     this.rebuild();
   }
 
+  /**
+   * The index entry of a stored row. A row the hub cannot serve (written by older code, by hand or by a
+   * bug) is kept out of every answer but `/v1/discovery`, where it shows as `invalid` with the reason.
+   */
   private entryOf(row: InfosysSiteRow): InfosysSiteEntry {
     const base = {
       name: row.site_name,
-      expiresAtMs: num(row.expires_at_ms),
-      publishedAtMs: num(row.published_at_ms),
+      publishedAtMs: timeOf(row.published_at_ms),
       reportState: row.report_state ?? undefined,
       reportError: row.report_error ?? undefined,
-      reportedAtMs: num(row.reported_at_ms),
+      reportedAtMs: timeOf(row.reported_at_ms),
     };
     if (row.document === null) return base;
     try {
-      return { ...base, documentText: row.document, view: readGlueSite(readGlueDocument(row.document)) };
+      if (!isSiteName(row.site_name)) throw new Error(`the site name is not ${SITE_NAME_RULE}`);
+      // the expiry is read from the document, the one source of truth, never from the stored column
+      const { view, expiresAtMs } = readInfosysDocument(row.site_name, row.document);
+      return { ...base, documentText: row.document, view, expiresAtMs };
     } catch (error) {
+      const reason = `stored document left out: ${describeError(error)}`;
       this.logger.warn(
         { site: row.site_name, error: describeError(error) },
-        'stored GLUE document does not read',
+        'stored GLUE document is invalid',
       );
-      return base;
+      return { ...base, invalid: reason };
     }
   }
 
@@ -123,23 +152,24 @@ export class InfosysService {
 
   /**
    * Validates and stores a site's GLUE document (JSON text or parsed value), replacing its previous one.
+   * Nothing is stored unless the document passes every check of {@link readInfosysDocument}.
    * @throws FedstackError `HUB_FORBIDDEN` when the caller may not publish for `site`,
-   *   FormatError `GLUE_INVALID` naming the JSON path of the first problem,
-   *   FedstackError `HUB_REQUEST_INVALID` when the document describes another site.
+   *   FedstackError `HUB_REQUEST_INVALID` when `site` breaks the site-name rule or the document
+   *   describes another site, FormatError `GLUE_INVALID` naming the JSON path of the first problem.
    */
   async publish(site: string, body: unknown, caller: HubCaller): Promise<PublishOutcome> {
     assertMayPublish(caller, site);
-    const document = readGlueDocument(body);
-    const view = readGlueSite(document);
-    if (view.name !== site) {
-      throw new FedstackError('HUB_REQUEST_INVALID', `the document describes site ${view.name}, not ${site}`);
-    }
-    if (Number.isNaN(view.createdAtMs)) {
-      throw new FedstackError('HUB_REQUEST_INVALID', 'the service CreationTime is not a valid date');
-    }
-    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    assertSiteName(site);
+    // every check runs before anything is stored: a refused document changes nothing
+    const { text, view, expiresAtMs } = readInfosysDocument(site, body);
     const nowMs = this.now();
-    const expiresAtMs = view.createdAtMs + view.validitySeconds * 1000;
+    const state = expiresAtMs <= nowMs ? 'expired' : (view.healthState ?? 'unknown');
+    const outcome = {
+      site,
+      shares: view.shares.length,
+      expiresAt: new Date(expiresAtMs).toISOString(),
+      state,
+    };
     await saveDocument(this.db, {
       siteName: site,
       gocdbId: view.gocdbId ?? null,
@@ -160,17 +190,18 @@ export class InfosysService {
       reportedAtMs: nowMs,
     });
     this.rebuild();
-    const state = expiresAtMs <= nowMs ? 'expired' : (view.healthState ?? 'unknown');
-    return { site, shares: view.shares.length, expiresAt: new Date(expiresAtMs).toISOString(), state };
+    return outcome;
   }
 
   /**
    * Records how a site's last discovery run went, keeping its last document (so a failing
    * site shows up as failed instead of silently disappearing when its document expires).
-   * @throws FedstackError `HUB_FORBIDDEN` when the caller may not publish for `site`.
+   * @throws FedstackError `HUB_FORBIDDEN` when the caller may not publish for `site`,
+   *   `HUB_REQUEST_INVALID` when `site` breaks the site-name rule.
    */
   async report(site: string, report: RunReport, caller: HubCaller): Promise<void> {
     assertMayPublish(caller, site);
+    assertSiteName(site);
     const atMs = this.now();
     await saveReport(this.db, { siteName: site, state: report.state, error: report.error ?? null, atMs });
     const previous = this.entries.get(site) ?? { name: site };
@@ -184,7 +215,8 @@ export class InfosysService {
   }
 
   /**
-   * Removes a site from the information system.
+   * Removes a site from the information system. Any stored name can be removed, also one that
+   * breaks the site-name rule (written by older releases), so that an admin can clean up.
    * @throws FedstackError `HUB_FORBIDDEN` for non-admin callers, `HUB_NOT_FOUND` for an unknown site.
    */
   async remove(site: string, caller: HubCaller): Promise<void> {
