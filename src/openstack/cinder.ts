@@ -4,6 +4,21 @@ import { parseApiTime } from './api-time.js';
 import { paginate } from './pagination.js';
 import { compareMicroversions, negotiateMicroversion } from './microversion.js';
 import type { OpenStackSession } from './session.js';
+import {
+  fieldPlace,
+  keepRaw,
+  optionalString,
+  parseItems,
+  parseOptionalItems,
+  parsePages,
+  readObject,
+  requireNumber,
+  requireObject,
+  requireString,
+  requireTime,
+  type BodyPlace,
+  type ResponseSource,
+} from './parse-response.js';
 
 /** A Cinder volume. */
 export interface Volume {
@@ -19,22 +34,72 @@ export interface Volume {
   readonly attachedTo: readonly string[];
 }
 
-/** Parses a volume body (times are UTC without zone in Cinder's answers). */
-export function parseVolume(raw: Record<string, unknown>): Volume {
+const cinder = (method: string, path: string): ResponseSource => ({
+  service: 'volumev3',
+  serviceName: 'cinder',
+  method,
+  path,
+});
+const VOLUME_LIST = cinder('GET', 'volumes/detail');
+
+function parseAttachment(raw: unknown, place: BodyPlace): string {
+  return requireString(readObject(raw, place), 'server_id', place);
+}
+
+/**
+ * Parses a volume (an item of `GET /volumes/detail` or the `volume` of one); times are UTC
+ * without zone in Cinder's answers. The project is only there for admins
+ * (`os-vol-tenant-attr:tenant_id`), so it may be ''.
+ * @throws OpenStackResponseError `OPENSTACK_BAD_RESPONSE` without id, status, size, user or creation time.
+ */
+export function parseVolume(raw: unknown, place: BodyPlace = { source: VOLUME_LIST, at: 'volume' }): Volume {
+  const o = readObject(raw, place);
   return {
-    id: String(raw.id),
-    name: String(raw.name ?? ''),
-    status: String(raw.status),
-    sizeGb: Number(raw.size ?? 0),
-    projectId: String(raw['os-vol-tenant-attr:tenant_id'] ?? raw.project_id ?? ''),
-    userId: String(raw.user_id ?? ''),
-    createdAt: String(raw.created_at),
-    updatedAt: typeof raw.updated_at === 'string' ? raw.updated_at : undefined,
-    volumeType: typeof raw.volume_type === 'string' ? raw.volume_type : undefined,
-    attachedTo: (Array.isArray(raw.attachments) ? raw.attachments : []).map((a: Record<string, unknown>) =>
-      String(a.server_id),
-    ),
+    id: requireString(o, 'id', place),
+    name: String(o.name ?? ''),
+    status: requireString(o, 'status', place),
+    sizeGb: requireNumber(o, 'size', place),
+    projectId: String(o['os-vol-tenant-attr:tenant_id'] ?? o.project_id ?? ''),
+    userId: requireString(o, 'user_id', place),
+    createdAt: requireTime(o, 'created_at', place),
+    updatedAt: optionalString(o.updated_at),
+    volumeType: optionalString(o.volume_type),
+    attachedTo: parseOptionalItems(o, 'attachments', place, parseAttachment),
   };
+}
+
+/** Parses the body of `GET /volumes/detail` (one page). */
+export function parseVolumeList(body: unknown, source: ResponseSource = VOLUME_LIST): Volume[] {
+  const place = { source, at: '' };
+  return parseItems(readObject(body, place), 'volumes', place, parseVolume);
+}
+
+/** Parses the body of `GET /volumes/{id}` or `POST /volumes`. */
+export function parseVolumeResponse(
+  body: unknown,
+  source: ResponseSource = cinder('GET', 'volumes/{volume_id}'),
+): Volume {
+  const place = { source, at: '' };
+  return parseVolume(requireObject(readObject(body, place), 'volume', place), { source, at: 'volume' });
+}
+
+/** Parses the body of `GET /os-quota-sets/{project_id}?usage=true`: each quota with its usage. */
+export function parseVolumeQuotas(
+  body: unknown,
+  source: ResponseSource = cinder('GET', 'os-quota-sets/{project_id}'),
+): Record<string, { limit: number; inUse: number }> {
+  const place = { source, at: '' };
+  const quotaSet = requireObject(readObject(body, place), 'quota_set', place);
+  const setPlace = { source, at: 'quota_set' };
+  const out: Record<string, { limit: number; inUse: number }> = {};
+  for (const [k, v] of Object.entries(quotaSet)) {
+    if (v && typeof v === 'object') {
+      const q = v as Record<string, unknown>;
+      const itemPlace = fieldPlace(setPlace, k);
+      out[k] = { limit: requireNumber(q, 'limit', itemPlace), inUse: requireNumber(q, 'in_use', itemPlace) };
+    }
+  }
+  return out;
 }
 
 /** From this microversion Cinder filters volumes by `updated_at=gte:`; before it `changes-since` is ignored. */
@@ -65,9 +130,9 @@ export async function* paginateVolumes(
         project_id: query.projectId,
       },
     },
-    { itemsKey: 'volumes', parse: parseVolume, limit: 200 },
+    { itemsKey: 'volumes', parse: keepRaw, limit: 200 },
   );
-  for await (const page of pages) {
+  for await (const page of parsePages(pages, 'volumes', VOLUME_LIST, parseVolume)) {
     yield serverFilters || sinceMs === undefined
       ? page
       : page.filter((v) => parseApiTime(v.updatedAt ?? v.createdAt) >= sinceMs);
@@ -76,12 +141,9 @@ export async function* paginateVolumes(
 
 /** Reads one volume. */
 export async function getVolume(session: OpenStackSession, volumeId: string): Promise<Volume> {
-  const body = await session.json<{ volume: Record<string, unknown> }>({
-    service: 'volumev3',
-    method: 'GET',
-    path: `volumes/${encodeURIComponent(volumeId)}`,
-  });
-  return parseVolume(body.volume);
+  const path = `volumes/${encodeURIComponent(volumeId)}`;
+  const body = await session.json({ service: 'volumev3', method: 'GET', path });
+  return parseVolumeResponse(body, cinder('GET', path));
 }
 
 /** Creates a volume of `sizeGb` GiB; returns it (status `creating`). */
@@ -89,13 +151,13 @@ export async function createVolume(
   session: OpenStackSession,
   input: { name: string; sizeGb: number },
 ): Promise<Volume> {
-  const body = await session.json<{ volume: Record<string, unknown> }>({
+  const body = await session.json({
     service: 'volumev3',
     method: 'POST',
     path: 'volumes',
     body: { volume: { name: input.name, size: input.sizeGb } },
   });
-  return parseVolume(body.volume);
+  return parseVolumeResponse(body, cinder('POST', 'volumes'));
 }
 
 /** Deletes a volume (404 counts as gone). */
@@ -133,18 +195,7 @@ export async function getVolumeQuotas(
   session: OpenStackSession,
   projectId: string,
 ): Promise<Record<string, { limit: number; inUse: number }>> {
-  const body = await session.json<{ quota_set: Record<string, unknown> }>({
-    service: 'volumev3',
-    method: 'GET',
-    path: `os-quota-sets/${encodeURIComponent(projectId)}`,
-    query: { usage: 'true' },
-  });
-  const out: Record<string, { limit: number; inUse: number }> = {};
-  for (const [k, v] of Object.entries(body.quota_set))
-    if (v && typeof v === 'object')
-      out[k] = {
-        limit: Number((v as { limit: unknown }).limit),
-        inUse: Number((v as { in_use: unknown }).in_use),
-      };
-  return out;
+  const path = `os-quota-sets/${encodeURIComponent(projectId)}`;
+  const body = await session.json({ service: 'volumev3', method: 'GET', path, query: { usage: 'true' } });
+  return parseVolumeQuotas(body, cinder('GET', path));
 }

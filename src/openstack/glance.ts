@@ -4,6 +4,17 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { deleteResource } from './resource-lifecycle.js';
 import { paginate } from './pagination.js';
 import type { OpenStackSession } from './session.js';
+import {
+  keepRaw,
+  parseItems,
+  parsePages,
+  readObject,
+  requireOneOf,
+  requireString,
+  requireTime,
+  type BodyPlace,
+  type ResponseSource,
+} from './parse-response.js';
 
 /** A Glance image; `properties` holds every non-core attribute (e.g. `os_distro`, `vmcatcher_event_ad_mpuri`). */
 export interface Image {
@@ -61,31 +72,53 @@ const CORE = new Set([
   'stores',
 ]);
 
-/** Parses a Glance v2 image body. */
-export function parseImage(raw: Record<string, unknown>): Image {
+const glance = (method: string, path: string): ResponseSource => ({
+  service: 'image',
+  serviceName: 'glance',
+  method,
+  path,
+});
+const IMAGE_LIST = glance('GET', 'v2/images');
+
+/**
+ * Parses a Glance v2 image (the body of `GET /v2/images/{id}` or an item of the list).
+ * @throws OpenStackResponseError `OPENSTACK_BAD_RESPONSE` without id, status, visibility or times.
+ */
+export function parseImage(
+  raw: unknown,
+  place: BodyPlace = { source: glance('GET', 'v2/images/{image_id}'), at: '' },
+): Image {
+  const o = readObject(raw, place);
   const properties: Record<string, string> = {};
-  for (const [k, v] of Object.entries(raw))
+  for (const [k, v] of Object.entries(o))
     if (!CORE.has(k) && v !== null && v !== undefined) properties[k] = String(v);
   const opt = (v: unknown) => (typeof v === 'string' ? v : undefined);
   return {
-    id: String(raw.id),
-    name: String(raw.name ?? ''),
-    status: String(raw.status),
-    visibility: String(raw.visibility),
-    owner: opt(raw.owner),
-    diskFormat: opt(raw.disk_format),
-    containerFormat: opt(raw.container_format),
-    sizeBytes: typeof raw.size === 'number' ? raw.size : undefined,
-    checksum: opt(raw.checksum),
-    osHashAlgo: opt(raw.os_hash_algo),
-    osHashValue: opt(raw.os_hash_value),
-    minRamMb: Number(raw.min_ram ?? 0),
-    minDiskGb: Number(raw.min_disk ?? 0),
-    tags: Array.isArray(raw.tags) ? raw.tags.map(String) : [],
-    createdAt: String(raw.created_at),
-    updatedAt: String(raw.updated_at),
+    id: requireString(o, 'id', place),
+    // Glance allows images without a name (`null`)
+    name: typeof o.name === 'string' ? o.name : '',
+    status: requireString(o, 'status', place),
+    visibility: requireString(o, 'visibility', place),
+    owner: opt(o.owner),
+    diskFormat: opt(o.disk_format),
+    containerFormat: opt(o.container_format),
+    sizeBytes: typeof o.size === 'number' ? o.size : undefined,
+    checksum: opt(o.checksum),
+    osHashAlgo: opt(o.os_hash_algo),
+    osHashValue: opt(o.os_hash_value),
+    minRamMb: Number(o.min_ram ?? 0),
+    minDiskGb: Number(o.min_disk ?? 0),
+    tags: Array.isArray(o.tags) ? o.tags.map(String) : [],
+    createdAt: requireTime(o, 'created_at', place),
+    updatedAt: requireTime(o, 'updated_at', place),
     properties,
   };
+}
+
+/** Parses the body of `GET /v2/images` (one page). */
+export function parseImageList(body: unknown, source: ResponseSource = IMAGE_LIST): Image[] {
+  const place = { source, at: '' };
+  return parseItems(readObject(body, place), 'images', place, parseImage);
 }
 
 /** Filters of {@link paginateImages}, passed as Glance query parameters (`visibility`, `owner`, `status`, `name`, properties). */
@@ -100,18 +133,21 @@ export function paginateImages(
   query: ImageQuery = {},
   limit = 100,
 ): AsyncGenerator<Image[]> {
-  return paginate(
+  const pages = paginate(
     session,
     { service: 'image', method: 'GET', path: 'v2/images', query },
-    { itemsKey: 'images', parse: parseImage, limit },
+    { itemsKey: 'images', parse: keepRaw, limit },
   );
+  return parsePages(pages, 'images', IMAGE_LIST, parseImage);
 }
 
 /** Reads one image. */
 export async function getImage(session: OpenStackSession, imageId: string): Promise<Image> {
-  return parseImage(
-    await session.json({ service: 'image', method: 'GET', path: `v2/images/${encodeURIComponent(imageId)}` }),
-  );
+  const path = `v2/images/${encodeURIComponent(imageId)}`;
+  return parseImage(await session.json({ service: 'image', method: 'GET', path }), {
+    source: glance('GET', path),
+    at: '',
+  });
 }
 
 /** Input of {@link createImage}: core fields plus any string properties. */
@@ -138,7 +174,10 @@ export async function createImage(session: OpenStackSession, input: CreateImageI
     ...(input.tags ? { tags: input.tags } : {}),
     ...input.properties,
   };
-  return parseImage(await session.json({ service: 'image', method: 'POST', path: 'v2/images', body }));
+  return parseImage(await session.json({ service: 'image', method: 'POST', path: 'v2/images', body }), {
+    source: glance('POST', 'v2/images'),
+    at: '',
+  });
 }
 
 /**
@@ -195,16 +234,16 @@ export async function patchImage(
   imageId: string,
   ops: readonly ImagePatchOp[],
 ): Promise<Image> {
-  return parseImage(
-    await session.json({
-      service: 'image',
-      method: 'PATCH',
-      path: `v2/images/${encodeURIComponent(imageId)}`,
-      headers: { 'Content-Type': 'application/openstack-images-v2.1-json-patch' },
-      body: JSON.stringify(ops),
-      idempotent: true,
-    }),
-  );
+  const path = `v2/images/${encodeURIComponent(imageId)}`;
+  const body = await session.json({
+    service: 'image',
+    method: 'PATCH',
+    path,
+    headers: { 'Content-Type': 'application/openstack-images-v2.1-json-patch' },
+    body: JSON.stringify(ops),
+    idempotent: true,
+  });
+  return parseImage(body, { source: glance('PATCH', path), at: '' });
 }
 
 /** Sets string properties (add or replace each). */
@@ -226,12 +265,26 @@ export function deleteImage(session: OpenStackSession, imageId: string): Promise
   return deleteResource(session, 'image', `v2/images/${encodeURIComponent(imageId)}`);
 }
 
-function parseMember(raw: Record<string, unknown>): ImageMember {
+/** Parses an image member (the body of `POST`/`PUT …/members…` or an item of the list). */
+export function parseImageMember(
+  raw: unknown,
+  place: BodyPlace = { source: glance('GET', 'v2/images/{image_id}/members/{member_id}'), at: '' },
+): ImageMember {
+  const o = readObject(raw, place);
   return {
-    imageId: String(raw.image_id),
-    memberId: String(raw.member_id),
-    status: raw.status as ImageMember['status'],
+    imageId: requireString(o, 'image_id', place),
+    memberId: requireString(o, 'member_id', place),
+    status: requireOneOf(o, 'status', ['pending', 'accepted', 'rejected'], place),
   };
+}
+
+/** Parses the body of `GET /v2/images/{id}/members`. */
+export function parseImageMemberList(
+  body: unknown,
+  source: ResponseSource = glance('GET', 'v2/images/{image_id}/members'),
+): ImageMember[] {
+  const place = { source, at: '' };
+  return parseItems(readObject(body, place), 'members', place, parseImageMember);
 }
 
 /** Shares an image with a project (the image must have visibility `shared`). */
@@ -240,14 +293,9 @@ export async function addImageMember(
   imageId: string,
   projectId: string,
 ): Promise<ImageMember> {
-  return parseMember(
-    await session.json({
-      service: 'image',
-      method: 'POST',
-      path: `v2/images/${encodeURIComponent(imageId)}/members`,
-      body: { member: projectId },
-    }),
-  );
+  const path = `v2/images/${encodeURIComponent(imageId)}/members`;
+  const body = await session.json({ service: 'image', method: 'POST', path, body: { member: projectId } });
+  return parseImageMember(body, { source: glance('POST', path), at: '' });
 }
 
 /** Sets a membership's status; called by the member project (`accepted` to see the image in lists). */
@@ -257,22 +305,14 @@ export async function updateImageMember(
   projectId: string,
   status: 'accepted' | 'rejected' | 'pending',
 ): Promise<ImageMember> {
-  return parseMember(
-    await session.json({
-      service: 'image',
-      method: 'PUT',
-      path: `v2/images/${encodeURIComponent(imageId)}/members/${encodeURIComponent(projectId)}`,
-      body: { status },
-    }),
-  );
+  const path = `v2/images/${encodeURIComponent(imageId)}/members/${encodeURIComponent(projectId)}`;
+  const body = await session.json({ service: 'image', method: 'PUT', path, body: { status } });
+  return parseImageMember(body, { source: glance('PUT', path), at: '' });
 }
 
 /** Lists the members of an image. */
 export async function listImageMembers(session: OpenStackSession, imageId: string): Promise<ImageMember[]> {
-  const body = await session.json<{ members: Record<string, unknown>[] }>({
-    service: 'image',
-    method: 'GET',
-    path: `v2/images/${encodeURIComponent(imageId)}/members`,
-  });
-  return body.members.map(parseMember);
+  const path = `v2/images/${encodeURIComponent(imageId)}/members`;
+  const body = await session.json({ service: 'image', method: 'GET', path });
+  return parseImageMemberList(body, glance('GET', path));
 }

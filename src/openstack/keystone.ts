@@ -1,6 +1,19 @@
 // Keystone v3 operations: projects (tags, properties), users, role assignments.
 import { paginate, collectAll } from './pagination.js';
 import type { OpenStackSession } from './session.js';
+import {
+  fieldPlace,
+  keepRaw,
+  optionalString,
+  parseItems,
+  parsePages,
+  readObject,
+  requireObject,
+  requireString,
+  requireText,
+  type BodyPlace,
+  type ResponseSource,
+} from './parse-response.js';
 
 /** A Keystone project with its tags and free-form properties (e.g. `VO`, `egi.VO`). */
 export interface Project {
@@ -44,29 +57,107 @@ const PROJECT_FIELDS = new Set([
   'options',
 ]);
 
-/** Parses a Keystone project body. */
-export function parseProject(raw: Record<string, unknown>): Project {
+const keystone = (method: string, path: string): ResponseSource => ({
+  service: 'identity',
+  serviceName: 'keystone',
+  method,
+  path,
+});
+const PROJECT_LIST = keystone('GET', 'projects');
+const USER_LIST = keystone('GET', 'users');
+
+/**
+ * Parses a Keystone project (an item of `GET /v3/projects` or the `project` of one).
+ * @throws OpenStackResponseError `OPENSTACK_BAD_RESPONSE` without id or name.
+ */
+export function parseProject(
+  raw: unknown,
+  place: BodyPlace = { source: PROJECT_LIST, at: 'project' },
+): Project {
+  const o = readObject(raw, place);
   const properties: Record<string, string> = {};
-  for (const [k, v] of Object.entries(raw))
+  for (const [k, v] of Object.entries(o))
     if (!PROJECT_FIELDS.has(k) && typeof v === 'string') properties[k] = v;
   return {
-    id: String(raw.id),
-    name: String(raw.name),
-    domainId: String(raw.domain_id ?? ''),
-    enabled: raw.enabled !== false,
-    description: typeof raw.description === 'string' ? raw.description : '',
-    tags: Array.isArray(raw.tags) ? raw.tags.map(String) : [],
+    id: requireString(o, 'id', place),
+    name: requireString(o, 'name', place),
+    domainId: String(o.domain_id ?? ''),
+    enabled: o.enabled !== false,
+    description: typeof o.description === 'string' ? o.description : '',
+    tags: Array.isArray(o.tags) ? o.tags.map(String) : [],
     properties,
   };
 }
 
-function parseUser(raw: Record<string, unknown>): User {
+/** Parses the body of `GET /v3/projects` or `GET /v3/auth/projects` (one page). */
+export function parseProjectList(body: unknown, source: ResponseSource = PROJECT_LIST): Project[] {
+  const place = { source, at: '' };
+  return parseItems(readObject(body, place), 'projects', place, parseProject);
+}
+
+/** Parses the body of `GET /v3/projects/{id}`. */
+export function parseProjectResponse(
+  body: unknown,
+  source: ResponseSource = keystone('GET', 'projects/{project_id}'),
+): Project {
+  const place = { source, at: '' };
+  return parseProject(requireObject(readObject(body, place), 'project', place), { source, at: 'project' });
+}
+
+/**
+ * Parses a Keystone user (an item of `GET /v3/users` or the `user` of one).
+ * @throws OpenStackResponseError `OPENSTACK_BAD_RESPONSE` without id or name.
+ */
+export function parseUser(raw: unknown, place: BodyPlace = { source: USER_LIST, at: 'user' }): User {
+  const o = readObject(raw, place);
   return {
-    id: String(raw.id),
-    name: String(raw.name ?? ''),
-    domainId: String(raw.domain_id ?? ''),
-    email: typeof raw.email === 'string' ? raw.email : undefined,
+    id: requireString(o, 'id', place),
+    name: requireText(o, 'name', place),
+    domainId: String(o.domain_id ?? ''),
+    email: typeof o.email === 'string' ? o.email : undefined,
   };
+}
+
+/** Parses the body of `GET /v3/users` (one page). */
+export function parseUserList(body: unknown, source: ResponseSource = USER_LIST): User[] {
+  const place = { source, at: '' };
+  return parseItems(readObject(body, place), 'users', place, parseUser);
+}
+
+/** Parses the body of `GET /v3/users/{id}`. */
+export function parseUserResponse(
+  body: unknown,
+  source: ResponseSource = keystone('GET', 'users/{user_id}'),
+): User {
+  const place = { source, at: '' };
+  return parseUser(requireObject(readObject(body, place), 'user', place), { source, at: 'user' });
+}
+
+function optionalIdOf(o: Record<string, unknown>, key: string): string | undefined {
+  const v = o[key];
+  return v && typeof v === 'object' ? optionalString((v as { id?: unknown }).id) : undefined;
+}
+
+function parseRoleAssignment(raw: unknown, place: BodyPlace): RoleAssignment {
+  const a = readObject(raw, place);
+  const role = requireObject(a, 'role', place);
+  const scope = a.scope && typeof a.scope === 'object' ? (a.scope as Record<string, unknown>) : {};
+  return {
+    roleId: requireString(role, 'id', fieldPlace(place, 'role')),
+    roleName: typeof role.name === 'string' ? role.name : undefined,
+    userId: optionalIdOf(a, 'user'),
+    groupId: optionalIdOf(a, 'group'),
+    projectId: optionalIdOf(scope, 'project'),
+  };
+}
+
+/** Parses the body of `GET /v3/role_assignments`. */
+export function parseRoleAssignmentList(
+  body: unknown,
+  source: ResponseSource = keystone('GET', 'role_assignments'),
+): RoleAssignment[] {
+  const place = { source, at: '' };
+  return parseItems(readObject(body, place), 'role_assignments', place, parseRoleAssignment);
 }
 
 /**
@@ -77,48 +168,37 @@ export function listProjects(
   session: OpenStackSession,
   query: { tags?: string; name?: string; domainId?: string } = {},
 ): Promise<Project[]> {
-  return collectAll(
-    paginate(
-      session,
-      {
-        service: 'identity',
-        method: 'GET',
-        path: 'projects',
-        query: { tags: query.tags, name: query.name, domain_id: query.domainId },
-      },
-      { itemsKey: 'projects', parse: parseProject },
-    ),
+  const pages = paginate(
+    session,
+    {
+      service: 'identity',
+      method: 'GET',
+      path: 'projects',
+      query: { tags: query.tags, name: query.name, domain_id: query.domainId },
+    },
+    { itemsKey: 'projects', parse: keepRaw },
   );
+  return collectAll(parsePages(pages, 'projects', PROJECT_LIST, parseProject));
 }
 
 /** Reads one project with its properties. */
 export async function getProject(session: OpenStackSession, projectId: string): Promise<Project> {
-  const body = await session.json<{ project: Record<string, unknown> }>({
-    service: 'identity',
-    method: 'GET',
-    path: `projects/${encodeURIComponent(projectId)}`,
-  });
-  return parseProject(body.project);
+  const path = `projects/${encodeURIComponent(projectId)}`;
+  const body = await session.json({ service: 'identity', method: 'GET', path });
+  return parseProjectResponse(body, keystone('GET', path));
 }
 
 /** The projects the current (possibly federated, unscoped) token may scope to (`GET /v3/auth/projects`). */
 export async function listAuthProjects(session: OpenStackSession): Promise<Project[]> {
-  const body = await session.json<{ projects: Record<string, unknown>[] }>({
-    service: 'identity',
-    method: 'GET',
-    path: 'auth/projects',
-  });
-  return body.projects.map(parseProject);
+  const body = await session.json({ service: 'identity', method: 'GET', path: 'auth/projects' });
+  return parseProjectList(body, keystone('GET', 'auth/projects'));
 }
 
 /** Reads one user (its name becomes GlobalUserName in accounting). */
 export async function getUser(session: OpenStackSession, userId: string): Promise<User> {
-  const body = await session.json<{ user: Record<string, unknown> }>({
-    service: 'identity',
-    method: 'GET',
-    path: `users/${encodeURIComponent(userId)}`,
-  });
-  return parseUser(body.user);
+  const path = `users/${encodeURIComponent(userId)}`;
+  const body = await session.json({ service: 'identity', method: 'GET', path });
+  return parseUserResponse(body, keystone('GET', path));
 }
 
 /** Lists users, optionally by name. */
@@ -126,18 +206,17 @@ export function listUsers(
   session: OpenStackSession,
   query: { name?: string; domainId?: string } = {},
 ): Promise<User[]> {
-  return collectAll(
-    paginate(
-      session,
-      {
-        service: 'identity',
-        method: 'GET',
-        path: 'users',
-        query: { name: query.name, domain_id: query.domainId },
-      },
-      { itemsKey: 'users', parse: parseUser },
-    ),
+  const pages = paginate(
+    session,
+    {
+      service: 'identity',
+      method: 'GET',
+      path: 'users',
+      query: { name: query.name, domain_id: query.domainId },
+    },
+    { itemsKey: 'users', parse: keepRaw },
   );
+  return collectAll(parsePages(pages, 'users', USER_LIST, parseUser));
 }
 
 /** Lists role assignments, filtered by project and/or user, with role names. */
@@ -145,20 +224,11 @@ export async function listRoleAssignments(
   session: OpenStackSession,
   query: { projectId?: string; userId?: string } = {},
 ): Promise<RoleAssignment[]> {
-  const body = await session.json<{ role_assignments: Record<string, Record<string, unknown>>[] }>({
+  const body = await session.json({
     service: 'identity',
     method: 'GET',
     path: 'role_assignments',
     query: { 'scope.project.id': query.projectId, 'user.id': query.userId, include_names: true },
   });
-  return body.role_assignments.map((a) => ({
-    roleId: String(a.role?.id),
-    roleName: typeof a.role?.name === 'string' ? a.role.name : undefined,
-    userId: typeof a.user?.id === 'string' ? a.user.id : undefined,
-    groupId: typeof a.group?.id === 'string' ? a.group.id : undefined,
-    projectId:
-      typeof (a.scope?.project as { id?: string } | undefined)?.id === 'string'
-        ? (a.scope!.project as { id: string }).id
-        : undefined,
-  }));
+  return parseRoleAssignmentList(body);
 }

@@ -2,6 +2,19 @@
 import { deleteResource } from './resource-lifecycle.js';
 import { paginate, collectAll } from './pagination.js';
 import type { OpenStackSession } from './session.js';
+import {
+  keepRaw,
+  optionalString,
+  parseItems,
+  parseOptionalItems,
+  parsePages,
+  readObject,
+  requireObject,
+  requireString,
+  requireStringOf,
+  type BodyPlace,
+  type ResponseSource,
+} from './parse-response.js';
 
 /** A Neutron network. */
 export interface Network {
@@ -38,46 +51,102 @@ export interface FloatingIp {
   readonly ipVersion: 4 | 6;
 }
 
-function parseNetwork(raw: Record<string, unknown>): Network {
+const neutron = (method: string, path: string): ResponseSource => ({
+  service: 'network',
+  serviceName: 'neutron',
+  method,
+  path,
+});
+const NETWORK_LIST = neutron('GET', 'v2.0/networks');
+const PORT_LIST = neutron('GET', 'v2.0/ports');
+const FLOATING_IP_LIST = neutron('GET', 'v2.0/floatingips');
+
+/** Parses a network (an item of `GET /v2.0/networks`). */
+export function parseNetwork(
+  raw: unknown,
+  place: BodyPlace = { source: NETWORK_LIST, at: 'network' },
+): Network {
+  const o = readObject(raw, place);
   return {
-    id: String(raw.id),
-    name: String(raw.name ?? ''),
-    projectId: String(raw.project_id ?? raw.tenant_id ?? ''),
-    isExternal: raw['router:external'] === true,
-    isShared: raw.shared === true,
-    status: String(raw.status ?? ''),
+    id: requireString(o, 'id', place),
+    name: String(o.name ?? ''),
+    projectId: String(o.project_id ?? o.tenant_id ?? ''),
+    isExternal: o['router:external'] === true,
+    isShared: o.shared === true,
+    status: String(o.status ?? ''),
   };
 }
 
-function parsePort(raw: Record<string, unknown>): Port {
+/** Parses the body of `GET /v2.0/networks` (one page). */
+export function parseNetworkList(body: unknown, source: ResponseSource = NETWORK_LIST): Network[] {
+  const place = { source, at: '' };
+  return parseItems(readObject(body, place), 'networks', place, parseNetwork);
+}
+
+function parseFixedIp(raw: unknown, place: BodyPlace): Port['fixedIps'][number] {
+  const f = readObject(raw, place);
+  return { subnetId: requireString(f, 'subnet_id', place), ipAddress: requireString(f, 'ip_address', place) };
+}
+
+/** Parses a port (an item of `GET /v2.0/ports`). */
+export function parsePort(raw: unknown, place: BodyPlace = { source: PORT_LIST, at: 'port' }): Port {
+  const o = readObject(raw, place);
   return {
-    id: String(raw.id),
-    networkId: String(raw.network_id),
-    projectId: String(raw.project_id ?? raw.tenant_id ?? ''),
-    deviceId: String(raw.device_id ?? ''),
-    deviceOwner: String(raw.device_owner ?? ''),
-    fixedIps: (Array.isArray(raw.fixed_ips) ? raw.fixed_ips : []).map((f: Record<string, unknown>) => ({
-      subnetId: String(f.subnet_id),
-      ipAddress: String(f.ip_address),
-    })),
-    status: String(raw.status ?? ''),
+    id: requireString(o, 'id', place),
+    networkId: requireString(o, 'network_id', place),
+    projectId: String(o.project_id ?? o.tenant_id ?? ''),
+    deviceId: String(o.device_id ?? ''),
+    deviceOwner: String(o.device_owner ?? ''),
+    fixedIps: parseOptionalItems(o, 'fixed_ips', place, parseFixedIp),
+    status: String(o.status ?? ''),
   };
 }
 
-/** Parses a floating IP body. */
-export function parseFloatingIp(raw: Record<string, unknown>): FloatingIp {
-  const address = String(raw.floating_ip_address);
+/** Parses the body of `GET /v2.0/ports` (one page). */
+export function parsePortList(body: unknown, source: ResponseSource = PORT_LIST): Port[] {
+  const place = { source, at: '' };
+  return parseItems(readObject(body, place), 'ports', place, parsePort);
+}
+
+/**
+ * Parses a floating IP (an item of `GET /v2.0/floatingips` or the `floatingip` of one).
+ * @throws OpenStackResponseError `OPENSTACK_BAD_RESPONSE` without id, address, network or project.
+ */
+export function parseFloatingIp(
+  raw: unknown,
+  place: BodyPlace = { source: FLOATING_IP_LIST, at: 'floatingip' },
+): FloatingIp {
+  const o = readObject(raw, place);
+  const address = requireString(o, 'floating_ip_address', place);
   return {
-    id: String(raw.id),
+    id: requireString(o, 'id', place),
     floatingIpAddress: address,
-    floatingNetworkId: String(raw.floating_network_id),
-    projectId: String(raw.project_id ?? raw.tenant_id ?? ''),
-    portId: typeof raw.port_id === 'string' ? raw.port_id : undefined,
-    fixedIpAddress: typeof raw.fixed_ip_address === 'string' ? raw.fixed_ip_address : undefined,
-    status: String(raw.status ?? ''),
-    createdAt: typeof raw.created_at === 'string' ? raw.created_at : undefined,
+    floatingNetworkId: requireString(o, 'floating_network_id', place),
+    projectId: requireStringOf(o, ['project_id', 'tenant_id'], place),
+    portId: optionalString(o.port_id),
+    fixedIpAddress: optionalString(o.fixed_ip_address),
+    status: String(o.status ?? ''),
+    createdAt: optionalString(o.created_at),
     ipVersion: address.includes(':') ? 6 : 4,
   };
+}
+
+/** Parses the body of `GET /v2.0/floatingips` (one page). */
+export function parseFloatingIpList(body: unknown, source: ResponseSource = FLOATING_IP_LIST): FloatingIp[] {
+  const place = { source, at: '' };
+  return parseItems(readObject(body, place), 'floatingips', place, parseFloatingIp);
+}
+
+/** Parses the body of `POST /v2.0/floatingips` or `PUT`/`GET /v2.0/floatingips/{id}`. */
+export function parseFloatingIpResponse(
+  body: unknown,
+  source: ResponseSource = neutron('GET', 'v2.0/floatingips/{floatingip_id}'),
+): FloatingIp {
+  const place = { source, at: '' };
+  return parseFloatingIp(requireObject(readObject(body, place), 'floatingip', place), {
+    source,
+    at: 'floatingip',
+  });
 }
 
 /** Lists networks, filtered by Neutron query parameters (e.g. `{ 'router:external': 'true' }`). */
@@ -85,13 +154,12 @@ export function listNetworks(
   session: OpenStackSession,
   query: Record<string, string | undefined> = {},
 ): Promise<Network[]> {
-  return collectAll(
-    paginate(
-      session,
-      { service: 'network', method: 'GET', path: 'v2.0/networks', query },
-      { itemsKey: 'networks', parse: parseNetwork },
-    ),
+  const pages = paginate(
+    session,
+    { service: 'network', method: 'GET', path: 'v2.0/networks', query },
+    { itemsKey: 'networks', parse: keepRaw },
   );
+  return collectAll(parsePages(pages, 'networks', NETWORK_LIST, parseNetwork));
 }
 
 /** Lists ports, e.g. of one server (`{ device_id }`). */
@@ -99,13 +167,12 @@ export function listPorts(
   session: OpenStackSession,
   query: Record<string, string | undefined> = {},
 ): Promise<Port[]> {
-  return collectAll(
-    paginate(
-      session,
-      { service: 'network', method: 'GET', path: 'v2.0/ports', query },
-      { itemsKey: 'ports', parse: parsePort },
-    ),
+  const pages = paginate(
+    session,
+    { service: 'network', method: 'GET', path: 'v2.0/ports', query },
+    { itemsKey: 'ports', parse: keepRaw },
   );
+  return collectAll(parsePages(pages, 'ports', PORT_LIST, parsePort));
 }
 
 /**
@@ -116,7 +183,7 @@ export function paginateFloatingIps(
   session: OpenStackSession,
   query: { projectId?: string; portId?: string } = {},
 ): AsyncGenerator<FloatingIp[]> {
-  return paginate(
+  const pages = paginate(
     session,
     {
       service: 'network',
@@ -124,8 +191,9 @@ export function paginateFloatingIps(
       path: 'v2.0/floatingips',
       query: { project_id: query.projectId, port_id: query.portId },
     },
-    { itemsKey: 'floatingips', parse: parseFloatingIp, limit: 500 },
+    { itemsKey: 'floatingips', parse: keepRaw, limit: 500 },
   );
+  return parsePages(pages, 'floatingips', FLOATING_IP_LIST, parseFloatingIp);
 }
 
 /** Allocates a floating IP from an external network, optionally associated to a port. */
@@ -133,7 +201,7 @@ export async function createFloatingIp(
   session: OpenStackSession,
   input: { floatingNetworkId: string; projectId?: string; portId?: string },
 ): Promise<FloatingIp> {
-  const body = await session.json<{ floatingip: Record<string, unknown> }>({
+  const body = await session.json({
     service: 'network',
     method: 'POST',
     path: 'v2.0/floatingips',
@@ -145,7 +213,7 @@ export async function createFloatingIp(
       },
     },
   });
-  return parseFloatingIp(body.floatingip);
+  return parseFloatingIpResponse(body, neutron('POST', 'v2.0/floatingips'));
 }
 
 /** Associates (port id) or disassociates (null) a floating IP. */
@@ -154,13 +222,14 @@ export async function updateFloatingIp(
   id: string,
   portId: string | null,
 ): Promise<FloatingIp> {
-  const body = await session.json<{ floatingip: Record<string, unknown> }>({
+  const path = `v2.0/floatingips/${encodeURIComponent(id)}`;
+  const body = await session.json({
     service: 'network',
     method: 'PUT',
-    path: `v2.0/floatingips/${encodeURIComponent(id)}`,
+    path,
     body: { floatingip: { port_id: portId } },
   });
-  return parseFloatingIp(body.floatingip);
+  return parseFloatingIpResponse(body, neutron('PUT', path));
 }
 
 /** Releases a floating IP (404 counts as gone). */

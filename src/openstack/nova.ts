@@ -3,139 +3,25 @@ import { deleteResource, pollUntil } from './resource-lifecycle.js';
 import { paginate, collectAll } from './pagination.js';
 import type { OpenStackSession } from './session.js';
 import { compareMicroversions, negotiateMicroversion } from './microversion.js';
+import {
+  novaSource as nova,
+  parseComputeLimits,
+  parseComputeQuotas,
+  parseCreateServerResponse,
+  parseExtraSpecsResponse,
+  parseFlavor,
+  parseServer,
+  parseServerResponse,
+  parseTenantUsage,
+  type Flavor,
+  type Server,
+  type ServerUsage,
+  type QuotaItem,
+} from './nova-responses.js';
+import { keepRaw, parsePages } from './parse-response.js';
 
 /** The Nova microversion that embeds the flavor (with extra specs) in the server. */
 export const EMBEDDED_FLAVOR_MICROVERSION = '2.47';
-
-/** A flavor as embedded in a server (≥ 2.47) or listed. */
-export interface Flavor {
-  readonly id: string | undefined;
-  readonly name: string;
-  readonly vcpus: number;
-  /** MiB. */
-  readonly ramMb: number;
-  /** GiB of the root disk. */
-  readonly diskGb: number;
-  readonly ephemeralGb: number;
-  readonly isPublic: boolean;
-  readonly extraSpecs: Readonly<Record<string, string>>;
-}
-
-/** One address of a server. */
-export interface ServerAddress {
-  readonly network: string;
-  readonly addr: string;
-  readonly version: 4 | 6;
-  readonly type: 'fixed' | 'floating' | undefined;
-}
-
-/** A Nova server (also a deleted one, seen through `changes-since`). */
-export interface Server {
-  readonly id: string;
-  readonly name: string;
-  readonly status: string;
-  readonly projectId: string;
-  readonly userId: string;
-  readonly created: string;
-  readonly updated: string;
-  readonly launchedAt: string | undefined;
-  readonly terminatedAt: string | undefined;
-  readonly taskState: string | undefined;
-  readonly vmState: string | undefined;
-  readonly imageId: string | undefined;
-  /** Embedded flavor (≥ 2.47) or only `{ id }` at older microversions. */
-  readonly flavor: Flavor | { readonly id: string };
-  readonly addresses: readonly ServerAddress[];
-  readonly metadata: Readonly<Record<string, string>>;
-}
-
-/** One server's line of os-simple-tenant-usage. */
-export interface ServerUsage {
-  readonly instanceId: string;
-  readonly name: string;
-  readonly state: string;
-  readonly flavor: string;
-  readonly vcpus: number;
-  readonly memoryMb: number;
-  readonly localGb: number;
-  readonly hours: number;
-  readonly startedAt: string;
-  readonly endedAt: string | undefined;
-  readonly projectId: string;
-}
-
-/** A quota and, when asked for, its usage. */
-export interface QuotaItem {
-  readonly limit: number;
-  readonly inUse: number | undefined;
-  readonly reserved: number | undefined;
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
-function parseSpecs(raw: unknown): Record<string, string> {
-  const specs: Record<string, string> = {};
-  if (raw && typeof raw === 'object') for (const [k, v] of Object.entries(raw)) specs[k] = String(v);
-  return specs;
-}
-
-/** Parses a flavor (list form or the form embedded in a server). */
-export function parseFlavor(raw: Record<string, unknown>): Flavor {
-  return {
-    id: str(raw.id),
-    name: String(raw.name ?? raw.original_name ?? ''),
-    vcpus: Number(raw.vcpus ?? 0),
-    ramMb: Number(raw.ram ?? 0),
-    diskGb: Number(raw.disk ?? 0),
-    ephemeralGb: Number(raw['OS-FLV-EXT-DATA:ephemeral'] ?? raw.ephemeral ?? 0),
-    isPublic: raw['os-flavor-access:is_public'] !== false,
-    extraSpecs: parseSpecs(raw.extra_specs),
-  };
-}
-
-/** True when the server's flavor is the full embedded form. */
-export function hasEmbeddedFlavor(flavor: Server['flavor']): flavor is Flavor {
-  return 'vcpus' in flavor;
-}
-
-/** Parses a server body. */
-export function parseServer(raw: Record<string, unknown>): Server {
-  const addresses: ServerAddress[] = [];
-  for (const [network, list] of Object.entries(
-    (raw.addresses ?? {}) as Record<string, Record<string, unknown>[]>,
-  )) {
-    for (const a of list) {
-      const type = a['OS-EXT-IPS:type'];
-      addresses.push({
-        network,
-        addr: String(a.addr),
-        version: a.version === 6 ? 6 : 4,
-        type: type === 'fixed' || type === 'floating' ? type : undefined,
-      });
-    }
-  }
-  const flavorRaw = (raw.flavor ?? {}) as Record<string, unknown>;
-  const image = raw.image;
-  return {
-    id: String(raw.id),
-    name: String(raw.name ?? ''),
-    status: String(raw.status ?? 'UNKNOWN'),
-    projectId: String(raw.tenant_id ?? raw.project_id ?? ''),
-    userId: String(raw.user_id ?? ''),
-    created: String(raw.created),
-    updated: String(raw.updated ?? raw.created),
-    launchedAt: str(raw['OS-SRV-USG:launched_at']),
-    terminatedAt: str(raw['OS-SRV-USG:terminated_at']),
-    taskState: str(raw['OS-EXT-STS:task_state']),
-    vmState: str(raw['OS-EXT-STS:vm_state']),
-    imageId: image && typeof image === 'object' ? str((image as { id?: unknown }).id) : undefined,
-    flavor: 'vcpus' in flavorRaw ? parseFlavor(flavorRaw) : { id: String(flavorRaw.id ?? '') },
-    addresses,
-    metadata: parseSpecs(raw.metadata),
-  };
-}
 
 /** The compute microversion to use: the wanted one, capped at what the site supports. */
 export function computeMicroversion(
@@ -168,7 +54,7 @@ export async function* paginateServers(
   options: { limit?: number } = {},
 ): AsyncGenerator<Server[], void, undefined> {
   const microversion = await computeMicroversion(session);
-  yield* paginate(
+  const pages = paginate(
     session,
     {
       service: 'compute',
@@ -184,20 +70,17 @@ export async function* paginateServers(
         status: query.status,
       },
     },
-    { itemsKey: 'servers', parse: parseServer, limit: options.limit ?? 200 },
+    { itemsKey: 'servers', parse: keepRaw, limit: options.limit ?? 200 },
   );
+  yield* parsePages(pages, 'servers', nova('GET', 'servers/detail'), parseServer);
 }
 
 /** Reads one server. */
 export async function getServer(session: OpenStackSession, serverId: string): Promise<Server> {
   const microversion = await computeMicroversion(session);
-  const body = await session.json<{ server: Record<string, unknown> }>({
-    service: 'compute',
-    method: 'GET',
-    path: `servers/${encodeURIComponent(serverId)}`,
-    microversion,
-  });
-  return parseServer(body.server);
+  const path = `servers/${encodeURIComponent(serverId)}`;
+  const body = await session.json({ service: 'compute', method: 'GET', path, microversion });
+  return parseServerResponse(body, nova('GET', path));
 }
 
 /** Input of {@link createServer}. */
@@ -217,7 +100,7 @@ export async function createServer(session: OpenStackSession, input: CreateServe
   const microversion = await computeMicroversion(session, '2.37'); // 2.37: `networks` may be none/auto
   const networks =
     typeof input.networks === 'string' ? input.networks : input.networks.map((uuid) => ({ uuid }));
-  const body = await session.json<{ server?: { id: string }; reservation_id?: string }>({
+  const body = await session.json({
     service: 'compute',
     method: 'POST',
     path: 'servers',
@@ -233,7 +116,7 @@ export async function createServer(session: OpenStackSession, input: CreateServe
       },
     },
   });
-  return body.server?.id ?? body.reservation_id ?? '';
+  return parseCreateServerResponse(body);
 }
 
 /** Sets compute quotas of a project (admin), e.g. `{ instances: 100, cores: 200 }`. */
@@ -329,19 +212,18 @@ export async function listFlavors(
   options: { isPublic?: 'true' | 'false' | 'none' } = {},
 ): Promise<Flavor[]> {
   const microversion = await computeMicroversion(session, '2.61'); // 2.61: extra_specs in the list
-  const flavors = await collectAll(
-    paginate(
-      session,
-      {
-        service: 'compute',
-        method: 'GET',
-        path: 'flavors/detail',
-        microversion,
-        query: { is_public: options.isPublic ?? 'none' },
-      },
-      { itemsKey: 'flavors', parse: parseFlavor },
-    ),
+  const pages = paginate(
+    session,
+    {
+      service: 'compute',
+      method: 'GET',
+      path: 'flavors/detail',
+      microversion,
+      query: { is_public: options.isPublic ?? 'none' },
+    },
+    { itemsKey: 'flavors', parse: keepRaw },
   );
+  const flavors = await collectAll(parsePages(pages, 'flavors', nova('GET', 'flavors/detail'), parseFlavor));
   if (compareMicroversions(microversion, '2.61') >= 0) return flavors;
   // older sites: one extra-specs call per flavor (flavors are few)
   return Promise.all(
@@ -354,12 +236,9 @@ export async function getFlavorExtraSpecs(
   session: OpenStackSession,
   flavorId: string,
 ): Promise<Record<string, string>> {
-  const body = await session.json<{ extra_specs: Record<string, unknown> }>({
-    service: 'compute',
-    method: 'GET',
-    path: `flavors/${encodeURIComponent(flavorId)}/os-extra_specs`,
-  });
-  return parseSpecs(body.extra_specs);
+  const path = `flavors/${encodeURIComponent(flavorId)}/os-extra_specs`;
+  const body = await session.json({ service: 'compute', method: 'GET', path });
+  return parseExtraSpecsResponse(body, nova('GET', path));
 }
 
 /**
@@ -376,32 +255,19 @@ export async function getTenantUsage(
   const iso = (d: Date) => d.toISOString().replace('Z', '');
   const out: ServerUsage[] = [];
   let marker: string | undefined;
+  const path = `os-simple-tenant-usage/${encodeURIComponent(projectId)}`;
   for (;;) {
-    const body = await session.json<{ tenant_usage: { server_usages?: Record<string, unknown>[] } }>({
+    const body = await session.json({
       service: 'compute',
       method: 'GET',
-      path: `os-simple-tenant-usage/${encodeURIComponent(projectId)}`,
+      path,
       microversion,
       query: { start: iso(start), end: iso(end), detailed: 1, limit: 1000, marker },
     });
-    const usages = body.tenant_usage?.server_usages ?? [];
-    for (const u of usages) {
-      out.push({
-        instanceId: String(u.instance_id),
-        name: String(u.name ?? ''),
-        state: String(u.state ?? ''),
-        flavor: String(u.flavor ?? ''),
-        vcpus: Number(u.vcpus ?? 0),
-        memoryMb: Number(u.memory_mb ?? 0),
-        localGb: Number(u.local_gb ?? 0),
-        hours: Number(u.hours ?? 0),
-        startedAt: String(u.started_at),
-        endedAt: str(u.ended_at),
-        projectId: String(u.tenant_id ?? projectId),
-      });
-    }
+    const usages = parseTenantUsage(body, projectId, nova('GET', path));
+    out.push(...usages);
     if (compareMicroversions(microversion, '2.40') < 0 || usages.length < 1000) return out;
-    marker = String(usages[usages.length - 1]!.instance_id);
+    marker = usages[usages.length - 1]!.instanceId;
   }
 }
 
@@ -410,29 +276,13 @@ export async function getComputeQuotas(
   session: OpenStackSession,
   projectId: string,
 ): Promise<Record<string, QuotaItem>> {
-  const body = await session.json<{ quota_set: Record<string, unknown> }>({
-    service: 'compute',
-    method: 'GET',
-    path: `os-quota-sets/${encodeURIComponent(projectId)}/detail`,
-  });
-  const out: Record<string, QuotaItem> = {};
-  for (const [k, v] of Object.entries(body.quota_set)) {
-    if (v && typeof v === 'object') {
-      const q = v as Record<string, unknown>;
-      out[k] = { limit: Number(q.limit), inUse: Number(q.in_use), reserved: Number(q.reserved ?? 0) };
-    }
-  }
-  return out;
+  const path = `os-quota-sets/${encodeURIComponent(projectId)}/detail`;
+  const body = await session.json({ service: 'compute', method: 'GET', path });
+  return parseComputeQuotas(body, nova('GET', path));
 }
 
 /** Reads the absolute limits (`GET /limits`) of the scoped project. */
 export async function getComputeLimits(session: OpenStackSession): Promise<Record<string, number>> {
-  const body = await session.json<{ limits: { absolute: Record<string, unknown> } }>({
-    service: 'compute',
-    method: 'GET',
-    path: 'limits',
-  });
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(body.limits.absolute)) if (typeof v === 'number') out[k] = v;
-  return out;
+  const body = await session.json({ service: 'compute', method: 'GET', path: 'limits' });
+  return parseComputeLimits(body);
 }
