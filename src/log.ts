@@ -60,3 +60,6 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 
 /** A logger that drops everything; the default for library calls. */
 export const silentLogger: Logger = pino({ level: 'silent' });
+
+/** URL redaction (userinfo and secret query values) for anything that prints or logs a URL. */
+export { redactUrl, redactUrlsInText, isSecretParamName } from './redact-url.js';

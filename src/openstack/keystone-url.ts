@@ -1,4 +1,5 @@
 // Keystone URL normalisation: site configs hold `…/v3`, `…/v3/`, `…/identity/v3`, `…/v2.0`.
+import { redactUrl as redactAnyUrl } from '../redact-url.js';
 
 /**
  * Returns the Keystone v3 base URL (ending in `/v3`, no trailing slash) for any
@@ -23,17 +24,10 @@ export function joinUrl(base: string, path: string): string {
   return `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
 }
 
-/** The URL with query values removed (kept keys), for errors and logs. */
+/**
+ * The URL without credentials and with every query value hidden (keys kept), for errors and logs
+ * of upstream API calls; relative or malformed input is redacted as well as it can be.
+ */
 export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    const keys = [...u.searchParams.keys()];
-    u.search = '';
-    u.username = '';
-    u.password = '';
-    const base = u.toString();
-    return keys.length ? `${base}?${keys.map((k) => `${k}=…`).join('&')}` : base;
-  } catch {
-    return '(invalid url)';
-  }
+  return redactAnyUrl(url, { allQueryValues: true });
 }

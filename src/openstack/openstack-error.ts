@@ -1,5 +1,6 @@
 // OpenStackError: what an OpenStack API call failed with, secret-free.
 import { FedstackError, type ErrorCode } from '../errors.js';
+import { redactUrl, redactUrlsInText } from '../redact-url.js';
 
 /** Who is at fault for a failed call: the caller's request, or the service. */
 export type Fault = 'client' | 'server';
@@ -9,7 +10,7 @@ export interface OpenStackErrorDetails {
   /** Service type, e.g. `compute`, `identity`. */
   service: string;
   method: string;
-  /** The URL without query string values that could carry secrets. */
+  /** The URL without credentials or query string values that could carry secrets (redacted again here). */
   url: string;
   /** HTTP status, absent when no response arrived. */
   status?: number;
@@ -41,20 +42,24 @@ export class OpenStackError extends FedstackError implements OpenStackErrorDetai
     summary?: string,
     options?: { cause?: unknown },
   ) {
+    // callers pass redacted URLs; redacting again here keeps any other path from printing a password
+    const url = redactUrl(details.url);
+    const serverMessage =
+      details.serverMessage === undefined ? undefined : redactUrlsInText(details.serverMessage);
     const status = details.status === undefined ? '' : ` ${details.status}`;
-    const reason = summary ?? details.serverMessage ?? '';
+    const reason = summary === undefined ? (serverMessage ?? '') : redactUrlsInText(summary);
     const req = details.requestId ? ` [request ${details.requestId}]` : '';
     super(
       code,
-      `${details.service}: ${details.method} ${details.url}${status}${reason ? ': ' + reason : ''}${req}`,
+      `${details.service}: ${details.method} ${url}${status}${reason ? ': ' + reason : ''}${req}`,
       options,
     );
     this.service = details.service;
     this.method = details.method;
-    this.url = details.url;
+    this.url = url;
     this.status = details.status;
     this.requestId = details.requestId;
-    this.serverMessage = details.serverMessage;
+    this.serverMessage = serverMessage;
     this.attempts = details.attempts;
     this.fault = details.status !== undefined && details.status < 500 ? 'client' : 'server';
   }

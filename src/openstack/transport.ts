@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { silentLogger, type Logger } from '../log.js';
 import { OpenStackError } from './openstack-error.js';
 import { redactUrl } from './keystone-url.js';
+import { hasUrlUserinfo, redactUrlsInText } from '../redact-url.js';
 
 /** A request as the transport sends it. */
 export interface TransportRequest {
@@ -112,6 +113,13 @@ export async function transportSend(req: TransportRequest): Promise<Response> {
   let redirects = 0;
   for (let attempt = 1; ; attempt++) {
     const shownUrl = redactUrl(url);
+    // fetch refuses such URLs (quoting them, password and all); it is no transient failure to retry
+    if (hasUrlUserinfo(url))
+      throw new OpenStackError(
+        'OPENSTACK_NETWORK',
+        { service: req.service, method: req.method, url: shownUrl, attempts: attempt },
+        'not sent: the URL carries credentials (user:password@); give them as credentials, not in a URL',
+      );
     const timeout = AbortSignal.timeout(req.timeoutMs);
     const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
     const started = performance.now();
@@ -197,9 +205,12 @@ export async function transportSend(req: TransportRequest): Promise<Response> {
   }
 }
 
+/** Why a request got no answer; fetch quotes the URL in some messages, so URLs in it are redacted. */
 function networkReason(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+  return redactUrlsInText(
+    cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error)),
+  );
 }
 
 /**
