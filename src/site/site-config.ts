@@ -4,6 +4,14 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import {
+  IGNORED_VO_KEYS,
+  configUrl,
+  findInlineSecrets,
+  inlineSecretMessage,
+  isInlineSecretKey,
+  type KeyProblem,
+} from './site-config-keys.js';
 
 /** `<name>_env` and `<name>_file`: a secret by reference (environment variable or file). */
 function secretRef<N extends string>(
@@ -25,7 +33,11 @@ const CredentialsSchema = z.discriminatedUnion('type', [
       user_domain_name: z.string().min(1).default('Default'),
       ...secretRef('password'),
     })
-    .strict(),
+    .strict()
+    .refine((c) => c.username !== undefined || c.user_id !== undefined, {
+      message: 'is required (a password login needs username or user_id)',
+      path: ['username'],
+    }),
   z
     .object({
       type: z.literal('application_credential'),
@@ -39,12 +51,12 @@ const CredentialsSchema = z.discriminatedUnion('type', [
       type: z.literal('oidc'),
       identity_provider: z.string().min(1).default('egi.eu'),
       /** Keystone URL of the OIDC front, when it differs from `endpoint`. */
-      federation_endpoint: z.string().url().optional(),
+      federation_endpoint: configUrl().optional(),
       /** A fixed access token by reference… */
       ...secretRef('access_token'),
       /** …or a refresh token, exchanged at the provider for fresh access tokens. */
       ...secretRef('refresh_token'),
-      issuer_url: z.string().url().optional(),
+      issuer_url: configUrl().optional(),
       client_id: z.string().min(1).optional(),
       ...secretRef('client_secret'),
       scope: z.string().min(1).optional(),
@@ -56,6 +68,10 @@ const CredentialsSchema = z.discriminatedUnion('type', [
     }),
 ]);
 
+/** Keys the catch-all format allows but Fedstack does not read; any value is accepted. */
+const ignoredKeys = (keys: readonly string[]) =>
+  Object.fromEntries(keys.map((k) => [k, z.unknown().optional()]));
+
 const VoSchema = z
   .object({
     name: z.string().min(1),
@@ -64,9 +80,18 @@ const VoSchema = z
         project_id: z.string().min(1),
         credentials: CredentialsSchema.optional(),
       })
-      .passthrough(),
+      .strict(),
+    ...ignoredKeys(IGNORED_VO_KEYS),
   })
-  .passthrough();
+  .strict();
+
+/** `images` of the catch-all schema (read by image sync). */
+const ImagesSchema = z
+  .object({
+    sync: z.boolean().optional(),
+    formats: z.array(z.string()).optional(),
+  })
+  .strict();
 
 const AccountingSchema = z
   .object({
@@ -94,7 +119,7 @@ const AccountingSchema = z
     default_extract_from: z.string().optional(),
     ams: z
       .object({
-        url: z.string().url(),
+        url: configUrl(),
         project: z.string().min(1).default('accounting'),
         topic: z.string().min(1).default('eu-egi-cloud-accounting'),
         storage_topic: z.string().min(1).optional(),
@@ -103,7 +128,7 @@ const AccountingSchema = z
       .strict()
       .optional(),
   })
-  .passthrough();
+  .strict();
 
 /** The site YAML as written (wire names). */
 export const SiteConfigSchema = z
@@ -111,18 +136,18 @@ export const SiteConfigSchema = z
     gocdb: z.string().min(1),
     /** GOCDB primary key of the site, when it should not be looked up. */
     gocdb_id: z.string().min(1).optional(),
-    endpoint: z.string().url(),
+    endpoint: configUrl(),
     region: z.string().min(1).optional(),
     /** Federation protocol in Keystone for OIDC logins; when absent `openid` then `oidc` are tried. */
     protocol: z.string().min(1).optional(),
     /** keystoneauth method name of the catch-all schema; informational. */
     auth: z.string().optional(),
     vos: z.array(VoSchema).default([]),
-    images: z.object({}).passthrough().optional(),
+    images: ImagesSchema.optional(),
     accounting: AccountingSchema.default(() => AccountingSchema.parse({})),
     /** Required by every command that contacts the site; catch-all files without it still load. */
     credentials: CredentialsSchema.optional(),
-    endpoints: z.record(z.string(), z.string().url()).default({}),
+    endpoints: z.record(z.string(), configUrl()).default({}),
     interface: z.enum(['public', 'internal', 'admin']).default('public'),
     timeout_seconds: z.number().positive().max(3600).default(30),
   })
@@ -133,9 +158,14 @@ export type SiteConfig = z.infer<typeof SiteConfigSchema> & { readonly file: str
 /** Credentials as configured (secrets by reference). */
 export type CredentialsConfig = z.infer<typeof CredentialsSchema>;
 
+/** A key path as `vos[0].auth.project_id`; a key that is no plain name is quoted: `vos[0][" x"]`. */
 function issuePath(p: readonly PropertyKey[]): string {
   let out = '';
-  for (const k of p) out += typeof k === 'number' ? `[${k}]` : out ? `.${String(k)}` : String(k);
+  for (const k of p) {
+    if (typeof k === 'number') out += `[${k}]`;
+    else if (/^[A-Za-z_$][\w$-]*$/.test(String(k))) out += out ? `.${String(k)}` : String(k);
+    else out += `[${JSON.stringify(String(k))}]`;
+  }
   return out || '(top level)';
 }
 
@@ -150,8 +180,6 @@ function isAbsent(root: unknown, keys: readonly PropertyKey[]): boolean {
 }
 
 function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
-  if (issue.code === 'unrecognized_keys')
-    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
   if (issue.code === 'invalid_type' && isAbsent(root, issue.path))
     return `is required (expected ${issue.expected})`;
   if (issue.code === 'invalid_union' && 'discriminator' in issue)
@@ -160,21 +188,46 @@ function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
 }
 
 /**
+ * Every problem of a parsed site YAML, one per key path: secrets written inline first (anywhere,
+ * also where zod stops looking), then zod's issues, an unknown key each on its own.
+ */
+function problemsOf(value: unknown, issues: readonly z.core.$ZodIssue[]): KeyProblem[] {
+  const problems = findInlineSecrets(value);
+  for (const issue of issues) {
+    if (issue.code !== 'unrecognized_keys') {
+      problems.push({ path: issue.path, message: describeIssue(issue, value) });
+      continue;
+    }
+    for (const key of issue.keys) {
+      const path = [...issue.path, key];
+      if (isInlineSecretKey(key)) {
+        if (!problems.some((p) => issuePath(p.path) === issuePath(path)))
+          problems.push({ path, message: inlineSecretMessage(path, key) });
+      } else
+        problems.push({ path, message: 'is not a key of the site YAML (EGI catch-all schema or Fedstack)' });
+    }
+  }
+  return problems;
+}
+
+/**
  * Validates a parsed YAML value as a site config.
- * @throws ConfigError `CONFIG_INVALID` naming the file and the first bad field (all listed in the message).
+ * @throws ConfigError `CONFIG_INVALID` naming the file and the first bad key path in `path` (every
+ *   problem is listed in the message); values of secrets written inline are never quoted.
  */
 export function validateSiteConfig(value: unknown, file: string): SiteConfig {
   const result = SiteConfigSchema.safeParse(value);
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => `${issuePath(i.path)}: ${describeIssue(i, value)}`);
-    const first = result.error.issues[0]!;
+  const problems = problemsOf(value, result.success ? [] : result.error.issues);
+  if (problems.length > 0) {
+    const [first, ...rest] = problems;
+    const message = [first!.message, ...rest.map((p) => `${issuePath(p.path)}: ${p.message}`)].join('; ');
     throw new ConfigError(
-      lines.join('; '),
-      { file, path: undefined, code: 'CONFIG_INVALID' },
-      { cause: first },
+      message,
+      { file, path: issuePath(first!.path), code: 'CONFIG_INVALID' },
+      { cause: result.success ? undefined : result.error.issues[0] },
     );
   }
-  const config = result.data;
+  const config = result.data!;
   for (const [i, vo] of config.vos.entries()) {
     if (config.vos.findIndex((v) => v.name === vo.name) !== i)
       throw new ConfigError(`VO ${vo.name} is listed twice`, { file, path: `vos[${i}].name` });
@@ -200,7 +253,8 @@ export function loadSiteConfig(file: string): SiteConfig {
   }
   let value: unknown;
   try {
-    value = parseYaml(text);
+    // warnings (an unknown tag, say) are not printed: the value is judged key by key below
+    value = parseYaml(text, { logLevel: 'error' });
   } catch (error) {
     throw new ConfigError(
       `not valid YAML: ${(error as Error).message.split('\n')[0]}`,
@@ -208,6 +262,11 @@ export function loadSiteConfig(file: string): SiteConfig {
       { cause: error },
     );
   }
+  if (value === null || value === undefined)
+    throw new ConfigError('the file is empty (expected a mapping with gocdb and endpoint)', {
+      file,
+      path: '(top level)',
+    });
   return validateSiteConfig(value, file);
 }
 
