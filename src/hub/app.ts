@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { StoreError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
+import { redactUrl } from '../redact-url.js';
 import { IngestConsumer } from './accounting/ingest-consumer.js';
 import type { IngestOptions } from './accounting/ingest-consumer.js';
 import { Summariser } from './accounting/summariser.js';
@@ -13,7 +14,6 @@ import { amsPlugin } from './http/ams.js';
 import { infosysPlugin } from './http/infosys.js';
 import { installErrorHandler } from './http/error-handler.js';
 import { installOpenApi } from './http/openapi.js';
-import { redactUrl } from './http/request-token.js';
 import { MessagingService } from './messaging/messaging-service.js';
 import type { MessagingOptions } from './messaging/messaging-service.js';
 import { migrationStatus } from './store/hub-migrator.js';
@@ -50,7 +50,7 @@ export type HubApp = FastifyInstance & { readonly hub: HubServices };
 
 /**
  * The request logger: fastify logs each request's URL, and the AMS `?key=` fallback puts a token
- * there, so the request serializer writes the URL with that value replaced.
+ * there (in any percent-encoding of the name), so the request serializer writes the URL redacted.
  */
 function requestLogger(logger: Logger): Logger {
   return logger.child(

@@ -105,17 +105,10 @@ export function rejectOf(
   };
 }
 
-/** The reject of a record whose key (`what`, e.g. "VMUUID …") another site holds. */
-export function conflictOf(
-  origin: RecordOrigin,
-  what: string,
-  heldBy: string | null,
-  now: number,
-): Insertable<AccountingRejectTable> {
-  return rejectOf(
-    origin,
-    'HUB_RECORD_CONFLICT',
-    `${what} is already held by site ${heldBy ?? '(none)'}`,
-    now,
-  );
+/**
+ * The reject of a record whose key (`what`, e.g. "VMUUID …") another site holds. The reason does
+ * not name that site: the publisher reads its rejects, and which site runs a VM is not its business.
+ */
+export function conflictOf(origin: RecordOrigin, what: string, now: number): Insertable<AccountingRejectTable> {
+  return rejectOf(origin, 'HUB_RECORD_CONFLICT', `${what} is already held by another site`, now);
 }

@@ -33,11 +33,17 @@ export interface IngestOptions {
   /** Subscription the consumer keeps its cursor in (one per source topic); default `fedstack-ingest`. */
   readonly subscription?: string;
   /**
-   * Messages per transaction; default 500 on SQLite (50,000 records of 100-record messages), 200 on
-   * PostgreSQL. Larger batches on SQLite mean fewer commits and WAL checkpoints (measured with 300,000
-   * records: 1,000 messages per batch used about 5% less CPU than 200).
+   * Most messages per transaction; default 500 on SQLite (50,000 records of 100-record messages),
+   * 200 on PostgreSQL. Within it, batches are sized to {@link IngestOptions.threadBudgetMs}.
    */
   readonly batchMessages?: number;
+  /**
+   * How long one batch may hold the hub's thread, in ms (default 25): the SQLite writes, or on
+   * PostgreSQL the decoding, run on the thread that answers API requests, so the next batch gets
+   * as many messages as the last ones took to fit in this time, and requests are served between
+   * batches. A backlog then never makes the API wait longer than about this.
+   */
+  readonly threadBudgetMs?: number;
   /** Poll period besides the wake-up on publish, in ms; default 2000. */
   readonly pollIntervalMs?: number;
   /** Clock in epoch milliseconds; default `Date.now`. */
@@ -72,6 +78,9 @@ export class IngestConsumer {
   private readonly sources: readonly IngestSource[];
   private readonly subscription: string;
   private readonly batchMessages: number;
+  private readonly threadBudgetMs: number;
+  /** Thread time one message took in recent batches, ms (a moving average). */
+  private msPerMessage = 1;
   private readonly pollIntervalMs: number;
   private readonly clock: () => number;
   private readonly logger: Logger;
@@ -92,6 +101,7 @@ export class IngestConsumer {
     this.sources = options.sources ?? DEFAULT_INGEST_SOURCES;
     this.subscription = options.subscription ?? 'fedstack-ingest';
     this.batchMessages = options.batchMessages ?? (store.dialect === 'sqlite' ? 500 : 200);
+    this.threadBudgetMs = options.threadBudgetMs ?? 25;
     this.pollIntervalMs = options.pollIntervalMs ?? 2000;
     this.clock = options.clock ?? Date.now;
     this.logger = options.logger ?? silentLogger;
@@ -197,7 +207,9 @@ export class IngestConsumer {
         read = await current.read;
         if (!read) return;
         if (this.preparer?.isThreaded) ahead = this.readBatch(source, read.next);
+        const started = performance.now();
         outcome = await this.loadInTransaction(source, from, read.next, read.batch, current.now);
+        if (this.store.sqlite) this.learnThreadTime(performance.now() - started, read.messages);
       } catch (error) {
         if (isTransientStoreError(error)) throw error;
         // one bad message must not stop ingest for everyone: find it by loading the batch one by one
@@ -219,7 +231,21 @@ export class IngestConsumer {
         { from, to: read.next - 1, records: read.batch.records, rejected: outcome.rejected },
         'ingest batch',
       );
+      // let the API answer what arrived meanwhile before the next batch takes the thread again
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
+  }
+
+  /** Adds one batch's thread time to the moving average that sizes the next batches. */
+  private learnThreadTime(ms: number, messages: number): void {
+    if (messages <= 0) return;
+    this.msPerMessage = 0.7 * this.msPerMessage + 0.3 * (ms / messages);
+  }
+
+  /** Messages of the next batch: as many as fit {@link IngestOptions.threadBudgetMs}, 1 … batchMessages. */
+  private nextBatchMessages(): number {
+    const fit = Math.floor(this.threadBudgetMs / Math.max(this.msPerMessage, 0.001));
+    return Math.max(1, Math.min(this.batchMessages, fit));
   }
 
   /**
@@ -353,12 +379,15 @@ export class IngestConsumer {
    */
   private readBatch(source: IngestSource, from: number): ReadBatch {
     const now = Math.floor(this.clock() / 1000);
-    const query = () => q.readMessages(this.store.db, source.project, source.topic, from, this.batchMessages);
+    const limit = this.nextBatchMessages();
+    const query = () => q.readMessages(this.store.db, source.project, source.topic, from, limit);
     const isSqlite = this.store.dialect === 'sqlite';
     const readHere = async (): Promise<PreparedRead | null> => {
       const rows = await query();
       if (rows.length === 0) return null;
+      const started = performance.now();
       const batch = this.prepareHere(rows.map(toIngestMessage), now);
+      if (!this.store.sqlite) this.learnThreadTime(performance.now() - started, rows.length);
       return { next: Number(rows.at(-1)!.msg_offset) + 1, messages: rows.length, batch };
     };
     const file = this.store.sqlite?.database;
@@ -367,7 +396,7 @@ export class IngestConsumer {
     }
     let read: Promise<PreparedRead | null>;
     if (this.preparer) {
-      const query = messagesQuery(this.store.db, source, from, this.batchMessages);
+      const query = messagesQuery(this.store.db, source, from, limit);
       const learned: LearnedVmIds | undefined =
         this.vmIdsToTeach.uuids.length > 0 ? this.vmIdsToTeach : undefined;
       this.vmIdsToTeach = { uuids: [], ids: [] };

@@ -108,7 +108,7 @@ export async function loadBatch(
           recordKind: 'cloud',
           recordSite: e[CLOUD_ROW.site] as string,
         };
-        conflicts.push(conflictOf(origin, `VMUUID ${uuids[i]!}`, holder, now));
+        conflicts.push(conflictOf(origin, `VMUUID ${uuids[i]!}`, now));
       }
     });
     superseded += batch.cloud.length - cloudChanged - conflicts.length;
@@ -134,7 +134,7 @@ export async function loadBatch(
     for (const e of batch.storage) {
       const holder = stored.get(e.recordId);
       if (holder !== undefined && (holder ?? '') !== (e.site ?? '')) {
-        conflicts.push(conflictOf(e.origin, `RecordId ${e.recordId}`, holder, now));
+        conflicts.push(conflictOf(e.origin, `RecordId ${e.recordId}`, now));
       }
     }
     superseded += batch.storage.length - storageChanged - (conflicts.length - before);

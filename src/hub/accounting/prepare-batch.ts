@@ -249,7 +249,7 @@ export class BatchBuilder {
     const key = cloudRecordKey(r.vmUuid, year, month);
     const previous = this.cloud.get(key);
     if (previous && previous[CLOUD_ROW.site] !== r.siteName) {
-      const reason = `VMUUID ${r.vmUuid} (${year}-${month}) is already held by site ${String(previous[CLOUD_ROW.site])}`;
+      const reason = `VMUUID ${r.vmUuid} (${year}-${month}) is already held by another site`;
       this.reject(origin(), 'HUB_RECORD_CONFLICT', reason, 'VMUUID');
       return;
     }
@@ -305,7 +305,7 @@ export class BatchBuilder {
     const site = r.site ?? null;
     const previous = this.storage.get(r.recordId);
     if (previous && previous.site !== site) {
-      const reason = `RecordId ${r.recordId} is already held by site ${previous.site ?? '(none)'}`;
+      const reason = `RecordId ${r.recordId} is already held by another site`;
       this.reject(origin, 'HUB_RECORD_CONFLICT', reason, 'RecordId');
       return;
     }

@@ -91,7 +91,7 @@ export function loadBatchSqlite(
     }
     const stored = s.storageSite.get(e.recordId) as { site_name: string | null } | undefined;
     if (stored !== undefined && (stored.site_name ?? '') !== (e.site ?? '')) {
-      conflicts.push(conflictOf(e.origin, `RecordId ${e.recordId}`, stored.site_name, now));
+      conflicts.push(conflictOf(e.origin, `RecordId ${e.recordId}`, now));
     } else superseded++;
   }
 
@@ -148,7 +148,7 @@ function loadPackedCloud(
       recordKind: 'cloud',
       recordSite: strings[packedStringIndex(packed, i, CLOUD_ROW.site)]!,
     };
-    conflicts.push(conflictOf(origin, `VMUUID ${uuid}`, holder, now));
+    conflicts.push(conflictOf(origin, `VMUUID ${uuid}`, now));
   });
   for (let i = 0; i < packed.count; i++) {
     const row = writer.nextRow(i);

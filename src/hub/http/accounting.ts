@@ -107,8 +107,10 @@ export const accountingPlugin: FastifyPluginAsync<AccountingPluginOptions> = asy
     const caller = restCaller(request, READERS);
     const q = parseRequest(REJECTS_QUERY, request.query);
     const site = scopedSites(caller, q.site === undefined ? undefined : [q.site])?.[0];
+    // a publisher sees the rejects of what its site published, not others' messages naming its site
+    const isPublisher = caller.role === 'publisher';
     const rows = await listRejects(store.db, {
-      ...(site === undefined ? {} : { site }),
+      ...(site === undefined ? {} : isPublisher ? { publisherSite: site } : { site }),
       ...(q.message_id === undefined ? {} : { messageId: q.message_id }),
       ...(q.before === undefined ? {} : { beforeId: q.before }),
       limit: q.limit,

@@ -12,8 +12,3 @@ export function requestToken(request: FastifyRequest): string | undefined {
   const key = query?.key;
   return typeof key === 'string' && key !== '' ? key : undefined;
 }
-
-/** A URL with the `key` query parameter's value replaced, for logs. */
-export function redactUrl(url: string): string {
-  return url.replace(/([?&]key=)[^&#]*/gi, '$1[redacted]');
-}

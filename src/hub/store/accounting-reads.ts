@@ -13,6 +13,8 @@ export type RejectRow = Selectable<AccountingRejectTable>;
 export interface RejectFilter {
   /** Publisher's site or the record's site. */
   readonly site?: string;
+  /** Only rejects of messages this site's tokens published (what a publisher token may see). */
+  readonly publisherSite?: string;
   readonly messageId?: string;
   /** Only rejects with an id below this (paging backwards from the newest). */
   readonly beforeId?: number;
@@ -26,6 +28,7 @@ export async function listRejects(db: HubDb, filter: RejectFilter): Promise<Reje
     const site = filter.site;
     q = q.where((eb) => eb.or([eb('publisher_site', '=', site), eb('record_site', '=', site)]));
   }
+  if (filter.publisherSite !== undefined) q = q.where('publisher_site', '=', filter.publisherSite);
   if (filter.messageId !== undefined) q = q.where('message_id', '=', filter.messageId);
   if (filter.beforeId !== undefined) q = q.where('id', '<', filter.beforeId);
   return q.orderBy('id', 'desc').limit(filter.limit).execute();

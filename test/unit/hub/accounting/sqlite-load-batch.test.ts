@@ -158,7 +158,7 @@ describe('loadBatchSqlite', () => {
       .all() as { record_index: number; code: string; reason: string }[];
     expect(rejects.map((r) => r.record_index)).toEqual(ids.filter((k) => k % 4 === 2));
     expect(rejects.every((r) => r.code === 'HUB_RECORD_CONFLICT')).toBe(true);
-    expect(rejects[0]!.reason).toBe('VMUUID vm-2 is already held by site SITE-A');
+    expect(rejects[0]!.reason).toBe('VMUUID vm-2 is already held by another site');
     const walls = sqlite.database
       .prepare(
         `select v.vm_uuid, c.site_name, c.wall_duration from cloud_records c
