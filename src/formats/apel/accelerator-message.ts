@@ -7,8 +7,20 @@ import {
   parseJsonEnvelope,
   type JsonEnvelope,
   type JsonField,
+  type JsonRecordCheck,
 } from './json-message.js';
 import { ACCELERATOR_MESSAGE_TYPE, ACCELERATOR_MESSAGE_VERSION } from './types.js';
+import {
+  checkMonthInWindow,
+  EARLIEST_YEAR,
+  LATEST_STATIC_YEAR,
+  MAX_ACCELERATOR_CORES,
+  MAX_ACCELERATOR_COUNT,
+  MAX_BENCHMARK,
+  MAX_MONTH_SECONDS,
+  timeWindowOf,
+  type ApelDecodeOptions,
+} from './value-ranges.js';
 import { MAX_BENCHMARK_TYPE_LENGTH } from './wire-value.js';
 
 /**
@@ -19,7 +31,7 @@ import { MAX_BENCHMARK_TYPE_LENGTH } from './wire-value.js';
 export interface AcceleratorRecord {
   /** 1..12 */
   readonly measurementMonth: number;
-  /** Four-digit year (>= 2000). */
+  /** Year, 2000..2100 and not after the decoder's "now". */
   readonly measurementYear: number;
   readonly associatedRecordType: 'cloud' | 'job';
   /** The VMUUID (or job id) the accelerator was attached to. */
@@ -43,7 +55,7 @@ export interface AcceleratorRecord {
   readonly cloudComputeService?: string;
 }
 
-/** Field table of the accelerator record, in the order cASO writes the keys. */
+/** Field table of the accelerator record, in the order cASO writes the keys; ranges: value-ranges.ts. */
 export const ACCELERATOR_FIELDS: readonly JsonField[] = [
   { wire: 'SiteName', key: 'siteName', kind: 'string', isRequired: true },
   { wire: 'CloudType', key: 'cloudType', kind: 'string', isRequired: true },
@@ -51,16 +63,23 @@ export const ACCELERATOR_FIELDS: readonly JsonField[] = [
   { wire: 'AssociatedRecord', key: 'associatedRecord', kind: 'string', isRequired: true },
   { wire: 'GlobalUserName', key: 'globalUserName', kind: 'string', isRequired: false },
   { wire: 'FQAN', key: 'fqan', kind: 'string', isRequired: true },
-  { wire: 'Count', key: 'count', kind: 'number', isRequired: true, min: 0 },
-  { wire: 'AvailableDuration', key: 'availableDuration', kind: 'integer', isRequired: true, min: 0 },
+  { wire: 'Count', key: 'count', kind: 'number', isRequired: true, min: 0, max: MAX_ACCELERATOR_COUNT },
+  {
+    wire: 'AvailableDuration',
+    key: 'availableDuration',
+    kind: 'integer',
+    isRequired: true,
+    min: 0,
+    max: MAX_MONTH_SECONDS,
+  },
   { wire: 'MeasurementMonth', key: 'measurementMonth', kind: 'integer', isRequired: true, min: 1, max: 12 },
   {
     wire: 'MeasurementYear',
     key: 'measurementYear',
     kind: 'integer',
     isRequired: true,
-    min: 2000,
-    max: 9999,
+    min: EARLIEST_YEAR,
+    max: LATEST_STATIC_YEAR,
   },
   {
     wire: 'AssociatedRecordType',
@@ -71,8 +90,15 @@ export const ACCELERATOR_FIELDS: readonly JsonField[] = [
   },
   { wire: 'Type', key: 'type', kind: 'string', isRequired: true, values: ['GPU', 'FPGA', 'Other'] },
   { wire: 'Model', key: 'model', kind: 'string', isRequired: false },
-  { wire: 'ActiveDuration', key: 'activeDuration', kind: 'integer', isRequired: false, min: 0 },
-  { wire: 'Cores', key: 'cores', kind: 'integer', isRequired: false, min: 0 },
+  {
+    wire: 'ActiveDuration',
+    key: 'activeDuration',
+    kind: 'integer',
+    isRequired: false,
+    min: 0,
+    max: MAX_MONTH_SECONDS,
+  },
+  { wire: 'Cores', key: 'cores', kind: 'integer', isRequired: false, min: 0, max: MAX_ACCELERATOR_CORES },
   {
     wire: 'BenchmarkType',
     key: 'benchmarkType',
@@ -80,8 +106,18 @@ export const ACCELERATOR_FIELDS: readonly JsonField[] = [
     isRequired: false,
     maxLength: MAX_BENCHMARK_TYPE_LENGTH,
   },
-  { wire: 'Benchmark', key: 'benchmark', kind: 'number', isRequired: false, min: 0 },
+  { wire: 'Benchmark', key: 'benchmark', kind: 'number', isRequired: false, min: 0, max: MAX_BENCHMARK },
 ];
+
+// A measurement month after the window's latest month is in the future.
+const checkMeasurementMonth: JsonRecordCheck = (record, window) => {
+  const { measurementYear: year, measurementMonth: month } = record;
+  if (typeof year !== 'number' || typeof month !== 'number') return undefined;
+  const expected = checkMonthInWindow(year, month, window);
+  return expected === undefined
+    ? undefined
+    : { field: 'MeasurementMonth', problem: { expected, found: `${year}-${month}` } };
+};
 
 /** Records read from an accelerator message, and one error per refused record. */
 export interface AcceleratorMessage {
@@ -102,9 +138,9 @@ const ACCEPTED_TYPES = [ACCELERATOR_MESSAGE_TYPE, 'APEL-Accelerator-message'];
  *   associatedRecord: '99cf5d02', fqan: 'vo.example.eu', siteName: 'TEST-Site', count: 1,
  *   availableDuration: 5000, type: 'GPU', cloudType: 'fedstack' }]);
  * @throws FormatError `APEL_FIELD_INVALID` naming record index and field, for a
- *   missing required field, a month outside 1..12, a Type other than GPU, FPGA
- *   or Other, a negative count or duration, or a string that is not printable
- *   ASCII or too long
+ *   missing required field, a month outside 1..12 or after 2100-01, a Type
+ *   other than GPU, FPGA or Other, a count or duration outside its range
+ *   (docs/accounting.md), or a string that is not printable ASCII or too long
  */
 export function serializeAcceleratorMessage(records: readonly AcceleratorRecord[]): string {
   return encodeJsonMessage(
@@ -112,26 +148,37 @@ export function serializeAcceleratorMessage(records: readonly AcceleratorRecord[
     ACCELERATOR_MESSAGE_VERSION,
     records,
     ACCELERATOR_FIELDS,
+    checkMeasurementMonth,
   );
 }
 
 /**
  * Reads an accelerator message (`Version` "0.1"; `Type` in cASO's spelling
  * or APEL PR #322's "APEL-Accelerator-message"). Each bad record yields one
- * `FormatError` naming its 0-based index in `UsageRecords` and the field.
+ * `FormatError` naming its 0-based index in `UsageRecords` and the field;
+ * a measurement month after that of `options.nowSeconds` + one day (after
+ * 2100-01 without it) is refused too.
  * @throws FormatError `APEL_MESSAGE_INVALID` when the text is not such a JSON message
  */
-export function parseAcceleratorMessage(text: string): AcceleratorMessage {
-  return readAcceleratorEnvelope(parseJsonEnvelope(text));
+export function parseAcceleratorMessage(text: string, options: ApelDecodeOptions = {}): AcceleratorMessage {
+  return readAcceleratorEnvelope(parseJsonEnvelope(text), options);
 }
 
 /**
  * {@link parseAcceleratorMessage} on an envelope already parsed.
  * @internal
  */
-export function readAcceleratorEnvelope(envelope: JsonEnvelope): AcceleratorMessage {
+export function readAcceleratorEnvelope(
+  envelope: JsonEnvelope,
+  options: ApelDecodeOptions = {},
+): AcceleratorMessage {
   checkEnvelope(envelope, ACCEPTED_TYPES, [ACCELERATOR_MESSAGE_VERSION]);
-  const { records, errors } = decodeJsonRecords(envelope.usageRecords, ACCELERATOR_FIELDS);
+  const { records, errors } = decodeJsonRecords(
+    envelope.usageRecords,
+    ACCELERATOR_FIELDS,
+    timeWindowOf(options),
+    checkMeasurementMonth,
+  );
   return { records: records as unknown as AcceleratorRecord[], errors };
 }
 

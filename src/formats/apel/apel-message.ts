@@ -8,6 +8,8 @@ import { parseJsonEnvelope } from './json-message.js';
 import { readPublicIpEnvelope, type PublicIpRecord } from './public-ip-message.js';
 import { parseStorageMessage } from './storage-message.js';
 import type { StorageRecord } from './storage-record.js';
+import { isSpace } from './text-value-reader.js';
+import type { ApelDecodeOptions } from './value-ranges.js';
 import { describeFound } from './wire-value.js';
 import { CLOUD_MESSAGE_TYPE, CLOUD_SUMMARY_MESSAGE_TYPE, PUBLIC_IP_MESSAGE_TYPE } from './types.js';
 
@@ -30,7 +32,9 @@ export type ApelMessageKind = ParsedApelMessage['kind'];
  * Reads an APEL message of any kind we know, the way APEL's loader routes
  * them: text starting with `<` is StAR XML; with `{`, JSON routed by its
  * `Type`; anything else is routed by the type in its header line
- * (`APEL-cloud-message` or `APEL-cloud-summary-message`).
+ * (`APEL-cloud-message` or `APEL-cloud-summary-message`), blank lines before
+ * it skipped. `options.nowSeconds` bounds the times of every record kind but
+ * StAR (see the decoders).
  *
  * @example
  * const message = parseApelMessage(body);
@@ -38,14 +42,15 @@ export type ApelMessageKind = ParsedApelMessage['kind'];
  * @throws FormatError `APEL_MESSAGE_INVALID` when the kind is unknown or the
  *   message cannot be read at all
  */
-export function parseApelMessage(text: string): ParsedApelMessage {
+export function parseApelMessage(text: string, options: ApelDecodeOptions = {}): ParsedApelMessage {
   const first = text.trimStart().charAt(0);
   if (first === '<') return { kind: 'storage', ...parseStorageMessage(text) };
   if (first === '{') {
     const envelope = parseJsonEnvelope(text);
-    if (envelope.type === PUBLIC_IP_MESSAGE_TYPE) return { kind: 'ip', ...readPublicIpEnvelope(envelope) };
+    if (envelope.type === PUBLIC_IP_MESSAGE_TYPE)
+      return { kind: 'ip', ...readPublicIpEnvelope(envelope, options) };
     if (isAcceleratorType(envelope.type))
-      return { kind: 'accelerator', ...readAcceleratorEnvelope(envelope) };
+      return { kind: 'accelerator', ...readAcceleratorEnvelope(envelope, options) };
     throw new FormatError(
       'APEL_MESSAGE_INVALID',
       {},
@@ -53,11 +58,14 @@ export function parseApelMessage(text: string): ParsedApelMessage {
       describeFound(envelope.type),
     );
   }
-  const lineEnd = text.indexOf('\n');
-  const header = (lineEnd === -1 ? text : text.slice(0, lineEnd)).trim();
+  // the header is the first line after the whitespace APEL strips (the text decoders skip it too)
+  let start = 0;
+  while (start < text.length && isSpace(text.charCodeAt(start))) start++;
+  const lineEnd = text.indexOf('\n', start);
+  const header = (lineEnd === -1 ? text.slice(start) : text.slice(start, lineEnd)).trim();
   const type = header.slice(0, Math.max(header.indexOf(':'), 0)).trim();
-  if (type === CLOUD_MESSAGE_TYPE) return { kind: 'cloud', ...parseCloudMessage(text) };
+  if (type === CLOUD_MESSAGE_TYPE) return { kind: 'cloud', ...parseCloudMessage(text, options) };
   if (type === CLOUD_SUMMARY_MESSAGE_TYPE)
-    return { kind: 'cloud-summary', ...parseCloudSummaryMessage(text) };
+    return { kind: 'cloud-summary', ...parseCloudSummaryMessage(text, options) };
   throw new FormatError('APEL_MESSAGE_INVALID', {}, 'a known APEL message header', describeFound(header));
 }

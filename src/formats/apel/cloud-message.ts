@@ -4,6 +4,7 @@ import { CLOUD_FIELDS, CLOUD_WRITE_ORDER, type CloudRecord } from './cloud-recor
 import { parseTextMessage } from './text-message-parser.js';
 import { serializeTextMessage } from './text-message-writer.js';
 import { CLOUD_MESSAGE_TYPE, CLOUD_MESSAGE_VERSION } from './types.js';
+import { timeWindowOf, type ApelDecodeOptions } from './value-ranges.js';
 
 /** Records read from a cloud message, and one error per record that was refused. */
 export interface CloudMessage {
@@ -24,8 +25,9 @@ export interface CloudMessage {
  *   missing VMUUID or SiteName; a string that is not printable ASCII, contains
  *   `%%`, has leading or trailing spaces, is empty or a null token (none/null),
  *   or is longer than 255 characters (50 for BenchmarkType); an integer field
- *   or time that is not a non-negative safe integer; a decimal that is not a
- *   finite non-negative number
+ *   that is not an integer within its range; a time that is not integer epoch
+ *   seconds from 2000-01-01 to 2100-01-01 (EndTime 0 aside); a decimal that is
+ *   not a finite number within its range (ranges: docs/accounting.md)
  */
 export function serializeCloudMessage(records: readonly CloudRecord[]): string {
   return serializeTextMessage(`${CLOUD_MESSAGE_TYPE}: ${CLOUD_MESSAGE_VERSION}`, records, CLOUD_WRITE_ORDER);
@@ -41,7 +43,11 @@ export function serializeCloudMessage(records: readonly CloudRecord[]): string {
  * fields must be integers, CpuCount and Benchmark decimals, times integer
  * epoch seconds or ISO 8601 with a zone (converted to epoch seconds).
  * On top of APEL we refuse values that are not printable ASCII, strings over
- * 255 characters (50 for BenchmarkType) and a key given twice in one record.
+ * 255 characters (50 for BenchmarkType), a key given twice in one record,
+ * numbers outside their field's range (negative ones among them; see
+ * docs/accounting.md) and times before 2000-01-01T00:00:00Z or after
+ * `options.nowSeconds` + one day (after 2100-01-01T00:00:00Z when the caller
+ * gives no "now"); `EndTime: 0` stays "not ended".
  *
  * A bad record does not stop the others: each yields one `FormatError`
  * (`APEL_FIELD_INVALID`) whose `recordIndex` is the 0-based position of the
@@ -54,7 +60,7 @@ export function serializeCloudMessage(records: readonly CloudRecord[]): string {
  * @throws FormatError `APEL_MESSAGE_INVALID` when the first line is not an
  *   `APEL-cloud-message` header
  */
-export function parseCloudMessage(text: string): CloudMessage {
-  const { records, errors } = parseTextMessage(text, CLOUD_MESSAGE_TYPE, CLOUD_FIELDS);
+export function parseCloudMessage(text: string, options: ApelDecodeOptions = {}): CloudMessage {
+  const { records, errors } = parseTextMessage(text, CLOUD_MESSAGE_TYPE, CLOUD_FIELDS, timeWindowOf(options));
   return { records: records as unknown as CloudRecord[], errors };
 }

@@ -12,6 +12,16 @@ import {
   type TextFieldTable,
   type TextSlots,
 } from './text-field.js';
+import {
+  MAX_BENCHMARK,
+  MAX_CPU_COUNT,
+  MAX_CPU_DURATION_SECONDS,
+  MAX_DISK_GB,
+  MAX_DURATION_SECONDS,
+  MAX_IP_COUNT,
+  MAX_MEMORY_MB,
+  MAX_NETWORK_VOLUME,
+} from './value-ranges.js';
 import { MAX_BENCHMARK_TYPE_LENGTH } from './wire-value.js';
 
 /**
@@ -19,7 +29,9 @@ import { MAX_BENCHMARK_TYPE_LENGTH } from './wire-value.js';
  * epoch seconds (UTC); durations are seconds, cumulative since `startTime`;
  * `memory` is MB, `disk` GB, network volumes as the sender counts them.
  * `endTime` 0 means "not ended yet", the way cASO sends a running VM.
- * Absent properties are absent on the wire too.
+ * Absent properties are absent on the wire too. Every number has a range
+ * (value-ranges.ts, docs/accounting.md); times lie from 2000-01-01 to the
+ * decoder's "now" + one day.
  */
 export interface CloudRecord {
   /** `VMUUID`, mandatory: the server id. */
@@ -93,7 +105,10 @@ function buildCloudRecord(s: Readonly<TextSlots>): CloudRecord {
   return r as unknown as CloudRecord;
 }
 
-/** Field table of the cloud record, in APEL's field order; wire names only here. */
+/**
+ * Field table of the cloud record, in APEL's field order; wire names only here.
+ * Number ranges: see value-ranges.ts for why each bound is what it is.
+ */
 export const CLOUD_FIELDS: TextFieldTable = buildTextFieldTable(
   [
     defineTextField('VMUUID', 'vmUuid', KIND_STRING, { isMandatory: true }),
@@ -106,19 +121,19 @@ export const CLOUD_FIELDS: TextFieldTable = buildTextFieldTable(
     defineTextField('FQAN', 'fqan', KIND_STRING),
     defineTextField('Status', 'status', KIND_STRING),
     defineTextField('StartTime', 'startTime', KIND_DATETIME),
-    defineTextField('EndTime', 'endTime', KIND_DATETIME),
-    defineTextField('SuspendDuration', 'suspendDuration', KIND_INT),
-    defineTextField('WallDuration', 'wallDuration', KIND_INT),
-    defineTextField('CpuDuration', 'cpuDuration', KIND_INT),
-    defineTextField('CpuCount', 'cpuCount', KIND_FLOAT),
+    defineTextField('EndTime', 'endTime', KIND_DATETIME, { isZeroAllowed: true }),
+    defineTextField('SuspendDuration', 'suspendDuration', KIND_INT, { max: MAX_DURATION_SECONDS }),
+    defineTextField('WallDuration', 'wallDuration', KIND_INT, { max: MAX_DURATION_SECONDS }),
+    defineTextField('CpuDuration', 'cpuDuration', KIND_INT, { max: MAX_CPU_DURATION_SECONDS }),
+    defineTextField('CpuCount', 'cpuCount', KIND_FLOAT, { max: MAX_CPU_COUNT }),
     defineTextField('NetworkType', 'networkType', KIND_STRING),
-    defineTextField('NetworkInbound', 'networkInbound', KIND_INT),
-    defineTextField('NetworkOutbound', 'networkOutbound', KIND_INT),
-    defineTextField('PublicIPCount', 'publicIpCount', KIND_INT),
-    defineTextField('Memory', 'memory', KIND_INT),
-    defineTextField('Disk', 'disk', KIND_INT),
+    defineTextField('NetworkInbound', 'networkInbound', KIND_INT, { max: MAX_NETWORK_VOLUME }),
+    defineTextField('NetworkOutbound', 'networkOutbound', KIND_INT, { max: MAX_NETWORK_VOLUME }),
+    defineTextField('PublicIPCount', 'publicIpCount', KIND_INT, { max: MAX_IP_COUNT }),
+    defineTextField('Memory', 'memory', KIND_INT, { max: MAX_MEMORY_MB }),
+    defineTextField('Disk', 'disk', KIND_INT, { max: MAX_DISK_GB }),
     defineTextField('BenchmarkType', 'benchmarkType', KIND_STRING, { maxLength: MAX_BENCHMARK_TYPE_LENGTH }),
-    defineTextField('Benchmark', 'benchmark', KIND_FLOAT),
+    defineTextField('Benchmark', 'benchmark', KIND_FLOAT, { max: MAX_BENCHMARK }),
     defineTextField('StorageRecordId', 'storageRecordId', KIND_STRING),
     defineTextField('ImageId', 'imageId', KIND_STRING),
     defineTextField('CloudType', 'cloudType', KIND_STRING),

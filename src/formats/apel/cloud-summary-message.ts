@@ -14,6 +14,20 @@ import {
 import { parseTextMessage, type RecordProblem } from './text-message-parser.js';
 import { serializeTextMessage } from './text-message-writer.js';
 import { CLOUD_SUMMARY_MESSAGE_TYPE, CLOUD_SUMMARY_MESSAGE_VERSION } from './types.js';
+import {
+  checkMonthInWindow,
+  EARLIEST_YEAR,
+  LATEST_STATIC_YEAR,
+  MAX_BENCHMARK,
+  MAX_CPU_COUNT,
+  MAX_SUMMARY_DURATION_SECONDS,
+  MAX_SUMMARY_SIZE,
+  MAX_SUMMARY_VMS,
+  STATIC_TIME_WINDOW,
+  timeWindowOf,
+  type ApelDecodeOptions,
+  type TimeWindow,
+} from './value-ranges.js';
 import { MAX_BENCHMARK_TYPE_LENGTH } from './wire-value.js';
 
 /**
@@ -86,8 +100,12 @@ export const CLOUD_SUMMARY_FIELDS: TextFieldTable = buildTextFieldTable(
   [
     defineTextField('SiteName', 'siteName', KIND_STRING, { isMandatory: true }),
     defineTextField('CloudComputeService', 'cloudComputeService', KIND_STRING),
-    defineTextField('Month', 'month', KIND_INT, { isMandatory: true }),
-    defineTextField('Year', 'year', KIND_INT, { isMandatory: true }),
+    defineTextField('Month', 'month', KIND_INT, { isMandatory: true, min: 1, max: 12 }),
+    defineTextField('Year', 'year', KIND_INT, {
+      isMandatory: true,
+      min: EARLIEST_YEAR,
+      max: LATEST_STATIC_YEAR,
+    }),
     defineTextField('GlobalUserName', 'globalUserName', KIND_STRING),
     // APEL keeps "none", "null" and "" as text for the VO fields (§2.1)
     defineTextField('VO', 'vo', KIND_STRING, { isLiteral: true }),
@@ -98,16 +116,17 @@ export const CLOUD_SUMMARY_FIELDS: TextFieldTable = buildTextFieldTable(
     defineTextField('ImageId', 'imageId', KIND_STRING),
     defineTextField('EarliestStartTime', 'earliestStartTime', KIND_DATETIME),
     defineTextField('LatestStartTime', 'latestStartTime', KIND_DATETIME),
-    defineTextField('WallDuration', 'wallDuration', KIND_INT),
+    // summed over the VMs of the row: bounds of 10^7 records (value-ranges.ts)
+    defineTextField('WallDuration', 'wallDuration', KIND_INT, { max: MAX_SUMMARY_DURATION_SECONDS }),
     defineTextField('CpuDuration', 'cpuDuration', KIND_INT),
-    defineTextField('CpuCount', 'cpuCount', KIND_FLOAT),
+    defineTextField('CpuCount', 'cpuCount', KIND_FLOAT, { max: MAX_CPU_COUNT }),
     defineTextField('NetworkInbound', 'networkInbound', KIND_INT),
     defineTextField('NetworkOutbound', 'networkOutbound', KIND_INT),
-    defineTextField('Memory', 'memory', KIND_INT),
-    defineTextField('Disk', 'disk', KIND_INT),
+    defineTextField('Memory', 'memory', KIND_INT, { max: MAX_SUMMARY_SIZE }),
+    defineTextField('Disk', 'disk', KIND_INT, { max: MAX_SUMMARY_SIZE }),
     defineTextField('BenchmarkType', 'benchmarkType', KIND_STRING, { maxLength: MAX_BENCHMARK_TYPE_LENGTH }),
-    defineTextField('Benchmark', 'benchmark', KIND_FLOAT),
-    defineTextField('NumberOfVMs', 'numberOfVms', KIND_INT, { isMandatory: true }),
+    defineTextField('Benchmark', 'benchmark', KIND_FLOAT, { max: MAX_BENCHMARK }),
+    defineTextField('NumberOfVMs', 'numberOfVms', KIND_INT, { isMandatory: true, max: MAX_SUMMARY_VMS }),
   ],
   buildCloudSummaryRecord,
 );
@@ -118,11 +137,14 @@ export interface CloudSummaryMessage {
   readonly errors: FormatError[];
 }
 
-// Our check on top of APEL's typing rules: a month that exists.
-function checkMonth(record: Record<string, unknown>): RecordProblem | undefined {
-  const month = record.month;
-  if (typeof month !== 'number' || (month >= 1 && month <= 12)) return undefined;
-  return { field: 'Month', expected: 'a month 1..12', found: String(month) };
+// Our check on top of APEL's typing rules: a month that exists and is not
+// after the window (the field ranges hold Month to 1..12 and Year to 2000..2100).
+function checkMonth(record: Record<string, unknown>, window: TimeWindow): RecordProblem | undefined {
+  const { month, year } = record;
+  if (typeof month !== 'number' || typeof year !== 'number') return undefined;
+  if (month < 1 || month > 12) return { field: 'Month', expected: 'a month 1..12', found: String(month) };
+  const expected = checkMonthInWindow(year, month, window);
+  return expected === undefined ? undefined : { field: 'Month', expected, found: `${year}-${month}` };
 }
 
 /**
@@ -138,7 +160,7 @@ function checkMonth(record: Record<string, unknown>): RecordProblem | undefined 
  */
 export function serializeCloudSummaryMessage(records: readonly CloudSummaryRecord[]): string {
   records.forEach((record, index) => {
-    const problem = checkMonth(record as unknown as Record<string, unknown>);
+    const problem = checkMonth(record as unknown as Record<string, unknown>, STATIC_TIME_WINDOW);
     if (problem)
       throw new FormatError(
         'APEL_FIELD_INVALID',
@@ -158,16 +180,19 @@ export function serializeCloudSummaryMessage(records: readonly CloudSummaryRecor
  * Reads an APEL cloud summary message (any version) with APEL's rules: those
  * of `parseCloudMessage`, except that VO, VOGroup and VORole keep `none`,
  * `null` and empty values as literal text. SiteName, Month, Year and
- * NumberOfVMs are mandatory; we also refuse a month outside 1..12. Each bad
- * record yields one `FormatError` naming its 0-based index and the field.
+ * NumberOfVMs are mandatory; we also refuse a month outside 1..12, a year
+ * before 2000, a month after that of `options.nowSeconds` + one day (after
+ * 2100-01 without it) and numbers outside their ranges (docs/accounting.md).
+ * Each bad record yields one `FormatError` naming its 0-based index and the field.
  * @throws FormatError `APEL_MESSAGE_INVALID` when the first line is not an
  *   `APEL-cloud-summary-message` header
  */
-export function parseCloudSummaryMessage(text: string): CloudSummaryMessage {
+export function parseCloudSummaryMessage(text: string, options: ApelDecodeOptions = {}): CloudSummaryMessage {
   const { records, errors } = parseTextMessage(
     text,
     CLOUD_SUMMARY_MESSAGE_TYPE,
     CLOUD_SUMMARY_FIELDS,
+    timeWindowOf(options),
     checkMonth,
   );
   return { records: records as unknown as CloudSummaryRecord[], errors };

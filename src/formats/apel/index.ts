@@ -27,6 +27,12 @@ export { chunkRecords, type ChunkLimits } from './chunk-records.js';
 export { deriveMeasurementTime } from './derive-measurement-time.js';
 export { parseFqan, type Fqan } from './fqan.js';
 export {
+  EARLIEST_EPOCH_SECONDS,
+  FUTURE_SLACK_SECONDS,
+  LATEST_STATIC_EPOCH_SECONDS,
+  type ApelDecodeOptions,
+} from './value-ranges.js';
+export {
   ACCELERATOR_MESSAGE_TYPE,
   ACCELERATOR_MESSAGE_VERSION,
   CLOUD_MESSAGE_TYPE,

@@ -1,5 +1,6 @@
 // Shared machinery of APEL's JSON messages (public IP, accelerator): envelope, field tables, Python-style output.
 import { FormatError } from '../../errors.js';
+import { describeTimeRange, STATIC_TIME_WINDOW, type TimeWindow } from './value-ranges.js';
 import { checkReadString, describeFound, MAX_VALUE_LENGTH, type ValueProblem } from './wire-value.js';
 
 /** One field of a JSON usage record. */
@@ -14,6 +15,8 @@ export interface JsonField {
   readonly min?: number;
   /** Largest accepted number (numbers only). */
   readonly max?: number;
+  /** True for epoch seconds: the range is the decoder's window of times instead of min/max. */
+  readonly isEpoch?: boolean;
   /** The only accepted values, when the field is an enumeration. */
   readonly values?: readonly (string | number)[];
   /** Longest accepted string; default 255. */
@@ -82,7 +85,13 @@ export function checkEnvelope(
   }
 }
 
-function checkJsonValue(field: JsonField, value: unknown): ValueProblem | undefined {
+/** A check of a whole record that passed the field rules (e.g. a month not in the future). */
+export type JsonRecordCheck = (
+  record: Record<string, unknown>,
+  window: TimeWindow,
+) => { readonly field: string; readonly problem: ValueProblem } | undefined;
+
+function checkJsonValue(field: JsonField, value: unknown, window: TimeWindow): ValueProblem | undefined {
   if (field.kind === 'string') {
     if (typeof value !== 'string') return { expected: 'a string', found: describeJson(value) };
     const problem = checkReadString(value, field.maxLength ?? MAX_VALUE_LENGTH);
@@ -92,6 +101,11 @@ function checkJsonValue(field: JsonField, value: unknown): ValueProblem | undefi
     if (!isValid)
       return { expected: field.kind === 'integer' ? 'an integer' : 'a number', found: describeJson(value) };
     const n = value as number;
+    if (field.isEpoch) {
+      if (n < window.earliestSeconds || n > window.latestSeconds)
+        return { expected: describeTimeRange(window, false), found: String(n) };
+      return undefined;
+    }
     if (field.min !== undefined && n < field.min)
       return { expected: `a number >= ${field.min}`, found: String(n) };
     if (field.max !== undefined && n > field.max)
@@ -111,24 +125,38 @@ function describeJson(value: unknown): string {
 
 /**
  * Turns the wire records of a JSON message into domain objects. Missing
- * required fields, values of the wrong type or range and unknown keys each
- * refuse their record with one `FormatError` (`APEL_FIELD_INVALID`) naming
- * its 0-based index in `UsageRecords` and the wire field; `null` counts as
- * absent.
+ * required fields, values of the wrong type or range (epoch times outside
+ * `window`), unknown keys and records `check` refuses each refuse their
+ * record with one `FormatError` (`APEL_FIELD_INVALID`) naming its 0-based
+ * index in `UsageRecords` and the wire field; `null` counts as absent.
  */
 export function decodeJsonRecords(
   usageRecords: readonly unknown[],
   fields: readonly JsonField[],
+  window: TimeWindow,
+  check?: JsonRecordCheck,
 ): JsonRecordsResult {
   const byWire = new Map(fields.map((f) => [f.wire, f]));
   const records: Record<string, unknown>[] = [];
   const errors: FormatError[] = [];
   usageRecords.forEach((raw, index) => {
-    const outcome = decodeJsonRecord(raw, index, fields, byWire);
+    const outcome = decodeJsonRecord(raw, index, fields, byWire, window);
+    const refusal =
+      outcome instanceof FormatError || check === undefined ? undefined : check(outcome, window);
     if (outcome instanceof FormatError) errors.push(outcome);
+    else if (refusal) errors.push(fieldError(index, refusal.field, refusal.problem));
     else records.push(outcome);
   });
   return { records, errors };
+}
+
+function fieldError(index: number, field: string, problem: ValueProblem): FormatError {
+  return new FormatError(
+    'APEL_FIELD_INVALID',
+    { recordIndex: index, field },
+    problem.expected,
+    problem.found,
+  );
 }
 
 function decodeJsonRecord(
@@ -136,6 +164,7 @@ function decodeJsonRecord(
   index: number,
   fields: readonly JsonField[],
   byWire: ReadonlyMap<string, JsonField>,
+  window: TimeWindow,
 ): Record<string, unknown> | FormatError {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return new FormatError('APEL_FIELD_INVALID', { recordIndex: index }, 'a JSON object', describeJson(raw));
@@ -153,25 +182,18 @@ function decodeJsonRecord(
   const record: Record<string, unknown> = {};
   for (const field of fields) {
     const value = wire[field.wire];
-    const problem = checkField(field, value);
-    if (problem) {
-      return new FormatError(
-        'APEL_FIELD_INVALID',
-        { recordIndex: index, field: field.wire },
-        problem.expected,
-        problem.found,
-      );
-    }
+    const problem = checkField(field, value, window);
+    if (problem) return fieldError(index, field.wire, problem);
     if (value !== undefined && value !== null) record[field.key] = value;
   }
   return record;
 }
 
-function checkField(field: JsonField, value: unknown): ValueProblem | undefined {
+function checkField(field: JsonField, value: unknown, window: TimeWindow): ValueProblem | undefined {
   if (value === undefined || value === null) {
     return field.isRequired ? { expected: 'a value (the field is required)' } : undefined;
   }
-  return checkJsonValue(field, value);
+  return checkJsonValue(field, value, window);
 }
 
 /**
@@ -179,18 +201,25 @@ function checkField(field: JsonField, value: unknown): ValueProblem | undefined 
  * output): `{"Type": …, "Version": …, "UsageRecords": [{…}, {…}]}` with
  * `", "` and `": "` separators and record keys in `fields` order; absent
  * (`undefined` or `null`) values are left out.
+ * Writers have no clock: epoch times must lie in the static window
+ * (2000-01-01 to 2100-01-01), and `check` runs with that window too.
  * @throws FormatError `APEL_FIELD_INVALID` naming record index and wire field
- *   of a missing required field or a value of the wrong type or range
+ *   of a missing required field, a value of the wrong type or range, or a
+ *   record `check` refuses
  */
 export function encodeJsonMessage(
   type: string,
   version: string,
   records: readonly object[],
   fields: readonly JsonField[],
+  check?: JsonRecordCheck,
 ): string {
-  const parts = records.map((record, index) =>
-    encodeJsonRecord(record as Record<string, unknown>, index, fields),
-  );
+  const parts = records.map((record, index) => {
+    const text = encodeJsonRecord(record as Record<string, unknown>, index, fields);
+    const refusal = check?.(record as Record<string, unknown>, STATIC_TIME_WINDOW);
+    if (refusal) throw fieldError(index, refusal.field, refusal.problem);
+    return text;
+  });
   return `{"Type": ${JSON.stringify(type)}, "Version": ${JSON.stringify(version)}, "UsageRecords": [${parts.join(', ')}]}`;
 }
 
@@ -202,15 +231,8 @@ function encodeJsonRecord(
   const members: string[] = [];
   for (const field of fields) {
     const value = record[field.key];
-    const problem = checkField(field, value);
-    if (problem) {
-      throw new FormatError(
-        'APEL_FIELD_INVALID',
-        { recordIndex: index, field: field.wire },
-        problem.expected,
-        problem.found,
-      );
-    }
+    const problem = checkField(field, value, STATIC_TIME_WINDOW);
+    if (problem) throw fieldError(index, field.wire, problem);
     if (value !== undefined && value !== null) members.push(`"${field.wire}": ${JSON.stringify(value)}`);
   }
   return `{${members.join(', ')}}`;

@@ -9,6 +9,7 @@ import {
   type JsonField,
 } from './json-message.js';
 import { PUBLIC_IP_MESSAGE_TYPE, PUBLIC_IP_MESSAGE_VERSION } from './types.js';
+import { MAX_IP_COUNT, timeWindowOf, type ApelDecodeOptions } from './value-ranges.js';
 
 /**
  * A snapshot of how many public (floating) IPs one user of one project holds,
@@ -33,7 +34,7 @@ export interface PublicIpRecord {
   readonly localGroup: string;
   readonly fqan: string;
   readonly ipVersion: 4 | 6;
-  /** Number of addresses held, >= 0. */
+  /** Number of addresses held, 0..65,536. */
   readonly ipCount: number;
 }
 
@@ -52,8 +53,8 @@ export const PUBLIC_IP_FIELDS: readonly JsonField[] = [
   { wire: 'LocalGroup', key: 'localGroup', kind: 'string', isRequired: true },
   { wire: 'FQAN', key: 'fqan', kind: 'string', isRequired: true },
   { wire: 'IPVersion', key: 'ipVersion', kind: 'integer', isRequired: true, values: [4, 6] },
-  { wire: 'IPCount', key: 'ipCount', kind: 'integer', isRequired: true, min: 0 },
-  { wire: 'MeasurementTime', key: 'measurementTime', kind: 'integer', isRequired: true, min: 0 },
+  { wire: 'IPCount', key: 'ipCount', kind: 'integer', isRequired: true, min: 0, max: MAX_IP_COUNT },
+  { wire: 'MeasurementTime', key: 'measurementTime', kind: 'integer', isRequired: true, isEpoch: true },
 ];
 
 /** Records read from a public IP message, and one error per refused record. */
@@ -71,8 +72,9 @@ export interface PublicIpMessage {
  *   localGroup: '03b6a6c4', fqan: 'vo.example.eu', ipVersion: 4, ipCount: 2 }]);
  * @throws FormatError `APEL_FIELD_INVALID` naming record index and field, for a
  *   missing required field, a string that is not printable ASCII or longer than
- *   255 characters, an IPVersion other than 4 or 6, or a negative or
- *   non-integer IPCount or MeasurementTime
+ *   255 characters, an IPVersion other than 4 or 6, an IPCount that is not an
+ *   integer 0..65,536, or a MeasurementTime that is not integer epoch seconds
+ *   from 2000-01-01 to 2100-01-01
  */
 export function serializePublicIpMessage(records: readonly PublicIpRecord[]): string {
   return encodeJsonMessage(PUBLIC_IP_MESSAGE_TYPE, PUBLIC_IP_MESSAGE_VERSION, records, PUBLIC_IP_FIELDS);
@@ -82,23 +84,32 @@ export function serializePublicIpMessage(records: readonly PublicIpRecord[]): st
  * Reads a public IP message: `Type` "APEL Public IP message" and `Version`
  * "0.2" (cASO) or "v0.2" (the spelling of APEL PR #226, accepted too). Each
  * bad record yields one `FormatError` naming its 0-based index in
- * `UsageRecords` and the field; the others are returned.
+ * `UsageRecords` and the field; the others are returned. A MeasurementTime
+ * before 2000-01-01 or after `options.nowSeconds` + one day (2100-01-01
+ * without it) refuses its record.
  * @throws FormatError `APEL_MESSAGE_INVALID` when the text is not such a JSON message
  */
-export function parsePublicIpMessage(text: string): PublicIpMessage {
-  return readPublicIpEnvelope(parseJsonEnvelope(text));
+export function parsePublicIpMessage(text: string, options: ApelDecodeOptions = {}): PublicIpMessage {
+  return readPublicIpEnvelope(parseJsonEnvelope(text), options);
 }
 
 /**
  * {@link parsePublicIpMessage} on an envelope already parsed.
  * @internal
  */
-export function readPublicIpEnvelope(envelope: JsonEnvelope): PublicIpMessage {
+export function readPublicIpEnvelope(
+  envelope: JsonEnvelope,
+  options: ApelDecodeOptions = {},
+): PublicIpMessage {
   checkEnvelope(
     envelope,
     [PUBLIC_IP_MESSAGE_TYPE],
     [PUBLIC_IP_MESSAGE_VERSION, `v${PUBLIC_IP_MESSAGE_VERSION}`],
   );
-  const { records, errors } = decodeJsonRecords(envelope.usageRecords, PUBLIC_IP_FIELDS);
+  const { records, errors } = decodeJsonRecords(
+    envelope.usageRecords,
+    PUBLIC_IP_FIELDS,
+    timeWindowOf(options),
+  );
   return { records: records as unknown as PublicIpRecord[], errors };
 }

@@ -24,6 +24,12 @@ export interface TextField {
   readonly kind: TextFieldKind;
   /** Longest accepted string (strings only). */
   readonly maxLength: number;
+  /** Smallest accepted number (integers and decimals; times use the decoder's window). */
+  readonly min: number;
+  /** Largest accepted number (integers and decimals; times use the decoder's window). */
+  readonly max: number;
+  /** True for EndTime: 0 means "not ended" (cASO), outside the window of times. */
+  readonly isZeroAllowed: boolean;
   readonly isMandatory: boolean;
   /** True for VO, VOGroup and VORole: APEL keeps `none`, `null` and "" as literal text. */
   readonly isLiteral: boolean;
@@ -36,6 +42,11 @@ export interface TextField {
 /** Options of one {@link defineTextField} entry. */
 export interface TextFieldOptions {
   readonly maxLength?: number;
+  /** Default 0. */
+  readonly min?: number;
+  /** Default Number.MAX_SAFE_INTEGER; give every number field its own (see value-ranges.ts). */
+  readonly max?: number;
+  readonly isZeroAllowed?: boolean;
   readonly isMandatory?: boolean;
   readonly isLiteral?: boolean;
 }
@@ -66,6 +77,9 @@ export function defineTextField(
     key,
     kind,
     maxLength: options.maxLength ?? 255,
+    min: options.min ?? 0,
+    max: options.max ?? Number.MAX_SAFE_INTEGER,
+    isZeroAllowed: options.isZeroAllowed ?? false,
     isMandatory: options.isMandatory ?? false,
     isLiteral: options.isLiteral ?? false,
   };

@@ -16,6 +16,7 @@ import {
   isSpace,
   readValue,
 } from './text-value-reader.js';
+import { describeTimeRange, type TimeWindow } from './value-ranges.js';
 import { describeFound } from './wire-value.js';
 
 /** A problem a record-level check found in a record that passed the field rules. */
@@ -42,26 +43,39 @@ class ScanState {
   readonly slots: TextSlots = new Array<string | number | undefined>(32).fill(undefined);
   /** Value of the last integer read by {@link scanInteger}. */
   integer = 0;
+  /** Smallest and largest accepted number by field bit: the field's range, or the window for times. */
+  readonly minimums = new Float64Array(32);
+  readonly maximums = new Float64Array(32);
 
   constructor(
     readonly table: TextFieldTable,
     readonly hasForbidden: boolean,
-  ) {}
+    readonly window: TimeWindow,
+  ) {
+    for (const field of table.fields) {
+      const isTime = field.kind === KIND_DATETIME;
+      this.minimums[field.bit] = isTime ? window.earliestSeconds : field.min;
+      this.maximums[field.bit] = isTime ? window.latestSeconds : field.max;
+    }
+  }
 }
 
 /**
  * Reads a line-based APEL message (`<messageType>: <version>` header, records
  * of `Key: value` lines separated by `%%`) into plain objects keyed by the
  * domain keys of `table`. Record indexes in errors are 0-based and count the
- * non-blank records of the message. `check`, when given, runs on each record
- * that passed the field rules and may refuse it.
+ * non-blank records of the message. Numbers outside their field's range and
+ * times outside `window` refuse their record. `check`, when given, runs on
+ * each record that passed the field rules and may refuse it. Leading blank
+ * lines and spaces before the header are skipped (APEL strips the message).
  * @throws FormatError `APEL_MESSAGE_INVALID` when the first line is not a header of `messageType`
  */
 export function parseTextMessage(
   text: string,
   messageType: string,
   table: TextFieldTable,
-  check?: (record: Record<string, unknown>) => RecordProblem | undefined,
+  window: TimeWindow,
+  check?: (record: Record<string, unknown>, window: TimeWindow) => RecordProblem | undefined,
 ): TextMessageResult {
   let start = 0;
   let end = text.length;
@@ -71,7 +85,7 @@ export function parseTextMessage(
   if (headerEnd === -1 || headerEnd > end) headerEnd = end;
   checkHeader(text.slice(start, headerEnd), messageType);
 
-  const state = new ScanState(table, hasForbiddenCharacters(text));
+  const state = new ScanState(table, hasForbiddenCharacters(text), window);
   const records: Record<string, unknown>[] = [];
   const errors: FormatError[] = [];
   let pos = headerEnd + 1;
@@ -84,7 +98,8 @@ export function parseTextMessage(
     state.slots.fill(undefined);
     pos = chunkEnd + 2;
     if (outcome === undefined) continue; // blank chunk, e.g. after a trailing "%%"
-    const problem = outcome instanceof FormatError || check === undefined ? undefined : check(outcome);
+    const problem =
+      outcome instanceof FormatError || check === undefined ? undefined : check(outcome, window);
     if (outcome instanceof FormatError) errors.push(outcome);
     else if (problem) errors.push(fieldError(index, problem.field, problem.expected, problem.found));
     else records.push(outcome);
@@ -165,7 +180,12 @@ function parseRecord(
     if (field.kind === KIND_INT || field.kind === KIND_DATETIME) {
       const after = scanInteger(text, v, to, state);
       if (after !== -1) {
-        slots[field.bit] = state.integer;
+        const n = state.integer;
+        // plain comparisons: this runs for every number of every record
+        if (n < state.minimums[field.bit]! || n > state.maximums[field.bit]!) {
+          if (n !== 0 || !field.isZeroAllowed) return rangeError(index, field, state, String(n));
+        }
+        slots[field.bit] = n;
         present |= bit;
         pos = after + 1; // past the line feed
         continue;
@@ -181,6 +201,13 @@ function parseRecord(
       const found = value.found === undefined ? undefined : describeFound(value.found);
       return fieldError(index, field.wire, value.expected, found);
     }
+    if (
+      typeof value === 'number' &&
+      (value < state.minimums[field.bit]! || value > state.maximums[field.bit]!) &&
+      (value !== 0 || !field.isZeroAllowed)
+    ) {
+      return rangeError(index, field, state, describeFound(text.slice(v, e)));
+    }
     slots[field.bit] = value;
     present |= bit;
   }
@@ -191,6 +218,14 @@ function parseRecord(
     return fieldError(index, missing.wire, 'a value (the field is mandatory)');
   }
   return state.table.build(slots) as Record<string, unknown>;
+}
+
+function rangeError(index: number, field: TextField, state: ScanState, found: string): FormatError {
+  const expected =
+    field.kind === KIND_DATETIME
+      ? describeTimeRange(state.window, field.isZeroAllowed)
+      : `${field.kind === KIND_INT ? 'an integer' : 'a number'} from ${field.min} to ${field.max}`;
+  return fieldError(index, field.wire, expected, found);
 }
 
 function lineError(text: string, pos: number, to: number, index: number): FormatError {

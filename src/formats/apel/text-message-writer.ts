@@ -1,6 +1,7 @@
 // Strict writer of the line-based APEL messages: refuses any value APEL would read back differently.
 import { FormatError } from '../../errors.js';
-import { KIND_FLOAT, KIND_IGNORED, KIND_STRING, type TextField } from './text-field.js';
+import { KIND_DATETIME, KIND_FLOAT, KIND_IGNORED, KIND_STRING, type TextField } from './text-field.js';
+import { STATIC_TIME_WINDOW } from './value-ranges.js';
 import { checkWriteInteger, checkWriteNumber, checkWriteString, type ValueProblem } from './wire-value.js';
 
 /**
@@ -48,12 +49,16 @@ function checkValue(field: TextField, value: unknown): ValueProblem | undefined 
     case KIND_STRING:
       return checkWriteString(value, field.maxLength, field.isLiteral);
     case KIND_FLOAT:
-      return checkWriteNumber(value);
+      return checkWriteNumber(value, field.min, field.max);
     case KIND_IGNORED:
       return { expected: 'no value (APEL derives this field)' };
+    case KIND_DATETIME:
+      // a writer has no clock: the static window; EndTime 0 is "not ended"
+      if (value === 0 && field.isZeroAllowed) return undefined;
+      return checkWriteInteger(value, STATIC_TIME_WINDOW.earliestSeconds, STATIC_TIME_WINDOW.latestSeconds);
     default:
-      // integers and datetimes (epoch seconds): APEL's int() refuses "1.5" and "1e+21"
-      return checkWriteInteger(value);
+      // APEL's int() refuses "1.5" and "1e+21"
+      return checkWriteInteger(value, field.min, field.max);
   }
 }
 

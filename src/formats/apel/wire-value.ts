@@ -107,27 +107,32 @@ export function isNullToken(value: string): boolean {
 
 /**
  * Checks an integer about to be written (durations, counts, sizes, epoch
- * seconds): a safe integer, at least `min`.
+ * seconds): a safe integer from `min` to `max`.
  * @returns the problem, or `undefined` when the value is safe to write
  */
-export function checkWriteInteger(value: unknown, min = 0): ValueProblem | undefined {
+export function checkWriteInteger(
+  value: unknown,
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+): ValueProblem | undefined {
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
     return { expected: 'an integer', found: describeNumber(value) };
   }
-  if (value < min) return { expected: `an integer >= ${min}`, found: String(value) };
+  if (value < min || value > max)
+    return { expected: `an integer from ${min} to ${max}`, found: String(value) };
   return undefined;
 }
 
 /**
  * Checks a decimal number about to be written (CpuCount, Benchmark, Count):
- * finite and at least `min`.
+ * finite, from `min` to `max`.
  * @returns the problem, or `undefined` when the value is safe to write
  */
-export function checkWriteNumber(value: unknown, min = 0): ValueProblem | undefined {
+export function checkWriteNumber(value: unknown, min = 0, max = Number.MAX_VALUE): ValueProblem | undefined {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     return { expected: 'a finite number', found: describeNumber(value) };
   }
-  if (value < min) return { expected: `a number >= ${min}`, found: String(value) };
+  if (value < min || value > max) return { expected: `a number from ${min} to ${max}`, found: String(value) };
   return undefined;
 }
 

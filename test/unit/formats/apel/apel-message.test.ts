@@ -21,6 +21,16 @@ describe('parseApelMessage', () => {
     expect(parseApelMessage(`\n  ${readApelFixture('caso-public-ip-message-v0.2.json')}`).kind).toBe('ip');
   });
 
+  it.each([
+    ['caso-cloud-message-v0.4.txt', 'cloud'],
+    ['apel-cloud-summary-message-v0.4.txt', 'cloud-summary'],
+  ])('reads %s with blank lines and spaces before its header, as APEL strips the message', (file, kind) => {
+    const message = parseApelMessage(`\n\r\n  \n\t${readApelFixture(file)}`);
+    expect(message.kind).toBe(kind);
+    expect(message.errors).toEqual([]);
+    expect(message.records).toEqual(parseApelMessage(readApelFixture(file)).records);
+  });
+
   it('throws APEL_MESSAGE_INVALID for an unknown header or JSON Type', () => {
     for (const text of [
       'APEL-summary-job-message: v0.3\nSite: x\n',
