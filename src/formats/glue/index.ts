@@ -16,6 +16,12 @@ export {
   type GlueIssue,
   type GlueParseResult,
 } from './parse-glue-document.js';
+export {
+  MAX_GLUE_NESTING_DEPTH,
+  EARLIEST_GLUE_TIME_MS,
+  LATEST_GLUE_TIME_MS,
+  parseStrictGlueTime,
+} from './glue-value-checks.js';
 export { renderLdif } from './render-ldif.js';
 export { ldifLine, rdn, LDIF_LINE_WIDTH } from './ldif-encoding.js';
 export {

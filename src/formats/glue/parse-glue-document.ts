@@ -2,6 +2,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { FormatError } from '../../errors.js';
 import schema from './glue21.schema.json' with { type: 'json' };
+import { checkEntityTimes, findTooDeep } from './glue-value-checks.js';
 import { GLUE_CLASS_NAMES, type GlueDocument } from './types.js';
 
 /** One problem found in a GLUE document, at a JSON path such as `$.Share[0].ProjectID`. */
@@ -62,6 +63,12 @@ function toIssue(error: ErrorObject): GlueIssue {
       return {
         path: jsonPath(error.instancePath),
         expected: `a number >= ${String(p.limit)}`,
+        found: show(error.data),
+      };
+    case 'maximum':
+      return {
+        path: jsonPath(error.instancePath),
+        expected: `a number <= ${String(p.limit)}`,
         found: show(error.data),
       };
     case 'minLength':
@@ -139,6 +146,9 @@ function checkReferences(doc: GlueDocument): GlueIssue[] {
  * Read leniently: unknown properties are kept, missing optional class lists become
  * empty lists, naive CreationTimes are accepted (early cip 1.x wrote them), and
  * repeated image/flavor IDs are accepted (cip 1.x repeats them once per share).
+ * Strict on ranges: a value nested more than 64 levels deep is refused before
+ * anything recurses into it; every CreationTime must be a real date-time in the
+ * years 2000 to 2100, Validity at most 100 years, counts and sizes 0 to 2^40.
  * @example
  * const result = parseGlueDocument(text);
  * if (result.kind === 'invalid') console.log(result.issues[0].path);
@@ -155,6 +165,8 @@ export function parseGlueDocument(input: unknown): GlueParseResult {
       };
     }
   }
+  const tooDeep = findTooDeep(value);
+  if (tooDeep) return { kind: 'invalid', issues: [tooDeep] };
   if (!validate(value)) {
     const issues = (validate.errors ?? []).filter((e) => e.keyword !== 'allOf').map(toIssue);
     return { kind: 'invalid', issues: issues.slice(0, MAX_GLUE_ISSUES) };
@@ -163,7 +175,7 @@ export function parseGlueDocument(input: unknown): GlueParseResult {
   const document = { ...raw } as unknown as Record<string, unknown[]>;
   for (const name of GLUE_CLASS_NAMES) document[name] ??= [];
   const doc = document as unknown as GlueDocument;
-  const issues = checkReferences(doc);
+  const issues = [...checkEntityTimes(document), ...checkReferences(doc)];
   if (issues.length > 0) return { kind: 'invalid', issues: issues.slice(0, MAX_GLUE_ISSUES) };
   return { kind: 'valid', document: doc };
 }

@@ -115,6 +115,87 @@ describe('parseGlueDocument', () => {
   });
 });
 
+describe('ranges of GLUE values', () => {
+  it('rejects a Validity that would make the expiry date unformattable, naming entity and field', () => {
+    const doc = validDoc();
+    doc.CloudComputingService[0]!.Validity = 10000000000000;
+    expect(issuesOf(doc)).toContainEqual({
+      path: '$.CloudComputingService[0].Validity',
+      expected: 'a number <= 3155760000',
+      found: '10000000000000',
+    });
+  });
+
+  it.each([
+    ['2025-02-30T00:00:00Z', 'a day February does not have'],
+    ['2025-13-01T00:00:00Z', 'month 13'],
+    ['2025-01-01T24:00:00Z', 'hour 24'],
+    ['2025-01-01T00:00:00+99:00', 'a zone offset of 99 hours'],
+    ['1970-01-01T00:00:00Z', 'a year before 2000'],
+    ['2101-01-01T00:00:00Z', 'a year after 2100'],
+    ['0000-01-01T00:00:00', 'year 0'],
+  ])('rejects the CreationTime %s (%s), naming entity and field', (time) => {
+    const doc = validDoc();
+    doc.Share[1]!.CreationTime = time;
+    expect(issuesOf(doc)).toContainEqual({
+      path: '$.Share[1].CreationTime',
+      expected: 'a real ISO-8601 date-time in the years 2000 to 2100',
+      found: JSON.stringify(time),
+    });
+  });
+
+  it('accepts CreationTimes at both ends of the years 2000 to 2100, offsets included', () => {
+    const doc = validDoc();
+    doc.Share[0]!.CreationTime = '2000-01-01T00:00:00Z';
+    doc.Share[1]!.CreationTime = '2100-12-31T23:59:59.999+00:00';
+    doc.CloudComputingService[0]!.CreationTime = '2000-01-01T01:30:00+0130';
+    expect(parseGlueDocument(doc).kind).toBe('valid');
+  });
+
+  it.each([
+    ['TotalVM', -1, 'a number >= 0'],
+    ['RunningVM', 1e300, 'a number <= 1099511627776'],
+    ['MaxVM', 2 ** 40 + 1, 'a number <= 1099511627776'],
+  ])('rejects a share %s of %d, naming entity and field', (field, value, expected) => {
+    const doc = validDoc() as unknown as { Share: Record<string, unknown>[] };
+    doc.Share[0]![field] = value;
+    expect(issuesOf(doc)).toContainEqual({
+      path: `$.Share[0].${field}`,
+      expected,
+      found: JSON.stringify(value),
+    });
+  });
+
+  it('rejects JSON text nested thousands of levels deep with a clear issue, not a stack overflow', () => {
+    const deep = '['.repeat(20_000) + ']'.repeat(20_000);
+    const text = JSON.stringify(validDoc()).replace('"OtherInfo":{', `"OtherInfo":${deep},"Was":{`);
+    expect(issuesOf(text)).toEqual([
+      {
+        path: '$.CloudComputingService[0].OtherInfo',
+        expected: 'JSON nested at most 64 levels deep',
+        found: 'more than 64 levels',
+      },
+    ]);
+  });
+
+  it('rejects a parsed value nested too deep, and a cyclic one, without recursing', () => {
+    const doc = validDoc() as unknown as { Share: Record<string, unknown>[] };
+    let deep: unknown[] = [];
+    for (let i = 0; i < 20_000; i++) deep = [deep];
+    doc.Share[1]!.OtherInfo = { deep };
+    expect(issuesOf(doc).map((i) => i.path)).toEqual(['$.Share[1].OtherInfo']);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    doc.Share[1]!.OtherInfo = cyclic;
+    expect(issuesOf(doc).map((i) => i.expected)).toEqual(['JSON nested at most 64 levels deep']);
+  });
+
+  it('throws GLUE_INVALID from readGlueDocument for a too-deep document', () => {
+    const text = `{"Share":${'['.repeat(5000)}${']'.repeat(5000)}}`;
+    expect(() => readGlueDocument(text)).toThrow(expect.objectContaining({ code: 'GLUE_INVALID' }));
+  });
+});
+
 describe('readGlueDocument', () => {
   it('returns the document when it is valid', () => {
     const doc = validDoc();
