@@ -215,9 +215,13 @@ describe.each(TEST_DIALECTS)('hub AMS messaging on %s', (dialect) => {
     const notBase64 = await ams('POST', `${P}/topics/t1:publish`, { messages: [{ data: 'not base64!' }] });
     expect(notBase64.json.error).toEqual({
       code: 400,
-      message: 'Invalid Message Arguments',
+      message: 'Invalid Message Arguments: messages[0].data is not base64',
       status: 'INVALID_ARGUMENT',
     });
+    const empty = await ams('POST', `${P}/topics/t1:publish`, {
+      messages: [{ data: b64('ok') }, { data: '' }],
+    });
+    expect(empty.json.error.message).toBe('Invalid Message Arguments: messages[1].data must not be empty');
     expect((await ams('POST', `${P}/topics/t1:publish`, { msgs: [] })).status).toBe(400);
     expect((await ams('GET', `${P}/subscriptions/s1:offsets`)).json.max).toBe(0);
   });
@@ -234,21 +238,43 @@ describe.each(TEST_DIALECTS)('hub AMS messaging on %s', (dialect) => {
     expect((await ams('POST', `${P}/topics/t1:explode`, {})).status).toBe(404);
   });
 
-  it('lets a publisher publish but not create topics, and a consumer pull but not publish', async () => {
+  it('lets a publisher publish but not create topics, and a consumer pull its own subscription but not publish', async () => {
     await setup();
     const publisher = await h.token('publisher', 'SITE-A');
     const consumer = await h.token('consumer');
     expect((await ams('PUT', `${P}/topics/t2`, undefined, publisher)).status).toBe(403);
+    const own = await ams('PUT', `${P}/subscriptions/c1`, { topic: 'projects/acc/topics/t1' }, consumer);
+    expect(own.status).toBe(200);
     expect((await publish(1, publisher)).status).toBe(200);
-    expect((await publish(1, consumer)).json.error).toEqual({
-      code: 403,
-      message: 'Access to this resource is forbidden',
-      status: 'FORBIDDEN',
-    });
+    const forbidden = { code: 403, message: 'Access to this resource is forbidden', status: 'FORBIDDEN' };
+    expect((await publish(1, consumer)).json.error).toEqual(forbidden);
     expect(
-      (await ams('POST', `${P}/subscriptions/s1:pull`, {}, consumer)).json.receivedMessages,
+      (await ams('POST', `${P}/subscriptions/c1:pull`, {}, consumer)).json.receivedMessages,
     ).toHaveLength(1);
-    expect((await ams('POST', `${P}/subscriptions/s1:pull`, {}, publisher)).status).toBe(403);
+    // s1 is the admin's: admin-only
+    expect((await ams('POST', `${P}/subscriptions/s1:pull`, {}, consumer)).json.error).toEqual(forbidden);
+    expect((await ams('POST', `${P}/subscriptions/c1:pull`, {}, publisher)).status).toBe(403);
+  });
+
+  it("refuses a consumer moving the hub's ingest cursor, so the queued messages still load", async () => {
+    await h.dispose();
+    h = await openTestHub(dialect, { ingest: { autoStart: false } });
+    const consumer = await h.token('consumer');
+    const acc = '/v1/projects/accounting';
+    const inject = (method: 'POST' | 'GET', url: string, token: string, payload?: unknown) =>
+      h.app.inject({ method, url, headers: { 'x-api-key': token }, ...(payload ? { payload } : {}) });
+    const published = await inject('POST', `${acc}/topics/eu-egi-cloud-accounting:publish`, h.adminToken, {
+      messages: [{ data: b64('a') }, { data: b64('b') }],
+    });
+    expect(published.statusCode).toBe(200);
+    const moved = await inject('POST', `${acc}/subscriptions/fedstack-ingest:modifyOffset`, consumer, {
+      offset: 2,
+    });
+    expect(moved.statusCode).toBe(403);
+    expect(moved.json()).toEqual({
+      error: { code: 403, message: 'Access to this resource is forbidden', status: 'FORBIDDEN' },
+    });
+    expect((await h.app.hub.ingest!.drain()).messages).toBe(2);
   });
 
   it('waits for a publish when returnImmediately is "false"', async () => {

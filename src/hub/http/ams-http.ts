@@ -1,10 +1,12 @@
 // Shared plumbing of the AMS routes: JSON body reading with AMS errors, role checks, caller lookup.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { HubAuth } from '../auth/hub-auth.js';
 import type { HubCaller, HubRole } from '../auth/hub-token.js';
+import { FedstackError } from '../../errors.js';
 import { AmsError, AMS_ERRORS } from '../messaging/ams-error.js';
 import type { MessagingService } from '../messaging/messaging-service.js';
+import { parseRequest } from './parse-request.js';
 import { requestToken } from './request-token.js';
 
 /** Options of the AMS plugin. */
@@ -32,6 +34,19 @@ export function requireRole(request: FastifyRequest, ...roles: HubRole[]): HubCa
 }
 
 /**
+ * Parses a raw request body as JSON. An empty body counts as `{}`.
+ * @throws AmsError 400 "Invalid Request Body" for bad JSON.
+ */
+export function readJson(body: unknown): unknown {
+  if (typeof body !== 'string' || body.trim() === '') return {};
+  try {
+    return JSON.parse(body);
+  } catch {
+    throw AMS_ERRORS.invalidBody();
+  }
+}
+
+/**
  * Parses a raw request body as JSON and checks it with `schema`. An empty body counts as `{}`.
  * @throws AmsError 400 "Invalid Request Body" for bad JSON, `onInvalid()` when the shape is wrong.
  */
@@ -40,17 +55,35 @@ export function readBody<S extends z.ZodType>(
   schema: S,
   onInvalid: () => AmsError,
 ): z.infer<S> {
-  let value: unknown = {};
-  if (typeof body === 'string' && body.trim() !== '') {
-    try {
-      value = JSON.parse(body);
-    } catch {
-      throw AMS_ERRORS.invalidBody();
-    }
-  }
+  const value = readJson(body);
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw onInvalid();
   return parsed.data;
+}
+
+/** The query of an AMS route that takes none (besides `key`). */
+export const NO_QUERY = z.object({});
+/** The query of an AMS list route: AMS's paging parameters, accepted (one page holds everything). */
+export const LIST_QUERY = z.object({
+  pageToken: z.string().optional(),
+  pageSize: z
+    .string()
+    .regex(/^\d{1,9}$/, 'expected a whole number')
+    .optional(),
+});
+
+/**
+ * Reads a request's query string strictly against `schema` ({@link parseRequest}): a parameter the
+ * route does not know, or one given twice, is refused by name. `key` (the token) is always allowed.
+ * @throws AmsError 400 INVALID_ARGUMENT naming the parameter.
+ */
+export function readQuery<S extends z.ZodObject>(request: FastifyRequest, schema: S): z.infer<S> {
+  try {
+    return parseRequest(schema, request.query, 'query');
+  } catch (error) {
+    if (error instanceof FedstackError) throw AMS_ERRORS.invalidData(error.message);
+    throw error;
+  }
 }
 
 /**

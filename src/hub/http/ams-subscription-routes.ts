@@ -3,8 +3,12 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { AMS_ERRORS } from '../messaging/ams-error.js';
 import { checkAmsName, parseTopicReference, splitTarget } from '../messaging/ams-names.js';
+import { parseZuluTime } from '../messaging/ams-values.js';
 import type { AmsPluginOptions } from './ams-http.js';
-import { readBody, requireRole } from './ams-http.js';
+import { LIST_QUERY, NO_QUERY, callerOf, readBody, readQuery, requireRole } from './ams-http.js';
+
+/** Most ack ids one acknowledgement may carry (a pull returns at most 1,000 messages). */
+const MAX_ACK_IDS = 1000;
 
 /** Body of `PUT …/subscriptions/{s}`. */
 export const SUBSCRIPTION_BODY = z.object({
@@ -18,7 +22,7 @@ export const PULL_BODY = z.object({
   returnImmediately: z.union([z.string(), z.boolean()]).optional(),
 });
 /** Body of `:acknowledge`. */
-export const ACK_BODY = z.object({ ackIds: z.array(z.string()) });
+export const ACK_BODY = z.object({ ackIds: z.array(z.string()).max(MAX_ACK_IDS) });
 /** Body of `:modifyAckDeadline`. */
 export const ACK_DEADLINE_BODY = z.object({ ackDeadlineSeconds: z.number().int() });
 /** Body of `:modifyOffset`. */
@@ -40,16 +44,31 @@ function pullLimit(value: string | number | undefined): number {
   return Number.isFinite(n) && n > 0 ? Math.floor(n) : 1;
 }
 
-/** Registers the subscription routes under the plugin prefix (`/v1/projects`). */
+const TIME_QUERY = z.object({ time: z.string().optional() });
+
+/** `?time=` of `:timeToOffset` as epoch ms. @throws AmsError 400 unless it is a real Zulu time. */
+function readTime(time: string | undefined): number {
+  const ms = parseZuluTime(time ?? '');
+  if (ms === undefined) throw AMS_ERRORS.invalidData('Time is not in valid Zulu format.');
+  return ms;
+}
+
+/**
+ * Registers the subscription routes under the plugin prefix (`/v1/projects`). Admins and consumers
+ * create subscriptions; a consumer then uses only its own (see `subscription-owner.ts`).
+ */
 export function registerSubscriptionRoutes(app: FastifyInstance, { messaging }: AmsPluginOptions): void {
   app.get<{ Params: { project: string } }>('/:project/subscriptions', async (request) => {
-    return messaging.listSubscriptions(checkAmsName(request.params.project, 'Project'));
+    const project = checkAmsName(request.params.project, 'Project');
+    readQuery(request, LIST_QUERY);
+    return messaging.listSubscriptions(project, callerOf(request));
   });
 
   app.put<{ Params: Params }>('/:project/subscriptions/:target', async (request) => {
-    requireRole(request, 'admin');
+    const caller = requireRole(request, 'admin', 'consumer');
     const { project, sub, action } = subOf(request.params);
     if (action !== undefined) throw AMS_ERRORS.noRoute();
+    readQuery(request, NO_QUERY);
     const body = readBody(request.body, SUBSCRIPTION_BODY, () => AMS_ERRORS.invalidArguments('Subscription'));
     if (body.pushConfig && Object.keys(body.pushConfig).length > 0) {
       throw AMS_ERRORS.conflict('Push functionality is currently disabled');
@@ -61,66 +80,67 @@ export function registerSubscriptionRoutes(app: FastifyInstance, { messaging }: 
       sub,
       ref,
       body.ackDeadlineSeconds ?? DEFAULT_ACK_DEADLINE_SECONDS,
+      caller,
     );
   });
 
-  app.get<{ Params: Params; Querystring: { time?: string } }>(
-    '/:project/subscriptions/:target',
-    async (request) => {
-      const { project, sub, action } = subOf(request.params);
-      if (action === undefined) return messaging.getSubscription(project, sub);
-      if (action === 'offsets') return messaging.offsets(project, sub);
-      if (action === 'timeToOffset') {
-        const time = Date.parse(request.query.time ?? '');
-        if (!/Z$/.test(request.query.time ?? '') || Number.isNaN(time)) {
-          throw AMS_ERRORS.invalidData('Time is not in valid Zulu format.');
-        }
-        return messaging.timeToOffset(project, sub, time);
-      }
-      throw AMS_ERRORS.noRoute();
-    },
-  );
+  app.get<{ Params: Params }>('/:project/subscriptions/:target', async (request) => {
+    const caller = callerOf(request);
+    const { project, sub, action } = subOf(request.params);
+    if (action === undefined) {
+      readQuery(request, NO_QUERY);
+      return messaging.getSubscription(project, sub, caller);
+    }
+    if (action === 'offsets') {
+      readQuery(request, NO_QUERY);
+      return messaging.offsets(project, sub, caller);
+    }
+    if (action === 'timeToOffset') {
+      const { time } = readQuery(request, TIME_QUERY);
+      return messaging.timeToOffset(project, sub, readTime(time), caller);
+    }
+    throw AMS_ERRORS.noRoute();
+  });
 
   app.delete<{ Params: Params }>('/:project/subscriptions/:target', async (request) => {
-    requireRole(request, 'admin');
+    const caller = requireRole(request, 'admin', 'consumer');
     const { project, sub, action } = subOf(request.params);
     if (action !== undefined) throw AMS_ERRORS.noRoute();
-    await messaging.deleteSubscription(project, sub);
+    readQuery(request, NO_QUERY);
+    await messaging.deleteSubscription(project, sub, caller);
     return {};
   });
 
   app.post<{ Params: Params }>('/:project/subscriptions/:target', async (request) => {
     const { project, sub, action } = subOf(request.params);
+    const known = ['pull', 'acknowledge', 'modifyAckDeadline', 'modifyOffset'];
+    if (action === undefined || !known.includes(action)) throw AMS_ERRORS.noRoute();
+    const caller = requireRole(request, 'admin', 'consumer');
+    readQuery(request, NO_QUERY);
     switch (action) {
       case 'pull': {
-        requireRole(request, 'admin', 'consumer');
         const body = readBody(request.body, PULL_BODY, () => AMS_ERRORS.invalidArguments('Pull Parameters'));
         const immediate = String(body.returnImmediately ?? 'true') !== 'false';
-        const receivedMessages = await messaging.pull(project, sub, pullLimit(body.maxMessages), immediate);
-        return { receivedMessages };
+        const limit = pullLimit(body.maxMessages);
+        return { receivedMessages: await messaging.pull(project, sub, limit, immediate, caller) };
       }
       case 'acknowledge': {
-        requireRole(request, 'admin', 'consumer');
         const body = readBody(request.body, ACK_BODY, () => AMS_ERRORS.invalidData('Invalid ack parameter'));
-        await messaging.acknowledge(project, sub, body.ackIds);
+        await messaging.acknowledge(project, sub, body.ackIds, caller);
         return {};
       }
       case 'modifyAckDeadline': {
-        requireRole(request, 'admin', 'consumer');
         const body = readBody(request.body, ACK_DEADLINE_BODY, () =>
           AMS_ERRORS.invalidArguments('ackDeadlineSeconds(needs value between 0 and 600)'),
         );
-        await messaging.modifyAckDeadline(project, sub, body.ackDeadlineSeconds);
+        await messaging.modifyAckDeadline(project, sub, body.ackDeadlineSeconds, caller);
         return {};
       }
-      case 'modifyOffset': {
-        requireRole(request, 'admin', 'consumer');
+      default: {
         const body = readBody(request.body, OFFSET_BODY, () => AMS_ERRORS.invalidArguments('Offset'));
-        await messaging.modifyOffset(project, sub, body.offset);
+        await messaging.modifyOffset(project, sub, body.offset, caller);
         return {};
       }
-      default:
-        throw AMS_ERRORS.noRoute();
     }
   });
 }

@@ -45,3 +45,36 @@ export function subscriptionView(row: SubscriptionRow): SubscriptionView {
     ackDeadlineSeconds: row.ack_deadline_seconds,
   };
 }
+
+const ZULU_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$/;
+
+/**
+ * Reads a `:timeToOffset` time, `YYYY-MM-DDTHH:MM:SS[.fraction]Z` (AMS parses it with Go's
+ * time.Parse, which refuses impossible dates), as epoch milliseconds; years 0000-9999, so times
+ * before 1970 are negative. Returns undefined for anything else: unlike `Date.parse`, no other
+ * formats, no rolling 2024-02-30 over into March, no six-digit years.
+ */
+export function parseZuluTime(text: string): number | undefined {
+  const m = ZULU_TIME.exec(text);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const date = new Date(0);
+  // setUTCFullYear, not Date.UTC: Date.UTC reads years 0-99 as 1900-1999
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, Number((m[7] ?? '0').padEnd(3, '0').slice(0, 3)));
+  const isExact =
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    date.getUTCHours() === hour &&
+    date.getUTCMinutes() === minute &&
+    date.getUTCSeconds() === second;
+  return isExact ? date.getTime() : undefined;
+}

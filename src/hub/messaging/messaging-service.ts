@@ -5,12 +5,26 @@ import * as q from '../store/messaging-queries.js';
 import type { NewMessage, Publisher, SubscriptionRow } from '../store/messaging-queries.js';
 import { AMS_ERRORS } from './ams-error.js';
 import { formatAckId, parseAckId, subscriptionFullName, topicFullName } from './ams-names.js';
-import { checkDeadline, decodedLength, isBase64, subscriptionView } from './ams-values.js';
+import { checkMessageData } from './ams-publish-body.js';
+import { checkDeadline, subscriptionView } from './ams-values.js';
 import type { SubscriptionView } from './ams-values.js';
+import {
+  checkSubscriptionAccess,
+  isSubscriptionUsableBy,
+  ownerForNewSubscription,
+} from './subscription-owner.js';
+import type { SubscriptionActor } from './subscription-owner.js';
 
 /** Default AMS message data limit: 1 MiB of decoded data (EGI states 1 MB). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 const MAX_PULL = 1000;
+/** Rows read per query while filling a pull. */
+const PULL_PAGE = 100;
+/**
+ * Base64 characters one pull returns at most (beyond its first message): 1,000 messages of 1 MiB
+ * would otherwise be read into memory at once, and one consumer could exhaust the hub.
+ */
+const MAX_PULL_DATA_CHARS = 16 * 1024 * 1024;
 
 /** Options of {@link MessagingService}. */
 export interface MessagingOptions {
@@ -94,16 +108,26 @@ export class MessagingService {
     if (!(await q.deleteTopic(this.store.db, project, topic))) throw AMS_ERRORS.notFound('Topic');
   }
 
-  /** Full names of the subscriptions on a topic. @throws AmsError 404. */
-  async listTopicSubscriptions(project: string, topic: string): Promise<{ subscriptions: string[] }> {
+  /** Full names of the subscriptions on a topic that `actor` may use. @throws AmsError 404. */
+  async listTopicSubscriptions(
+    project: string,
+    topic: string,
+    actor: SubscriptionActor,
+  ): Promise<{ subscriptions: string[] }> {
     await this.getTopic(project, topic);
     const rows = await q.listSubscriptions(this.store.db, project, topic);
-    return { subscriptions: rows.map((s) => subscriptionFullName(project, s.name)) };
+    return {
+      subscriptions: rows
+        .filter((s) => isSubscriptionUsableBy(s, actor))
+        .map((s) => subscriptionFullName(project, s.name)),
+    };
   }
 
   /**
    * Checks and stores messages; they are committed before this returns. Returns AMS message ids.
-   * @throws AmsError 400 (not base64, no data), 413 (data over the limit), 404 (no topic).
+   * Nothing is stored unless every message is valid.
+   * @throws AmsError 400 (no messages; `messages[i].data` empty or not base64), 413 (data over the
+   *   limit), 404 (no topic).
    */
   async publish(
     project: string,
@@ -112,14 +136,8 @@ export class MessagingService {
     publisher: Publisher,
   ): Promise<string[]> {
     if (messages.length === 0) throw AMS_ERRORS.invalidArguments('Message');
-    for (const m of messages) {
-      const data = m.data.includes('\n') ? m.data.replace(/\r?\n/g, '') : m.data;
-      if (!isBase64(data)) throw AMS_ERRORS.invalidArguments('Message');
-      if (decodedLength(data) > this.maxMessageBytes) throw AMS_ERRORS.tooLarge();
-    }
-    // Go's base64 decoder (AMS) skips line breaks; accept them and store the data without
-    const clean = messages.map((m) => ({
-      data: m.data.includes('\n') ? m.data.replace(/\r?\n/g, '') : m.data,
+    const clean = messages.map((m, i) => ({
+      data: checkMessageData(m.data, `messages[${i}].data`, this.maxMessageBytes),
       attributes: m.attributes,
     }));
     const offsets = await q.appendMessages(this.store.db, project, topic, clean, publisher, this.clock());
@@ -129,15 +147,19 @@ export class MessagingService {
   }
 
   /**
-   * Creates a subscription that starts at the topic's current end, as AMS does.
-   * @throws AmsError 400 (bad topic reference or deadline), 404 (no topic), 409 (exists).
+   * Creates a subscription that starts at the topic's current end, as AMS does, owned by `actor`
+   * (a consumer's token; an admin's subscription is admin-only).
+   * @throws AmsError 400 (bad topic reference or deadline), 403 (a publisher), 404 (no topic),
+   *   409 (exists).
    */
   async createSubscription(
     project: string,
     name: string,
     topicRef: { project: string; topic: string },
     ackDeadlineSeconds: number,
+    actor: SubscriptionActor,
   ): Promise<SubscriptionView> {
+    const owner = ownerForNewSubscription(actor);
     checkDeadline(ackDeadlineSeconds, 'Subscription');
     if (topicRef.project !== project) throw AMS_ERRORS.notFound('Topic');
     const topic = await q.findTopic(this.store.db, project, topicRef.topic);
@@ -152,33 +174,45 @@ export class MessagingService {
       pending_until: null,
       pending_since_ms: null,
       created_at: this.nowSeconds(),
+      owner_token_id: owner,
     };
-    if (!(await q.insertSubscription(this.store.db, row))) throw AMS_ERRORS.alreadyExists('Subscription');
+    if (!(await q.insertOwnedSubscription(this.store.db, row)))
+      throw AMS_ERRORS.alreadyExists('Subscription');
     return subscriptionView(row);
   }
 
-  /** One subscription. @throws AmsError 404. */
-  async getSubscription(project: string, name: string): Promise<SubscriptionView> {
-    return subscriptionView(await this.requireSubscription(project, name));
+  /** One subscription. @throws AmsError 404, 403 (not `actor`'s). */
+  async getSubscription(project: string, name: string, actor: SubscriptionActor): Promise<SubscriptionView> {
+    return subscriptionView(await this.requireSubscription(project, name, actor));
   }
 
-  /** Every subscription of a project. */
+  /** The subscriptions of a project that `actor` may use (all of them for an admin). */
   async listSubscriptions(
     project: string,
+    actor: SubscriptionActor,
   ): Promise<{ subscriptions: SubscriptionView[]; nextPageToken: string; totalSize: number }> {
-    const rows = await q.listSubscriptions(this.store.db, project);
+    const rows = (await q.listSubscriptions(this.store.db, project)).filter((s) =>
+      isSubscriptionUsableBy(s, actor),
+    );
     return { subscriptions: rows.map(subscriptionView), nextPageToken: '', totalSize: rows.length };
   }
 
-  /** Deletes a subscription. @throws AmsError 404. */
-  async deleteSubscription(project: string, name: string): Promise<void> {
+  /** Deletes a subscription. @throws AmsError 404, 403 (not `actor`'s). */
+  async deleteSubscription(project: string, name: string, actor: SubscriptionActor): Promise<void> {
+    await this.requireSubscription(project, name, actor);
     if (!(await q.deleteSubscription(this.store.db, project, name)))
       throw AMS_ERRORS.notFound('Subscription');
   }
 
-  private async requireSubscription(project: string, name: string): Promise<SubscriptionRow> {
+  /** The stored subscription, when it exists and `actor` may use it. @throws AmsError 404, 403. */
+  private async requireSubscription(
+    project: string,
+    name: string,
+    actor: SubscriptionActor,
+  ): Promise<SubscriptionRow> {
     const sub = await q.findSubscription(this.store.db, project, name);
     if (!sub) throw AMS_ERRORS.notFound('Subscription');
+    checkSubscriptionAccess(sub, actor);
     return sub;
   }
 
@@ -186,20 +220,22 @@ export class MessagingService {
    * Returns up to `maxMessages` messages from the subscription's cursor and opens an ack window
    * over them (a new pull before an ack delivers the same messages again, as AMS does).
    * With `returnImmediately` false an empty pull waits up to `pullWaitMs` for a publish.
-   * @throws AmsError 404 (no subscription), 409 (its topic was deleted).
+   * A pull returns at most 1,000 messages and, beyond its first, about 16 MiB of data.
+   * @throws AmsError 404 (no subscription), 403 (not `actor`'s), 409 (its topic was deleted).
    */
   async pull(
     project: string,
     name: string,
     maxMessages: number,
     returnImmediately: boolean,
+    actor: SubscriptionActor,
   ): Promise<ReceivedMessage[]> {
-    const limit = Math.min(Math.max(1, maxMessages), MAX_PULL);
-    let sub = await this.requireSubscription(project, name);
+    const limit = Number.isFinite(maxMessages) ? Math.min(Math.max(1, Math.floor(maxMessages)), MAX_PULL) : 1;
+    let sub = await this.requireSubscription(project, name, actor);
     let rows = await this.readFrom(sub, limit);
     if (rows.length === 0 && !returnImmediately) {
       await this.waitForPublish(sub.topic_project, sub.topic_name);
-      sub = await this.requireSubscription(project, name);
+      sub = await this.requireSubscription(project, name, actor);
       rows = await this.readFrom(sub, limit);
     }
     const last = rows.at(-1);
@@ -218,17 +254,26 @@ export class MessagingService {
     }));
   }
 
+  /** Up to `limit` messages from the cursor, in pages, stopping once the data budget is spent. */
   private async readFrom(sub: SubscriptionRow, limit: number): Promise<q.MessageRow[]> {
     if (!(await q.findTopic(this.store.db, sub.topic_project, sub.topic_name))) {
       throw AMS_ERRORS.conflict("Subscription's topic doesn't exist");
     }
-    return q.readMessages(
-      this.store.db,
-      sub.topic_project,
-      sub.topic_name,
-      Number(sub.current_offset),
-      limit,
-    );
+    const rows: q.MessageRow[] = [];
+    let chars = 0;
+    let from = Number(sub.current_offset);
+    while (rows.length < limit) {
+      const want = Math.min(PULL_PAGE, limit - rows.length);
+      const page = await q.readMessages(this.store.db, sub.topic_project, sub.topic_name, from, want);
+      for (const row of page) {
+        if (rows.length > 0 && chars + row.data.length > MAX_PULL_DATA_CHARS) return rows;
+        rows.push(row);
+        chars += row.data.length;
+      }
+      if (page.length < want) break;
+      from = Number(page.at(-1)!.msg_offset) + 1;
+    }
+    return rows;
   }
 
   private waitForPublish(project: string, topic: string): Promise<void> {
@@ -248,10 +293,15 @@ export class MessagingService {
   /**
    * Acknowledges cumulatively: the cursor moves past the highest ack id given.
    * @throws AmsError 400 (foreign or malformed ack id, nothing pending, outside the pulled window),
-   *   408 (after the ack deadline), 404 (no subscription).
+   *   408 (after the ack deadline), 404 (no subscription), 403 (not `actor`'s).
    */
-  async acknowledge(project: string, name: string, ackIds: readonly string[]): Promise<void> {
-    const sub = await this.requireSubscription(project, name);
+  async acknowledge(
+    project: string,
+    name: string,
+    ackIds: readonly string[],
+    actor: SubscriptionActor,
+  ): Promise<void> {
+    const sub = await this.requireSubscription(project, name, actor);
     if (ackIds.length === 0) throw AMS_ERRORS.invalidData('Invalid ack id');
     let highest = -1;
     for (const id of ackIds) {
@@ -273,16 +323,28 @@ export class MessagingService {
     });
   }
 
-  /** Sets the ack deadline. @throws AmsError 400 outside 0..600, 404. */
-  async modifyAckDeadline(project: string, name: string, seconds: number): Promise<void> {
+  /** Sets the ack deadline. @throws AmsError 400 outside 0..600, 404, 403 (not `actor`'s). */
+  async modifyAckDeadline(
+    project: string,
+    name: string,
+    seconds: number,
+    actor: SubscriptionActor,
+  ): Promise<void> {
+    await this.requireSubscription(project, name, actor);
     checkDeadline(seconds, 'ackDeadlineSeconds(needs value between 0 and 600)');
-    await this.requireSubscription(project, name);
     await q.updateSubscription(this.store.db, project, name, { ack_deadline_seconds: seconds });
   }
 
-  /** `{max, min, current}` offsets of a subscription (a cursor behind the oldest message moves up). */
-  async offsets(project: string, name: string): Promise<{ max: number; min: number; current: number }> {
-    const sub = await this.requireSubscription(project, name);
+  /**
+   * `{max, min, current}` offsets of a subscription (a cursor behind the oldest message moves up).
+   * @throws AmsError 404, 403 (not `actor`'s), 409 (its topic was deleted).
+   */
+  async offsets(
+    project: string,
+    name: string,
+    actor: SubscriptionActor,
+  ): Promise<{ max: number; min: number; current: number }> {
+    const sub = await this.requireSubscription(project, name, actor);
     const bounds = await q.topicOffsetBounds(this.store.db, sub.topic_project, sub.topic_name);
     if (!bounds) throw AMS_ERRORS.conflict("Subscription's topic doesn't exist");
     let current = Number(sub.current_offset);
@@ -293,9 +355,12 @@ export class MessagingService {
     return { max: bounds.max, min: bounds.min, current };
   }
 
-  /** Moves the cursor to `offset` (min..max), dropping any pending window. @throws AmsError 400, 404. */
-  async modifyOffset(project: string, name: string, offset: number): Promise<void> {
-    const { min, max } = await this.offsets(project, name);
+  /**
+   * Moves the cursor to `offset` (an integer in min..max), dropping any pending window.
+   * @throws AmsError 400 (out of bounds), 404, 403 (not `actor`'s).
+   */
+  async modifyOffset(project: string, name: string, offset: number, actor: SubscriptionActor): Promise<void> {
+    const { min, max } = await this.offsets(project, name, actor);
     if (!Number.isInteger(offset) || offset < min || offset > max)
       throw AMS_ERRORS.invalidData('Offset out of bounds');
     await q.updateSubscription(this.store.db, project, name, {
@@ -305,9 +370,17 @@ export class MessagingService {
     });
   }
 
-  /** The first offset published at or after `timeMs`. @throws AmsError 409 when there is none. */
-  async timeToOffset(project: string, name: string, timeMs: number): Promise<{ offset: number }> {
-    const sub = await this.requireSubscription(project, name);
+  /**
+   * The first offset published at or after `timeMs`.
+   * @throws AmsError 409 when there is none, 404, 403 (not `actor`'s).
+   */
+  async timeToOffset(
+    project: string,
+    name: string,
+    timeMs: number,
+    actor: SubscriptionActor,
+  ): Promise<{ offset: number }> {
+    const sub = await this.requireSubscription(project, name, actor);
     const offset = await q.offsetAtTime(this.store.db, sub.topic_project, sub.topic_name, timeMs);
     if (offset === undefined)
       throw AMS_ERRORS.conflict("Timestamp is out of bounds for the subscription's topic/partition");

@@ -35,6 +35,8 @@ export interface AmsSubscriptionTable {
   /** When the last pull happened, epoch milliseconds; null when no ack is pending. */
   pending_since_ms: number | null;
   created_at: number;
+  /** The consumer token that created it (migration 0012); null for the hub's own and admins' (admin-only). */
+  owner_token_id: number | null;
 }
 
 /** A published message; `publisher_site` comes from the publishing token, never from attributes. */

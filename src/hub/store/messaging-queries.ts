@@ -163,8 +163,45 @@ export async function offsetAtTime(
   return r?.offset === null || r?.offset === undefined ? undefined : Number(r.offset);
 }
 
-/** Creates a subscription at `offset`; returns false when one with that name exists. */
-export async function insertSubscription(db: HubDb, row: SubscriptionRow): Promise<boolean> {
+/**
+ * A subscription to store. Without `owner_token_id` (or with null) it belongs to the hub: only
+ * admins may use it.
+ */
+export type NewSubscription = Omit<SubscriptionRow, 'owner_token_id'> & {
+  readonly owner_token_id?: number | null;
+};
+
+/**
+ * Creates one of the hub's own subscriptions (the ingest cursor) unless the hub already has it;
+ * returns false when it did. A subscription of that name that a consumer token created (possible
+ * while the hub did not have it yet, e.g. before a new ingest topic was configured) is taken back:
+ * it becomes the hub's, on the given topic and offset, so no token can hold the hub's cursor.
+ */
+export async function insertSubscription(db: HubDb, row: NewSubscription): Promise<boolean> {
+  const r = await db
+    .insertInto('ams_subscriptions')
+    .values({ ...row, owner_token_id: null })
+    .onConflict((oc) =>
+      oc
+        .columns(['project', 'name'])
+        .doUpdateSet((eb) => ({
+          topic_project: eb.ref('excluded.topic_project'),
+          topic_name: eb.ref('excluded.topic_name'),
+          ack_deadline_seconds: eb.ref('excluded.ack_deadline_seconds'),
+          current_offset: eb.ref('excluded.current_offset'),
+          pending_until: null,
+          pending_since_ms: null,
+          created_at: eb.ref('excluded.created_at'),
+          owner_token_id: null,
+        }))
+        .where('ams_subscriptions.owner_token_id', 'is not', null),
+    )
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+/** Creates a subscription for an API caller; returns false when one with that name exists. */
+export async function insertOwnedSubscription(db: HubDb, row: SubscriptionRow): Promise<boolean> {
   const r = await db
     .insertInto('ams_subscriptions')
     .values(row)
