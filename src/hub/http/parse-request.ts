@@ -55,7 +55,7 @@ export function parseRequest<S extends z.ZodObject>(
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const name = issue?.path.map(String).join('.') || part;
-  throw invalid(part, `parameter ${shownName(name)}: ${issue?.message ?? 'invalid'}`);
+  throw invalid(part, `parameter ${name}: ${issue?.message ?? 'invalid'}`);
 }
 
 /**
