@@ -91,7 +91,7 @@ describe('infosys robustness', () => {
 
     it('accepts a document nested 64 levels deep', async () => {
       const text = JSON.stringify(documentFor('SITE-C'));
-      // the document itself is 3 levels deep where OtherInfo's members start
+      // the service's OtherInfo is the 4th level: document, class list, entity, OtherInfo
       const r = await put(
         'SITE-C',
         text.replace('"OtherInfo":{', `"OtherInfo":{"deep":${nestedObject(60)},`),
@@ -233,22 +233,21 @@ describe('infosys robustness', () => {
     });
 
     it.each([
-      ['/v1/flavors?vo=ops&vo=fedcloud.egi.eu', 'vo'],
-      ['/v1/sites?vo_name=ops&vo_name=ops', 'vo_name'],
-      ['/v1/flavors?zzz=1', 'zzz'],
-      ['/v1/flavors?__proto__=1', '__proto__'],
-      ['/v1/sites?constructor=x', 'constructor'],
-      ['/v1/vos?toString=1', 'toString'],
-      ['/v1/discovery?hasOwnProperty=1', 'hasOwnProperty'],
-      ['/v1/site/SITE-A/projects?x=1', 'x'],
-      ['/v1/site/SITE-A/glue?format=json&format=ldif', 'format'],
-    ])('refuses %s with a 400 naming the parameter', async (url, name) => {
+      ['/v1/flavors?vo=ops&vo=fedcloud.egi.eu', 'vo', 'more than once'],
+      ['/v1/sites?vo_name=ops&vo_name=ops', 'vo_name', 'more than once'],
+      ['/v1/site/SITE-A/glue?format=json&format=ldif', 'format', 'more than once'],
+      ['/v1/flavors?zzz=1', 'zzz', 'not known'],
+      ['/v1/flavors?__proto__=1', '__proto__', 'not known'],
+      ['/v1/sites?constructor=x', 'constructor', 'not known'],
+      ['/v1/vos?toString=1', 'toString', 'not known'],
+      ['/v1/discovery?hasOwnProperty=1', 'hasOwnProperty', 'not known'],
+      ['/v1/site/SITE-A/projects?x=1', 'x', 'not known'],
+    ])('refuses %s with a 400 naming the parameter %s', async (url, name, why) => {
       const r = await get(url);
       expect(r.status).toBe(400);
-      expect(errorOf(r.body)).toMatchObject({
-        code: 'HUB_REQUEST_INVALID',
-        message: expect.stringContaining(`"${name}"`),
-      });
+      const error = errorOf(r.body);
+      expect(error.code).toBe('HUB_REQUEST_INVALID');
+      expect(error.message).toMatch(new RegExp(`^query parameter "?${name}"? .*${why}`));
     });
 
     it.each([
@@ -278,7 +277,7 @@ describe('infosys robustness', () => {
         });
       const proto = await report('{"state":"failed","__proto__":{"x":1}}');
       expect(proto.statusCode).toBe(400);
-      expect(errorOf(proto.body).message).toContain('"__proto__"');
+      expect(errorOf(proto.body).message).toContain('__proto__');
       expect((await report('["failed"]')).statusCode).toBe(400);
       expect((await report('{"state":"failed","extra":1}')).statusCode).toBe(400);
       const health = JSON.parse((await get('/v1/discovery')).body) as { site: string; state: string }[];

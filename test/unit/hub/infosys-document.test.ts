@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { jsonTextDepth, MAX_GLUE_DEPTH, readInfosysDocument } from '../../../src/hub/infosys/index.js';
+import { documentFor, T0 } from './infosys-fixtures.js';
+
+describe('jsonTextDepth', () => {
+  it('counts the nesting of arrays and objects', () => {
+    expect(jsonTextDepth('1')).toBe(0);
+    expect(jsonTextDepth('[]')).toBe(1);
+    expect(jsonTextDepth('{"a":[{"b":[]}],"c":{}}')).toBe(4);
+  });
+
+  it('ignores brackets inside strings, also after escaped quotes and backslashes', () => {
+    expect(jsonTextDepth('["[[[[", "\\"[[[", "\\\\", "{{"]')).toBe(1);
+  });
+
+  it('stops counting once past the limit', () => {
+    expect(jsonTextDepth('['.repeat(1_000_000), 64)).toBe(65);
+  });
+});
+
+describe('readInfosysDocument', () => {
+  const text = JSON.stringify(documentFor('SITE-A'));
+
+  it('reads a document and its expiry', () => {
+    const doc = readInfosysDocument('SITE-A', text);
+    expect(doc.text).toBe(text);
+    expect(doc.expiresAtMs).toBe(T0 + 3600_000);
+    expect(doc.view.name).toBe('SITE-A');
+  });
+
+  it(`accepts ${MAX_GLUE_DEPTH} levels and refuses one more, before parsing`, () => {
+    // the service's OtherInfo is the 4th level: document, class list, entity, OtherInfo
+    const nested = (n: number) =>
+      text.replace('"OtherInfo":{', `"OtherInfo":{"x":${'['.repeat(n)}${']'.repeat(n)},`);
+    expect(readInfosysDocument('SITE-A', nested(MAX_GLUE_DEPTH - 4)).view.name).toBe('SITE-A');
+    expect(() => readInfosysDocument('SITE-A', nested(MAX_GLUE_DEPTH - 3))).toThrow(
+      expect.objectContaining({ code: 'GLUE_INVALID', field: '$' }),
+    );
+  });
+
+  it('refuses a parsed value that is too deep or cyclic', () => {
+    const doc = documentFor('SITE-A') as unknown as { CloudComputingService: { OtherInfo: object }[] };
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    doc.CloudComputingService[0]!.OtherInfo = cycle;
+    expect(() => readInfosysDocument('SITE-A', doc)).toThrow(
+      expect.objectContaining({ code: 'GLUE_INVALID' }),
+    );
+  });
+
+  it('refuses a CreationTime that is no date, naming the field', () => {
+    const doc = documentFor('SITE-A');
+    doc.CloudComputingService[0]!.CreationTime = '2026-13-45T00:00:00Z';
+    expect(() => readInfosysDocument('SITE-A', JSON.stringify(doc))).toThrow(
+      expect.objectContaining({ code: 'GLUE_INVALID', field: '$.CloudComputingService[0].CreationTime' }),
+    );
+  });
+
+  it('refuses a Validity whose expiry no Date can show, naming the field', () => {
+    const doc = documentFor('SITE-A');
+    doc.CloudComputingService[0]!.Validity = 10_000_000_000_000;
+    expect(() => readInfosysDocument('SITE-A', JSON.stringify(doc))).toThrow(
+      expect.objectContaining({ code: 'GLUE_INVALID', field: '$.CloudComputingService[0].Validity' }),
+    );
+  });
+
+  it('refuses a body that is not JSON, or missing', () => {
+    expect(() => readInfosysDocument('SITE-A', '{')).toThrow(
+      expect.objectContaining({ code: 'GLUE_INVALID' }),
+    );
+    expect(() => readInfosysDocument('SITE-A', undefined)).toThrow(
+      expect.objectContaining({ code: 'GLUE_INVALID' }),
+    );
+  });
+
+  it('refuses the document of another site', () => {
+    expect(() => readInfosysDocument('SITE-B', text)).toThrow(
+      expect.objectContaining({ code: 'HUB_REQUEST_INVALID' }),
+    );
+  });
+});
