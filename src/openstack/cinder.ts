@@ -52,7 +52,10 @@ function parseAttachment(raw: unknown, place: BodyPlace): string {
  * (`os-vol-tenant-attr:tenant_id`), so it may be ''.
  * @throws OpenStackResponseError `OPENSTACK_BAD_RESPONSE` without id, status, size, user or creation time.
  */
-export function parseVolume(raw: unknown, place: BodyPlace = { source: VOLUME_LIST, at: 'volume' }): Volume {
+export function parseVolume(
+  raw: unknown,
+  place: BodyPlace = { source: cinder('GET', 'volumes/{volume_id}'), at: 'volume' },
+): Volume {
   const o = readObject(raw, place);
   return {
     id: requireString(o, 'id', place),

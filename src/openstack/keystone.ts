@@ -72,7 +72,7 @@ const USER_LIST = keystone('GET', 'users');
  */
 export function parseProject(
   raw: unknown,
-  place: BodyPlace = { source: PROJECT_LIST, at: 'project' },
+  place: BodyPlace = { source: keystone('GET', 'projects/{project_id}'), at: 'project' },
 ): Project {
   const o = readObject(raw, place);
   const properties: Record<string, string> = {};
@@ -108,7 +108,10 @@ export function parseProjectResponse(
  * Parses a Keystone user (an item of `GET /v3/users` or the `user` of one).
  * @throws OpenStackResponseError `OPENSTACK_BAD_RESPONSE` without id or name.
  */
-export function parseUser(raw: unknown, place: BodyPlace = { source: USER_LIST, at: 'user' }): User {
+export function parseUser(
+  raw: unknown,
+  place: BodyPlace = { source: keystone('GET', 'users/{user_id}'), at: 'user' },
+): User {
   const o = readObject(raw, place);
   return {
     id: requireString(o, 'id', place),

@@ -64,7 +64,7 @@ const FLOATING_IP_LIST = neutron('GET', 'v2.0/floatingips');
 /** Parses a network (an item of `GET /v2.0/networks`). */
 export function parseNetwork(
   raw: unknown,
-  place: BodyPlace = { source: NETWORK_LIST, at: 'network' },
+  place: BodyPlace = { source: neutron('GET', 'v2.0/networks/{network_id}'), at: 'network' },
 ): Network {
   const o = readObject(raw, place);
   return {
@@ -89,7 +89,10 @@ function parseFixedIp(raw: unknown, place: BodyPlace): Port['fixedIps'][number] 
 }
 
 /** Parses a port (an item of `GET /v2.0/ports`). */
-export function parsePort(raw: unknown, place: BodyPlace = { source: PORT_LIST, at: 'port' }): Port {
+export function parsePort(
+  raw: unknown,
+  place: BodyPlace = { source: neutron('GET', 'v2.0/ports/{port_id}'), at: 'port' },
+): Port {
   const o = readObject(raw, place);
   return {
     id: requireString(o, 'id', place),
@@ -114,7 +117,7 @@ export function parsePortList(body: unknown, source: ResponseSource = PORT_LIST)
  */
 export function parseFloatingIp(
   raw: unknown,
-  place: BodyPlace = { source: FLOATING_IP_LIST, at: 'floatingip' },
+  place: BodyPlace = { source: neutron('GET', 'v2.0/floatingips/{floatingip_id}'), at: 'floatingip' },
 ): FloatingIp {
   const o = readObject(raw, place);
   const address = requireString(o, 'floating_ip_address', place);

@@ -101,7 +101,10 @@ function parseSpecs(raw: unknown): Record<string, string> {
 }
 
 /** Parses a flavor of `GET /flavors/detail` (or `GET /flavors/{id}`); id, name and sizes are required. */
-export function parseFlavor(raw: unknown, place: BodyPlace = { source: FLAVOR_LIST, at: 'flavor' }): Flavor {
+export function parseFlavor(
+  raw: unknown,
+  place: BodyPlace = { source: nova('GET', 'flavors/{flavor_id}'), at: 'flavor' },
+): Flavor {
   const o = readObject(raw, place);
   return {
     id: requireString(o, 'id', place),
@@ -186,12 +189,16 @@ function parseServerFlavor(o: Record<string, unknown>, place: BodyPlace): Server
  * @throws OpenStackResponseError `OPENSTACK_BAD_RESPONSE` without id, name, status, project,
  *   user, creation time or flavor.
  */
-export function parseServer(raw: unknown, place: BodyPlace = { source: SERVER_LIST, at: 'server' }): Server {
+export function parseServer(
+  raw: unknown,
+  place: BodyPlace = { source: nova('GET', 'servers/{server_id}'), at: 'server' },
+): Server {
   const o = readObject(raw, place);
+  const id = requireString(o, 'id', place);
   const created = requireTime(o, 'created', place);
   const image = o.image;
   return {
-    id: requireString(o, 'id', place),
+    id,
     name: requireText(o, 'name', place),
     status: requireString(o, 'status', place),
     projectId: requireStringOf(o, ['tenant_id', 'project_id'], place),
