@@ -1,5 +1,6 @@
 // Publishes messages to an ARGO Messaging Service (AMS) topic: the one AMS client of the site agent.
 import { FedstackError } from '../errors.js';
+import { redactUrl, redactUrlsInText } from '../redact-url.js';
 
 /** An AMS topic and the token to publish to it with. */
 export interface AmsDestination {
@@ -26,6 +27,8 @@ export interface AmsMessage {
  */
 export async function publishToAms(dest: AmsDestination, messages: readonly AmsMessage[]): Promise<string[]> {
   const url = `${dest.url.replace(/\/+$/, '')}/v1/projects/${encodeURIComponent(dest.project)}/topics/${encodeURIComponent(dest.topic)}:publish`;
+  // errors name the URL without credentials (a `user:password@` of the configured base URL)
+  const shown = redactUrl(url);
   const body = JSON.stringify({
     messages: messages.map((m) => ({
       attributes: m.attributes ?? {},
@@ -41,7 +44,7 @@ export async function publishToAms(dest: AmsDestination, messages: readonly AmsM
       signal: AbortSignal.timeout(dest.timeoutMs ?? 10_000),
     });
   } catch (error) {
-    throw new FedstackError('AMS_ERROR', `AMS ${url} unreachable: ${(error as Error).message}`, {
+    throw new FedstackError('AMS_ERROR', `AMS ${shown} unreachable: ${redactUrlsInText(String(error))}`, {
       cause: error,
     });
   }
@@ -53,10 +56,10 @@ export async function publishToAms(dest: AmsDestination, messages: readonly AmsM
     } catch {
       // not JSON: keep the text
     }
-    throw new FedstackError('AMS_ERROR', `AMS ${url} answered ${res.status}: ${message}`);
+    throw new FedstackError('AMS_ERROR', `AMS ${shown} answered ${res.status}: ${redactUrlsInText(message)}`);
   }
   const ids = (JSON.parse(text) as { messageIds?: unknown }).messageIds;
   if (!Array.isArray(ids) || ids.length !== messages.length)
-    throw new FedstackError('AMS_ERROR', `AMS ${url} did not return one message id per message`);
+    throw new FedstackError('AMS_ERROR', `AMS ${shown} did not return one message id per message`);
   return ids.map(String);
 }

@@ -7,9 +7,10 @@ import { loadSiteConfig } from './site-config.js';
 import { logLevelOption } from './log-level-option.js';
 import { createAccountingCommand } from './accounting/command.js';
 import { createDiscoveryCommand } from './discovery/command.js';
+import { SITE_EXIT } from './exit-status.js';
 
-/** Exit codes of the site commands. */
-export const EXIT = { ok: 0, failed: 1, badConfig: 2 } as const;
+/** Exit codes of the site commands (see {@link SITE_EXIT}). */
+export const EXIT = SITE_EXIT;
 
 function createCheckCommand(): Command {
   return new Command('check')
@@ -25,7 +26,9 @@ function createCheckCommand(): Command {
     .addOption(logLevelOption())
     .addHelpText(
       'after',
-      '\nExit status: 0 when every check passes, 1 when a check fails, 2 when the config is invalid.\n' +
+      '\nExit status: 0 when every check passes; 1 when a check fails (Keystone or a service unreachable, or\n' +
+        'refusing the credentials); 2 when the config is invalid or a secret it references (*_env, *_file)\n' +
+        'cannot be read, found before the site is contacted.\n' +
         '\nExample:\n  FEDSTACK_OS_PASSWORD=… fedstack site check --config site.yaml',
     )
     .action(async (opts: { config: string; json?: boolean; logLevel: string }) => {

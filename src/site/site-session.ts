@@ -9,6 +9,7 @@ import {
 } from '../openstack/index.js';
 import { writeAtomically } from './write-atomically.js';
 import {
+  assertHasCredentials,
   credentialsRequired,
   secretFilePath,
   readSecret,
@@ -155,4 +156,42 @@ export function createSiteSession(
     timeoutMs: options.timeoutMs ?? config.timeout_seconds * 1000,
     logger: options.logger,
   });
+}
+
+/** The secrets (by their `<name>_env`/`<name>_file` name) a credentials block is read with. */
+function secretNamesOf(credentials: CredentialsConfig): string[] {
+  switch (credentials.type) {
+    case 'password':
+      return ['password'];
+    case 'application_credential':
+      return ['secret'];
+    case 'token':
+      return ['token'];
+    case 'oidc': {
+      if (!credentials.refresh_token_env && !credentials.refresh_token_file) return ['access_token'];
+      const hasSecret =
+        credentials.client_secret_env !== undefined || credentials.client_secret_file !== undefined;
+      return hasSecret ? ['refresh_token', 'client_secret'] : ['refresh_token'];
+    }
+  }
+}
+
+/**
+ * Checks, before anything is contacted, that the config says how to log in (see
+ * {@link assertHasCredentials}) and that every secret it references can be read: the service
+ * account's and each VO's own. So a missing variable or file is a config error (exit 2) whether
+ * or not the site would have answered.
+ * @throws ConfigError `CONFIG_INVALID` naming `credentials`, or `CONFIG_SECRET_MISSING` naming the
+ *   `*_env`/`*_file` key (never a value).
+ */
+export function assertCredentialsReadable(config: SiteConfig, env: NodeJS.ProcessEnv = process.env): void {
+  assertHasCredentials(config);
+  const blocks: { credentials: CredentialsConfig; path: string }[] = [];
+  if (config.credentials) blocks.push({ credentials: config.credentials, path: 'credentials' });
+  for (const [i, vo] of config.vos.entries())
+    if (vo.auth.credentials)
+      blocks.push({ credentials: vo.auth.credentials, path: `vos[${i}].auth.credentials` });
+  for (const { credentials, path } of blocks)
+    for (const name of secretNamesOf(credentials))
+      readSecret(credentials, name, { file: config.file, path }, env);
 }

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { ConfigError } from '../../errors.js';
 import { createLogger } from '../../log.js';
 import { parseApiTime } from '../../openstack/index.js';
+import { SITE_EXIT } from '../exit-status.js';
 import { logLevelOption } from '../log-level-option.js';
 import { loadSiteConfig, readSecret, type SiteConfig } from '../site-config.js';
 import { sendOutbox } from './ams-sender.js';
@@ -56,7 +57,9 @@ function createExtractCommand(): Command {
     .addHelpText(
       'after',
       '\nWithout a watermark the window starts at accounting.default_extract_from (default: 30 days ago).\n' +
-        'Exit status: 0 when every project was extracted, 1 when a project failed (its watermarks stay), 2 for a bad config.\n' +
+        'Exit status: 0 when every project was extracted; 1 when a project failed (its watermarks stay), also\n' +
+        'when Keystone is unreachable or refuses the credentials; 2 for a bad config or option, or a secret\n' +
+        'reference (*_env, *_file) that cannot be read, found before the site is contacted.\n' +
         '\nExample:\n  fedstack site accounting extract --config site.yaml --extract-from 2026-11-01',
     )
     .action(
@@ -109,7 +112,7 @@ function createExtractCommand(): Command {
                     }; ${o.messages} messages\n`
                   : `${o.projectId}: FAILED: ${o.error}\n`,
               );
-          process.exitCode = outcomes.every((o) => o.ok) ? 0 : 1;
+          process.exitCode = outcomes.every((o) => o.ok) ? SITE_EXIT.ok : SITE_EXIT.failed;
         } finally {
           await release?.();
         }
@@ -129,7 +132,9 @@ function createSendCommand(): Command {
     .addOption(logLevelOption())
     .addHelpText(
       'after',
-      '\nAn existing ssmsend can send the same outbox instead (path_type: dirq).\nExit status: 0 when all sent, 1 when a publish failed, 2 for a bad config.',
+      '\nAn existing ssmsend can send the same outbox instead (path_type: dirq).\n' +
+        'Exit status: 0 when all sent; 1 when a publish failed (AMS unreachable or refusing the token); 2 for a\n' +
+        'bad config, or a token reference that cannot be read.',
     )
     .action(async (opts: { config: string; logLevel: string }) => {
       const logger = createLogger({ level: opts.logLevel });
@@ -149,7 +154,7 @@ function createSendCommand(): Command {
       process.stdout.write(
         `sent ${result.sent} messages${result.error ? `; stopped: ${result.error}` : ''}\n`,
       );
-      process.exitCode = result.failed ? 1 : 0;
+      process.exitCode = result.failed ? SITE_EXIT.failed : SITE_EXIT.ok;
     });
 }
 

@@ -7,6 +7,7 @@ import {
   serializeStorageMessage,
 } from '../../formats/apel/index.js';
 import { describeError } from '../../errors.js';
+import { redactUrlsInText } from '../../redact-url.js';
 import type { Logger } from '../../log.js';
 import {
   getUser,
@@ -24,7 +25,7 @@ import {
 } from '../../openstack/index.js';
 import type { SiteConfig } from '../site-config.js';
 import { mapWithConcurrency } from '../map-with-concurrency.js';
-import { createSiteSession } from '../site-session.js';
+import { assertCredentialsReadable, createSiteSession } from '../site-session.js';
 import { resolveAccountedProjects, type AccountedProject } from './accounting-projects.js';
 import { buildAcceleratorRecords } from './accelerator-records.js';
 import { buildCloudRecord, isInWindow, type ProjectContext, type Window } from './cloud-records.js';
@@ -240,6 +241,8 @@ export async function extractAccounting(
   config: SiteConfig,
   options: ExtractOptions,
 ): Promise<ProjectOutcome[]> {
+  // a missing secret is a config error of the whole run, not a failure of the projects that use it
+  assertCredentialsReadable(config);
   const now = Math.floor(Date.now() / 1000);
   const to = Math.min(options.extractTo ?? now, now);
   const service = createSiteSession(config, {
@@ -262,15 +265,16 @@ export async function extractAccounting(
       try {
         return await extractProject(config, project, options, to);
       } catch (error) {
+        const reason = redactUrlsInText(describeError(error));
         options.logger.error(
-          { projectId: project.projectId, error: describeError(error) },
+          { projectId: project.projectId, error: reason },
           'project extraction failed; its watermarks stay',
         );
         return {
           projectId: project.projectId,
           vo: project.vo,
           ok: false,
-          error: describeError(error),
+          error: reason,
           records: {},
           messages: 0,
         };

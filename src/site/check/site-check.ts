@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
+import { redactUrl, redactUrlsInText } from '../../redact-url.js';
 import {
   collectAll,
   createImage,
@@ -19,7 +20,7 @@ import {
   type OpenStackSession,
 } from '../../openstack/index.js';
 import type { SiteConfig } from '../site-config.js';
-import { createSiteSession } from '../site-session.js';
+import { assertCredentialsReadable, createSiteSession } from '../site-session.js';
 
 /** Outcome of one check. */
 export type CheckStatus = 'pass' | 'fail' | 'skip';
@@ -37,8 +38,13 @@ async function probe(check: string, run: () => Promise<string>): Promise<CheckRe
   try {
     return { check, status: 'pass', reason: await run() };
   } catch (error) {
-    return { check, status: 'fail', reason: describeError(error) };
+    return { check, status: 'fail', reason: reasonOf(error) };
   }
+}
+
+/** A failure as one line, any URL in it redacted (a catalog URL may carry credentials). */
+function reasonOf(error: unknown): string {
+  return redactUrlsInText(describeError(error));
 }
 
 /** Checks of one VO project: what discovery, accounting and image sync need there. */
@@ -57,9 +63,7 @@ async function checkVo(
     if (token.project?.id !== projectId)
       throw new Error(`scoped to ${token.project?.id ?? 'no project'}, not ${projectId}`);
   } catch (error) {
-    return [
-      { check: `${prefix}: scope to project ${projectId}`, status: 'fail', reason: describeError(error) },
-    ];
+    return [{ check: `${prefix}: scope to project ${projectId}`, status: 'fail', reason: reasonOf(error) }];
   }
   const since = new Date(Date.now() - 24 * 3600_000).toISOString();
   const results: CheckResult[] = [
@@ -117,16 +121,19 @@ async function checkVo(
 
 /**
  * Runs every check of a site and returns one result per check; never throws
- * for site problems (they become failed checks).
+ * for site problems (they become failed checks). URLs in the results are redacted.
+ * @throws ConfigError before contacting the site when credentials are missing or a referenced
+ *   secret cannot be read (see {@link assertCredentialsReadable}).
  */
 export async function runSiteCheck(
   config: SiteConfig,
   options: { logger?: Logger } = {},
 ): Promise<CheckResult[]> {
+  assertCredentialsReadable(config);
   const results: CheckResult[] = [];
   const reach = await probe('keystone reachable', async () => {
     const status = await probeEndpoint(config.endpoint, config.timeout_seconds * 1000);
-    return `${config.endpoint} answers (HTTP ${status})`;
+    return `${redactUrl(config.endpoint)} answers (HTTP ${status})`;
   });
   results.push(reach);
   if (reach.status === 'fail') return results;
@@ -149,7 +156,7 @@ export async function runSiteCheck(
       await probe(`service ${type}`, async () => {
         const url = await service.endpoint(type);
         const status = await probeEndpoint(url, config.timeout_seconds * 1000);
-        return `${url} (HTTP ${status})`;
+        return `${redactUrl(url)} (HTTP ${status})`;
       }),
     );
   }

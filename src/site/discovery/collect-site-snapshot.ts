@@ -2,6 +2,7 @@
 import { describeError } from '../../errors.js';
 import type { ShareSnapshot, SiteSnapshot, SnapshotVersions } from '../../formats/glue/index.js';
 import { silentLogger, type Logger } from '../../log.js';
+import { redactUrl } from '../../redact-url.js';
 import { maxMicroversion, type OpenStackSession } from '../../openstack/index.js';
 import type { CredentialsConfig, SiteConfig } from '../site-config.js';
 import { collectShare } from './collect-share.js';
@@ -59,7 +60,10 @@ async function resolveGocdbId(
   try {
     const id = await lookupGocdbId(config.endpoint, { gocdbUrl: options.gocdbUrl, siteName: config.gocdb });
     if (!id)
-      logger.warn({ endpoint: config.endpoint }, 'no GOCDB org.openstack.nova service has this endpoint URL');
+      logger.warn(
+        { endpoint: redactUrl(config.endpoint) },
+        'no GOCDB org.openstack.nova service has this endpoint URL',
+      );
     return id;
   } catch (error) {
     logger.warn({ error: describeError(error) }, 'GOCDB lookup failed; the document has no gocdb_id');

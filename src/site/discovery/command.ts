@@ -16,9 +16,10 @@ import {
 } from './run-site-discovery.js';
 import type { FlavorSelection } from './snapshot-mapping.js';
 import { writeAtomically } from '../write-atomically.js';
+import { SITE_EXIT } from '../exit-status.js';
 
-/** Exit codes of `fedstack site discovery`. */
-export const DISCOVERY_EXIT = { ok: 0, failed: 1, badConfig: 2 } as const;
+/** Exit codes of `fedstack site discovery` (see {@link SITE_EXIT}). */
+export const DISCOVERY_EXIT = SITE_EXIT;
 
 interface DiscoveryOptions {
   config?: string;
@@ -224,7 +225,8 @@ export function createDiscoveryCommand(): Command {
       '\nOutput: with --config and no --output, the document goes to stdout; otherwise stdout gets the per-site\n' +
         'status as JSON (status ok|warning|critical|unknown|failed, error, shares with their health, output file).\n' +
         'Exit status: 0 when every site produced a document with at least one working share (and was published\n' +
-        'when asked), 1 otherwise, 2 when the single site config is invalid.\n' +
+        'when asked), 1 otherwise (also when Keystone is unreachable or refuses the credentials), 2 when the\n' +
+        'single site config is invalid or a secret it references (*_env, *_file) cannot be read.\n' +
         '\nExamples:\n' +
         '  fedstack site discovery --config site.yaml --output site.json\n' +
         '  fedstack site discovery --config site.yaml --format ldif --no-gocdb\n' +

@@ -1,5 +1,6 @@
 // Looks up GOCDB service ids over HTTP, fetching the service list once per GOCDB URL and run.
 import { TimeoutError, describeError } from '../../errors.js';
+import { redactUrlsInText } from '../../redact-url.js';
 import { findGocdbService, parseGocdbServices, type GocdbService } from './gocdb-services.js';
 
 /** GOCDB's public programmatic interface. */
@@ -17,7 +18,9 @@ async function fetchServices(gocdbUrl: string, timeoutMs: number): Promise<Gocdb
   } catch (error) {
     if ((error as Error).name === 'TimeoutError')
       throw new TimeoutError(`GOCDB query ${url.host}`, timeoutMs);
-    throw new Error(`GOCDB ${url.host} cannot be reached: ${describeError(error)}`, { cause: error });
+    throw new Error(`GOCDB ${url.host} cannot be reached: ${redactUrlsInText(describeError(error))}`, {
+      cause: error,
+    });
   }
   if (!res.ok) throw new Error(`GOCDB ${url.host} answered HTTP ${res.status}`);
   return parseGocdbServices(await res.text());

@@ -1,5 +1,6 @@
 // Sends a site's GLUE document, or a failed-run report, to the hub's information system.
 import { FedstackError, describeError } from '../../errors.js';
+import { redactUrlsInText } from '../../redact-url.js';
 
 /** Where and as whom to publish. */
 export interface HubTarget {
@@ -22,9 +23,13 @@ async function send(target: HubTarget, path: string, body: string, what: string)
       signal: AbortSignal.timeout(target.timeoutMs ?? 30_000),
     });
   } catch (error) {
-    throw new FedstackError('DISCOVERY_PUBLISH_FAILED', `${what} to ${url.origin}: ${describeError(error)}`, {
-      cause: error,
-    });
+    throw new FedstackError(
+      'DISCOVERY_PUBLISH_FAILED',
+      `${what} to ${url.origin}: ${redactUrlsInText(describeError(error))}`,
+      {
+        cause: error,
+      },
+    );
   }
   if (res.ok) return;
   let detail = `HTTP ${res.status}`;

@@ -4,7 +4,9 @@ import path from 'node:path';
 import { FedstackError, describeError } from '../../errors.js';
 import { buildGlueDocument, type GlueDocument, type SiteSnapshot } from '../../formats/glue/index.js';
 import { silentLogger, type Logger } from '../../log.js';
-import { assertHasCredentials, loadSiteConfig } from '../site-config.js';
+import { redactUrlsInText } from '../../redact-url.js';
+import { loadSiteConfig } from '../site-config.js';
+import { assertCredentialsReadable } from '../site-session.js';
 import { collectSiteSnapshot, type CollectSiteOptions } from './collect-site-snapshot.js';
 import { mapWithConcurrency, withDeadline } from '../map-with-concurrency.js';
 import { publishGlueDocument, publishRunReport, type HubTarget } from './publish-to-hub.js';
@@ -93,7 +95,7 @@ export async function runSiteDiscovery(
   try {
     const config = loadSiteConfig(file);
     site = config.gocdb;
-    assertHasCredentials(config);
+    assertCredentialsReadable(config);
     const timeoutMs = options.siteTimeoutMs ?? 600_000;
     const snapshot = await withDeadline(`discovery of ${site}`, timeoutMs, (signal) =>
       collectSiteSnapshot(config, {
@@ -122,12 +124,13 @@ export async function runSiteDiscovery(
       ...(error ? {} : { document }),
     };
   } catch (error) {
-    logger.error({ site, error: describeError(error) }, 'discovery failed');
+    const reason = redactUrlsInText(describeError(error));
+    logger.error({ site, error: reason }, 'discovery failed');
     result = {
       site,
       file,
       status: 'failed',
-      error: describeError(error),
+      error: reason,
       errorCode: error instanceof FedstackError ? error.code : undefined,
       durationMs: Date.now() - started,
       shares: [],
