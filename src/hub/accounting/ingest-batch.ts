@@ -2,10 +2,38 @@
 import type { Insertable } from 'kysely';
 import type { CloudGroupValues } from '../store/accounting-queries.js';
 import type { AccountingRejectTable } from '../store/hub-database.js';
-import type { PackedCloud } from './packed-cloud.js';
 
 /** Entries kept per id cache of ingest (a VM is ~100 bytes; a miss only costs a lookup). */
 export const ID_CACHE_LIMIT = 500_000;
+
+/**
+ * The cloud entries of a batch as column slots: per slot a tag (null, number or string) and a
+ * number (the value, or the index of a distinct string); the strings (a run of equal ones once) are one text cut at
+ * `stringEnds`. Structured cloning arrays of row arrays cost more than preparing them (measured);
+ * typed arrays move without a copy and one string copies once.
+ */
+export interface PackedCloud {
+  /** Entries packed. */
+  readonly count: number;
+  /** `count * CLOUD_ROW.columns` tags. */
+  readonly tags: Uint8Array;
+  /** `count * CLOUD_ROW.columns` values or string indexes. */
+  readonly values: Float64Array;
+  /** The strings, concatenated. */
+  readonly text: string;
+  /** End offset in `text` of each string. */
+  readonly stringEnds: Uint32Array;
+  /** Per entry, the index of its message in `messages`. */
+  readonly messageIndexes: Uint32Array;
+  /** Per entry, its record index in its message. */
+  readonly recordIndexes: Uint32Array;
+  /**
+   * Per entry, the number of its VMUUID (`cloud_vms.id`) when the packer knew it, else 0: the
+   * prepare worker resolves the VMs numbered by earlier batches, so the writing thread does not.
+   */
+  readonly vmIds: Float64Array;
+  readonly messages: readonly MessageRef[];
+}
 
 /** A stored AMS message as ingest reads it; the site comes from the publishing token. */
 export interface IngestMessage {
@@ -109,6 +137,10 @@ export function rejectOf(
  * The reject of a record whose key (`what`, e.g. "VMUUID …") another site holds. The reason does
  * not name that site: the publisher reads its rejects, and which site runs a VM is not its business.
  */
-export function conflictOf(origin: RecordOrigin, what: string, now: number): Insertable<AccountingRejectTable> {
+export function conflictOf(
+  origin: RecordOrigin,
+  what: string,
+  now: number,
+): Insertable<AccountingRejectTable> {
   return rejectOf(origin, 'HUB_RECORD_CONFLICT', `${what} is already held by another site`, now);
 }

@@ -1,40 +1,11 @@
 // Cloud entries packed into typed arrays and one string, cheap to pass between threads.
 import type { CloudRecord } from '../../formats/apel/index.js';
-import type { CloudEntry, MessageRef } from './ingest-batch.js';
+import type { CloudEntry, MessageRef, PackedCloud } from './ingest-batch.js';
 import { CLOUD_ROW } from './record-rows.js';
 
 const TAG_NULL = 0;
 const TAG_NUMBER = 1;
 const TAG_STRING = 2;
-
-/**
- * The cloud entries of a batch as column slots: per slot a tag (null, number or string) and a
- * number (the value, or the index of a distinct string); the strings (a run of equal ones once) are one text cut at
- * `stringEnds`. Structured cloning arrays of row arrays cost more than preparing them (measured);
- * typed arrays move without a copy and one string copies once.
- */
-export interface PackedCloud {
-  /** Entries packed. */
-  readonly count: number;
-  /** `count * CLOUD_ROW.columns` tags. */
-  readonly tags: Uint8Array;
-  /** `count * CLOUD_ROW.columns` values or string indexes. */
-  readonly values: Float64Array;
-  /** The strings, concatenated. */
-  readonly text: string;
-  /** End offset in `text` of each string. */
-  readonly stringEnds: Uint32Array;
-  /** Per entry, the index of its message in `messages`. */
-  readonly messageIndexes: Uint32Array;
-  /** Per entry, its record index in its message. */
-  readonly recordIndexes: Uint32Array;
-  /**
-   * Per entry, the number of its VMUUID (`cloud_vms.id`) when the packer knew it, else 0: the
-   * prepare worker resolves the VMs numbered by earlier batches, so the writing thread does not.
-   */
-  readonly vmIds: Float64Array;
-  readonly messages: readonly MessageRef[];
-}
 
 /** Characters gathered before they are joined into one piece: over V8's large-object size, so a piece is never copied by the young-generation collector. */
 const PIECE_CHARS = 256 * 1024;

@@ -4,7 +4,9 @@ import { FedstackError, describeError } from '../../errors.js';
 import { deriveMeasurementTime, parseFqan } from '../../formats/apel/index.js';
 import type {
   AcceleratorRecord,
+  ApelMessageKind,
   CloudRecord,
+  ParsedApelMessage,
   PublicIpRecord,
   StorageRecord,
 } from '../../formats/apel/index.js';
@@ -57,6 +59,13 @@ function isSameGroup(a: CloudRecord, b: CloudRecord): boolean {
     a.cloudType === b.cloudType
   );
 }
+
+/** Adds the records of one decoded message of kind `P['kind']` to the batch. */
+type KindHandler<P extends ParsedApelMessage> = (
+  parsed: P,
+  ref: MessageRef,
+  indexes: readonly number[],
+) => void;
 
 /**
  * Collects the records of a batch of messages: refused records, records naming another site than
@@ -140,34 +149,67 @@ export class BatchBuilder {
       const origin = { message: ref, recordIndex: e.recordIndex ?? null, recordKind: kind, recordSite: null };
       this.reject(origin, e.code, e.message, e.field ?? null);
     }
-    if (kind === 'cloud') {
-      for (let i = 0; i < parsed.records.length; i++) this.addCloud(parsed.records[i]!, ref, indexes[i]!);
-      return;
-    }
-    if (kind === 'cloud-summary') {
-      const origin = { message: ref, recordIndex: null, recordKind: kind, recordSite: null };
-      this.reject(
-        origin,
-        'APEL_MESSAGE_INVALID',
-        'cloud summary messages are produced by the hub, not loaded',
-      );
-      return;
-    }
+    (this.byKind[kind] as KindHandler<ParsedApelMessage>)(parsed, ref, indexes);
+  }
+
+  /**
+   * What each kind of message adds to the batch, keyed by the kind: a new kind of message without
+   * a handler here does not compile.
+   */
+  private readonly byKind: { [K in ApelMessageKind]: KindHandler<Extract<ParsedApelMessage, { kind: K }>> } =
+    {
+      cloud: (parsed, ref, indexes) => {
+        for (let i = 0; i < parsed.records.length; i++) this.addCloud(parsed.records[i]!, ref, indexes[i]!);
+      },
+      'cloud-summary': (_parsed, ref) =>
+        this.reject(
+          { message: ref, recordIndex: null, recordKind: 'cloud-summary', recordSite: null },
+          'APEL_MESSAGE_INVALID',
+          'cloud summary messages are produced by the hub, not loaded',
+        ),
+      ip: (parsed, ref, indexes) =>
+        this.addEach(
+          parsed,
+          ref,
+          indexes,
+          (r) => r.siteName,
+          (r, origin) => this.addIp(r, origin),
+        ),
+      accelerator: (parsed, ref, indexes) =>
+        this.addEach(
+          parsed,
+          ref,
+          indexes,
+          (r) => r.siteName,
+          (r, origin) => this.addAccelerator(r, origin),
+        ),
+      storage: (parsed, ref, indexes) =>
+        this.addEach(
+          parsed,
+          ref,
+          indexes,
+          (r) => r.site ?? null,
+          (r, origin) => this.addStorage(r, origin),
+        ),
+    };
+
+  /** Adds each record of a non-cloud message whose site is the publisher's. */
+  private addEach<R>(
+    parsed: { readonly kind: ApelMessageKind; readonly records: readonly R[] },
+    ref: MessageRef,
+    indexes: readonly number[],
+    siteOf: (record: R) => string | null,
+    add: (record: R, origin: RecordOrigin) => void,
+  ): void {
     for (let i = 0; i < parsed.records.length; i++) {
       const record = parsed.records[i]!;
-      const site =
-        (kind === 'storage' ? (record as StorageRecord).site : (record as { siteName: string }).siteName) ??
-        null;
       const origin: RecordOrigin = {
         message: ref,
         recordIndex: indexes[i]!,
-        recordKind: kind,
-        recordSite: site,
+        recordKind: parsed.kind,
+        recordSite: siteOf(record),
       };
-      if (!this.isPublisherSite(origin)) continue;
-      if (kind === 'ip') this.addIp(record as PublicIpRecord, origin);
-      else if (kind === 'accelerator') this.addAccelerator(record as AcceleratorRecord, origin);
-      else this.addStorage(record as StorageRecord, origin);
+      if (this.isPublisherSite(origin)) add(record, origin);
     }
   }
 

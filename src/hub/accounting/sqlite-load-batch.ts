@@ -15,7 +15,7 @@ import type { SqliteAccountingStatements } from '../store/sqlite-accounting-stat
 import type { PreparedBatch, RecordOrigin } from './ingest-batch.js';
 import { conflictOf } from './ingest-batch.js';
 import type { IdCaches, LoadOutcome } from './load-batch.js';
-import type { PackedCloud } from './packed-cloud.js';
+import type { PackedCloud } from './ingest-batch.js';
 import { packCloudEntries, packedStringIndex, readPackedRow, unpackStrings } from './packed-cloud.js';
 import { CLOUD_ROW } from './record-rows.js';
 import { CLOUD_RECORDS_VERSION } from './summariser.js';
