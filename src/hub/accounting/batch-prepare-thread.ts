@@ -2,7 +2,9 @@
 import Database from 'better-sqlite3';
 import { parentPort } from 'node:worker_threads';
 import type { BatchPrepareRequest, BatchPrepareResponse, PreparedRead } from './batch-prepare-worker.js';
-import { prepareSqliteBatch, toIngestMessage } from './batch-prepare-worker.js';
+import { prepareSqliteBatch } from './batch-prepare-worker.js';
+import { toIngestMessage } from './ingest-batch.js';
+import { toStoredMessage } from '../messaging/subscription-cursor.js';
 import { ID_CACHE_LIMIT } from './ingest-batch.js';
 import { packedCloudTransfers } from './packed-cloud.js';
 import type { MessageRow } from '../store/messaging-queries.js';
@@ -50,7 +52,7 @@ function prepareRequest(request: BatchPrepareRequest): PreparedRead | null {
     for (const row of rows) {
       messages++;
       last = Number(row.msg_offset);
-      yield toIngestMessage(row);
+      yield toIngestMessage(toStoredMessage(row));
     }
   }
   const batch = prepareSqliteBatch(ingestMessages(), request.now, true, learn(request));

@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { CompiledQuery } from 'kysely';
 import type { Logger } from '../../log.js';
-import type { MessageRow } from '../store/messaging-queries.js';
 import type { IngestMessage, PreparedBatch } from './ingest-batch.js';
 import { BatchBuilder } from './prepare-batch.js';
 
@@ -49,17 +48,6 @@ interface Pending {
 }
 
 const THREAD_URL = new URL('./batch-prepare-thread.js', import.meta.url);
-
-/** A stored message as ingest reads it; the site comes from the publishing token. */
-export function toIngestMessage(row: MessageRow): IngestMessage {
-  return {
-    project: row.project,
-    topic: row.topic,
-    offset: Number(row.msg_offset),
-    data: row.data,
-    publisherSite: row.publisher_role === 'admin' ? null : row.publisher_site,
-  };
-}
 
 /**
  * Prepares `messages` in this thread, the way SQLite ingest does (no per-key deduplication); with

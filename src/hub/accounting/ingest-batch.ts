@@ -1,5 +1,6 @@
 // The shapes one ingest batch passes from preparation to loading, and the reject rows it produces.
 import type { Insertable } from 'kysely';
+import type { StoredMessage } from '../messaging/subscription-cursor.js';
 import type { CloudGroupValues } from '../store/accounting-queries.js';
 import type { AccountingRejectTable } from '../store/hub-database.js';
 
@@ -43,6 +44,17 @@ export interface IngestMessage {
   readonly data: string;
   /** Site of the publisher token; null when an admin token published (any site accepted). */
   readonly publisherSite: string | null;
+}
+
+/** A stored message as ingest reads it: an admin's token vouches for any site. */
+export function toIngestMessage(m: StoredMessage): IngestMessage {
+  return {
+    project: m.project,
+    topic: m.topic,
+    offset: m.offset,
+    data: m.data,
+    publisherSite: m.publisherRole === 'admin' ? null : m.publisherSite,
+  };
 }
 
 /** What every record of one message shares. */

@@ -2,18 +2,15 @@
 import type { Logger } from '../../log.js';
 import { silentLogger } from '../../log.js';
 import type { MessagingService } from '../messaging/messaging-service.js';
+import type { SubscriptionCursor } from '../messaging/subscription-cursor.js';
 import type { HubStore } from '../store/hub-store.js';
-import * as q from '../store/messaging-queries.js';
-import { loadBatch } from './load-batch.js';
-import { BatchPrepareWorker, prepareSqliteBatch, toIngestMessage } from './batch-prepare-worker.js';
-import type { LearnedVmIds, PreparedRead } from './batch-prepare-worker.js';
-import { ID_CACHE_LIMIT, rejectOf } from './ingest-batch.js';
-import type { IngestMessage, PreparedBatch } from './ingest-batch.js';
 import { isTransientStoreError } from '../store/transient-store-error.js';
-import { insertRejects } from '../store/accounting-queries.js';
+import type { PreparedRead } from './batch-prepare-worker.js';
+import { createIngestLoader } from './create-ingest-loader.js';
+import { ID_CACHE_LIMIT, rejectOf, toIngestMessage } from './ingest-batch.js';
+import type { PreparedBatch } from './ingest-batch.js';
+import type { IngestLoader } from './ingest-loader.js';
 import type { LoadOutcome } from './load-batch.js';
-import { BatchBuilder } from './prepare-batch.js';
-import { loadBatchSqlite, runSqliteIngestTransaction } from './sqlite-load-batch.js';
 
 /** A topic whose messages are accounting data. */
 export interface IngestSource {
@@ -70,10 +67,11 @@ export interface IngestTotals {
  * Consumes the accounting topics: every message is decoded, its valid records loaded and the
  * others stored as rejects, and the cursor moved, all in one transaction per batch, so a crash
  * at any point neither loses nor double-counts (and loading is idempotent anyway). The cursor is
- * an AMS subscription, so `:modifyOffset` on it replays messages.
+ * a hub-owned AMS subscription read through messaging's {@link SubscriptionCursor}; how batches
+ * are prepared and written is the backend's {@link IngestLoader}. A message that fails to load
+ * for any reason but a transient store failure is set aside as a reject and ingest goes on.
  */
 export class IngestConsumer {
-  private readonly store: HubStore;
   private readonly messaging: MessagingService;
   private readonly sources: readonly IngestSource[];
   private readonly subscription: string;
@@ -84,19 +82,16 @@ export class IngestConsumer {
   private readonly pollIntervalMs: number;
   private readonly clock: () => number;
   private readonly logger: Logger;
+  private readonly loader: IngestLoader;
+  private readonly cursors = new Map<IngestSource, SubscriptionCursor>();
   private readonly groupIds = new Map<string, number>();
   private readonly vmIds = new Map<string, number>();
-  /** VMs numbered by committed batches, for the prepare worker's next request. */
-  private vmIdsToTeach = { uuids: [] as string[], ids: [] as number[] };
-  private readonly isWorkerUsed: boolean;
-  private preparer: BatchPrepareWorker | undefined;
   private running: Promise<IngestTotals> | undefined;
   private isPending = false;
   private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
 
   constructor(store: HubStore, messaging: MessagingService, options: IngestOptions = {}) {
-    this.store = store;
     this.messaging = messaging;
     this.sources = options.sources ?? DEFAULT_INGEST_SOURCES;
     this.subscription = options.subscription ?? 'fedstack-ingest';
@@ -105,26 +100,16 @@ export class IngestConsumer {
     this.pollIntervalMs = options.pollIntervalMs ?? 2000;
     this.clock = options.clock ?? Date.now;
     this.logger = options.logger ?? silentLogger;
-    this.isWorkerUsed = options.isWorkerUsed ?? true;
+    this.loader = createIngestLoader(store, {
+      logger: this.logger,
+      isWorkerUsed: options.isWorkerUsed ?? true,
+    });
   }
 
   /** Creates the topics and the consumer's subscriptions if missing (a new one starts at the oldest message). */
   async prepare(): Promise<void> {
-    const now = Math.floor(this.clock() / 1000);
     for (const s of this.sources) {
-      await this.messaging.ensureTopic(s.project, s.topic);
-      const bounds = await q.topicOffsetBounds(this.store.db, s.project, s.topic);
-      await q.insertSubscription(this.store.db, {
-        project: s.project,
-        name: this.subscription,
-        topic_project: s.project,
-        topic_name: s.topic,
-        ack_deadline_seconds: 10,
-        current_offset: bounds?.min ?? 0,
-        pending_until: null,
-        pending_since_ms: null,
-        created_at: now,
-      });
+      this.cursors.set(s, await this.messaging.openCursor(s.project, s.topic, this.subscription));
     }
   }
 
@@ -145,8 +130,7 @@ export class IngestConsumer {
     this.timer = undefined;
     this.unsubscribe?.();
     await this.running?.catch(() => undefined);
-    await this.preparer?.close();
-    this.preparer = undefined;
+    await this.loader.close();
   }
 
   private kick(): void {
@@ -175,41 +159,42 @@ export class IngestConsumer {
 
   private async drainAll(): Promise<IngestTotals> {
     const totals: IngestTotals = { messages: 0, records: 0, loaded: 0, superseded: 0, rejected: 0 };
-    for (const source of this.sources) await this.drainSource(source, totals);
+    if (this.cursors.size < this.sources.length) await this.prepare();
+    for (const source of this.sources) await this.drainSource(this.cursors.get(source)!, totals);
     if (totals.messages > 0) this.logger.info(totals, 'accounting messages ingested');
     return totals;
   }
 
   /**
-   * Loads every waiting message of one source, batch by batch, each batch in one transaction. On
-   * SQLite the next batch is read and handed to the prepare worker before this one is written, so
-   * decoding it overlaps the writes (the cursor check still decides: a batch read ahead from an
-   * offset the cursor no longer holds is dropped).
+   * Loads every waiting message of one source, batch by batch, each batch in one transaction. When
+   * the loader prepares off the thread, the next batch is read and prepared before this one is
+   * written, so decoding it overlaps the writes (the cursor check still decides: a batch read ahead
+   * from an offset the cursor no longer holds is dropped).
    */
-  private async drainSource(source: IngestSource, totals: IngestTotals): Promise<void> {
+  private async drainSource(cursor: SubscriptionCursor, totals: IngestTotals): Promise<void> {
     let ahead: ReadBatch | undefined;
     // after a batch failed to load, its messages are loaded one by one up to this offset
     let isolateBelow = -1;
     for (;;) {
-      const sub = await q.findSubscription(this.store.db, source.project, this.subscription);
-      if (!sub) return;
-      const from = Number(sub.current_offset);
+      const from = await cursor.position();
+      if (from === undefined) return;
       if (from < isolateBelow) {
         ahead = undefined;
-        if (!(await this.loadOneMessage(source, from, totals))) return;
+        if (!(await this.loadOneMessage(cursor, from, totals))) return;
         continue;
       }
-      const current = ahead?.from === from ? ahead : this.readBatch(source, from);
+      const current = ahead?.from === from ? ahead : this.readBatch(cursor, from);
       ahead = undefined;
       let read: PreparedRead | null;
       let outcome: LoadOutcome | undefined;
       try {
         read = await current.read;
         if (!read) return;
-        if (this.preparer?.isThreaded) ahead = this.readBatch(source, read.next);
+        if (this.loader.isReadingAhead) ahead = this.readBatch(cursor, read.next);
         const started = performance.now();
-        outcome = await this.loadInTransaction(source, from, read.next, read.batch, current.now);
-        if (this.store.sqlite) this.learnThreadTime(performance.now() - started, read.messages);
+        outcome = await this.loadInTransaction(cursor, from, read.next, read.batch, current.now);
+        if (this.loader.threadCost === 'load')
+          this.learnThreadTime(performance.now() - started, read.messages);
       } catch (error) {
         if (isTransientStoreError(error)) throw error;
         // one bad message must not stop ingest for everyone: find it by loading the batch one by one
@@ -252,25 +237,19 @@ export class IngestConsumer {
    * Loads `batch` and moves the cursor from `from` to `next` in one transaction. Undefined when the
    * cursor no longer holds `from` (another hub process or a modifyOffset moved it).
    */
-  private async loadInTransaction(
-    source: IngestSource,
+  private loadInTransaction(
+    cursor: SubscriptionCursor,
     from: number,
     next: number,
     batch: PreparedBatch,
     now: number,
   ): Promise<LoadOutcome | undefined> {
-    const moveCursor = this.cursorMove(source, from, next);
-    const known = { groupIds: this.groupIds, vmIds: this.vmIds };
-    const sqlite = this.store.sqlite;
-    return sqlite
-      ? runSqliteIngestTransaction(this.store.db, sqlite, moveCursor.compile(), () =>
-          loadBatchSqlite(this.store.db, sqlite, batch, known, now),
-        )
-      : this.store.db.transaction().execute(async (tx) => {
-          const moved = await tx.executeQuery(moveCursor.compile());
-          if (Number(moved.numAffectedRows) !== 1) return undefined;
-          return loadBatch(tx, batch, known, now);
-        });
+    return this.loader.load(
+      cursor.advanceQuery(from, next),
+      batch,
+      { groupIds: this.groupIds, vmIds: this.vmIds },
+      now,
+    );
   }
 
   /**
@@ -278,17 +257,20 @@ export class IngestConsumer {
    * transient store failure, stores it as a whole-message reject with the reason and moves the
    * cursor past it. False when no message waits.
    */
-  private async loadOneMessage(source: IngestSource, from: number, totals: IngestTotals): Promise<boolean> {
-    const rows = await q.readMessages(this.store.db, source.project, source.topic, from, 1);
-    const row = rows[0];
-    if (!row) return false;
-    const next = Number(row.msg_offset) + 1;
+  private async loadOneMessage(
+    cursor: SubscriptionCursor,
+    from: number,
+    totals: IngestTotals,
+  ): Promise<boolean> {
+    const stored = (await cursor.read(from, 1))[0];
+    if (!stored) return false;
+    const next = stored.offset + 1;
     const now = Math.floor(this.clock() / 1000);
-    const message = toIngestMessage(row);
+    const message = toIngestMessage(stored);
     let failure: unknown;
     try {
-      const batch = this.prepareHere([message], now);
-      const outcome = await this.loadInTransaction(source, from, next, batch, now);
+      const batch = this.loader.prepare([message], now);
+      const outcome = await this.loadInTransaction(cursor, from, next, batch, now);
       if (outcome) {
         this.remember(outcome);
         this.count(totals, 1, batch.records, outcome);
@@ -315,45 +297,25 @@ export class IngestConsumer {
       recordKind: null,
       recordSite: message.publisherSite,
     };
-    const reject = rejectOf(
-      origin,
-      'HUB_INGEST_FAILED',
-      `the message could not be stored (${shortReason(failure)}); its records were not loaded`,
-      now,
-    );
-    await this.store.db.transaction().execute(async (tx) => {
-      const moved = await tx.executeQuery(this.cursorMove(source, from, next).compile());
-      if (Number(moved.numAffectedRows) === 1) await insertRejects(tx, [reject]);
-    });
+    const reason = `the message could not be stored (${shortReason(failure)}); its records were not loaded`;
+    await this.loader.reject(cursor.advanceQuery(from, next), [
+      rejectOf(origin, 'HUB_INGEST_FAILED', reason, now),
+    ]);
     totals.messages += 1;
     totals.rejected += 1;
     return true;
   }
 
-  /** The compare-and-set update that moves the consumer's cursor from `from` to `next`. */
-  private cursorMove(source: IngestSource, from: number, next: number) {
-    return this.store.db
-      .updateTable('ams_subscriptions')
-      .set({ current_offset: next, pending_until: null, pending_since_ms: null })
-      .where('project', '=', source.project)
-      .where('name', '=', this.subscription)
-      .where('current_offset', '=', from);
-  }
-
-  /** Keeps the ids a committed batch created. */
+  /** Keeps the ids a committed batch created (as copies), and tells the loader. */
   private remember(outcome: LoadOutcome): void {
     if (this.groupIds.size > ID_CACHE_LIMIT) this.groupIds.clear();
     if (this.vmIds.size > ID_CACHE_LIMIT) this.vmIds.clear();
-    const isTeaching = this.preparer?.isThreaded === true;
     for (const [k, id] of outcome.newIds.groupIds) this.groupIds.set(detached(k), id);
-    for (const [k, id] of outcome.newIds.vmIds) {
-      const uuid = detached(k);
-      this.vmIds.set(uuid, id);
-      if (isTeaching) {
-        this.vmIdsToTeach.uuids.push(uuid);
-        this.vmIdsToTeach.ids.push(id);
-      }
-    }
+    if (outcome.newIds.vmIds.size === 0) return;
+    const vmIds = new Map<string, number>();
+    for (const [k, id] of outcome.newIds.vmIds) vmIds.set(detached(k), id);
+    for (const [uuid, id] of vmIds) this.vmIds.set(uuid, id);
+    this.loader.committed(vmIds);
   }
 
   private count(totals: IngestTotals, messages: number, records: number, outcome: LoadOutcome): void {
@@ -364,48 +326,31 @@ export class IngestConsumer {
     totals.rejected += outcome.rejected;
   }
 
-  /** Prepares messages in this thread, as the store's loader expects them. */
-  private prepareHere(messages: readonly IngestMessage[], now: number): PreparedBatch {
-    if (this.store.dialect === 'sqlite') return prepareSqliteBatch(messages, now, true);
-    const builder = new BatchBuilder(now, { isDedupeNeeded: true });
-    for (const m of messages) builder.add(m);
-    return builder.finish();
-  }
-
   /**
    * Starts reading and preparing up to a batch of messages from offset `from` (null when none
-   * wait): in the prepare worker on a SQLite file, else here. Decoding runs before the transaction
-   * opens: on SQLite a transaction holds the one connection.
+   * wait), sized to the thread budget. Decoding runs before the transaction opens: on SQLite a
+   * transaction holds the one connection.
    */
-  private readBatch(source: IngestSource, from: number): ReadBatch {
+  private readBatch(cursor: SubscriptionCursor, from: number): ReadBatch {
     const now = Math.floor(this.clock() / 1000);
-    const limit = this.nextBatchMessages();
-    const query = () => q.readMessages(this.store.db, source.project, source.topic, from, limit);
-    const isSqlite = this.store.dialect === 'sqlite';
-    const readHere = async (): Promise<PreparedRead | null> => {
-      const rows = await query();
-      if (rows.length === 0) return null;
-      const started = performance.now();
-      const batch = this.prepareHere(rows.map(toIngestMessage), now);
-      if (!this.store.sqlite) this.learnThreadTime(performance.now() - started, rows.length);
-      return { next: Number(rows.at(-1)!.msg_offset) + 1, messages: rows.length, batch };
-    };
-    const file = this.store.sqlite?.database;
-    if (isSqlite && this.isWorkerUsed && file && !file.memory) {
-      this.preparer ??= new BatchPrepareWorker(file.name, this.logger);
+    const started = performance.now();
+    const read = this.loader.read(cursor, from, this.nextBatchMessages(), now);
+    if (this.loader.threadCost === 'prepare') {
+      read
+        .then((r) => r && this.learnThreadTime(performance.now() - started, r.messages))
+        .catch(() => undefined);
     }
-    let read: Promise<PreparedRead | null>;
-    if (this.preparer) {
-      const query = messagesQuery(this.store.db, source, from, limit);
-      const learned: LearnedVmIds | undefined =
-        this.vmIdsToTeach.uuids.length > 0 ? this.vmIdsToTeach : undefined;
-      this.vmIdsToTeach = { uuids: [], ids: [] };
-      read = this.preparer.prepare(query, now, readHere, learned);
-    } else read = readHere();
     // a batch read ahead may be dropped unawaited; its failure is raised where it is awaited
     read.catch(() => undefined);
     return { from, now, read };
   }
+}
+
+/** The first line of an error's message, at most 200 characters, for a reject's reason. */
+function shortReason(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const line = text.split('\n', 1)[0] ?? '';
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line || 'unknown error';
 }
 
 /**
@@ -416,13 +361,6 @@ function detached(s: string): string {
   return Buffer.from(s, 'utf8').toString('utf8');
 }
 
-/** The first line of an error's message, at most 200 characters, for a reject's reason. */
-function shortReason(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  const line = text.split('\n', 1)[0] ?? '';
-  return line.length > 200 ? `${line.slice(0, 200)}…` : line || 'unknown error';
-}
-
 /** A batch being read and prepared. */
 interface ReadBatch {
   /** Offset it is read from. */
@@ -431,17 +369,4 @@ interface ReadBatch {
   readonly now: number;
   /** The batch, or null when no message waited. */
   readonly read: Promise<PreparedRead | null>;
-}
-
-/** The compiled query of `q.readMessages` (the prepare worker runs it on its own connection). */
-function messagesQuery(db: HubStore['db'], source: IngestSource, from: number, limit: number) {
-  return db
-    .selectFrom('ams_messages')
-    .selectAll()
-    .where('project', '=', source.project)
-    .where('topic', '=', source.topic)
-    .where('msg_offset', '>=', from)
-    .orderBy('msg_offset')
-    .limit(limit)
-    .compile();
 }

@@ -14,6 +14,7 @@ import {
   ownerForNewSubscription,
 } from './subscription-owner.js';
 import type { SubscriptionActor } from './subscription-owner.js';
+import { SubscriptionCursor } from './subscription-cursor.js';
 
 /** Default AMS message data limit: 1 MiB of decoded data (EGI states 1 MB). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -83,6 +84,28 @@ export class MessagingService {
   /** Creates a topic unless it exists (used at startup for the ingest topics). */
   async ensureTopic(project: string, topic: string): Promise<void> {
     await q.insertTopic(this.store.db, project, topic, this.nowSeconds());
+  }
+
+  /**
+   * The cursor of the hub-owned `subscription` of a topic, for a consumer inside the hub (accounting
+   * ingest). Creates the topic and the subscription if missing; a new subscription starts at the
+   * oldest stored message, and one a token held under that name becomes the hub's.
+   */
+  async openCursor(project: string, topic: string, subscription: string): Promise<SubscriptionCursor> {
+    await this.ensureTopic(project, topic);
+    const bounds = await q.topicOffsetBounds(this.store.db, project, topic);
+    await q.insertSubscription(this.store.db, {
+      project,
+      name: subscription,
+      topic_project: project,
+      topic_name: topic,
+      ack_deadline_seconds: 10,
+      current_offset: bounds?.min ?? 0,
+      pending_until: null,
+      pending_since_ms: null,
+      created_at: this.nowSeconds(),
+    });
+    return new SubscriptionCursor(this.store.db, project, topic, subscription);
   }
 
   /** One topic. @throws AmsError 404. */

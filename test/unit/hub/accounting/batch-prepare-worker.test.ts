@@ -8,8 +8,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   BatchPrepareWorker,
   prepareSqliteBatch,
-  toIngestMessage,
 } from '../../../../src/hub/accounting/batch-prepare-worker.js';
+import { toIngestMessage } from '../../../../src/hub/accounting/ingest-batch.js';
+import { toStoredMessage } from '../../../../src/hub/messaging/subscription-cursor.js';
 import type { PreparedRead } from '../../../../src/hub/accounting/batch-prepare-worker.js';
 import { readPackedRow, unpackStrings } from '../../../../src/hub/accounting/packed-cloud.js';
 import { CLOUD_ROW } from '../../../../src/hub/accounting/record-rows.js';
@@ -75,7 +76,10 @@ describe('BatchPrepareWorker', () => {
   const inThread = async (): Promise<PreparedRead> => ({
     next: 14,
     messages: rows.length,
-    batch: prepareSqliteBatch(rows.map(toIngestMessage), 1000),
+    batch: prepareSqliteBatch(
+      rows.map((r) => toIngestMessage(toStoredMessage(r))),
+      1000,
+    ),
   });
 
   it('reads and prepares in the thread the batch in-thread preparation gives, cloud entries packed', async () => {
