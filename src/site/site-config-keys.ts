@@ -94,5 +94,5 @@ export function configUrl(): z.ZodString {
       message:
         'must not carry credentials (user:password@ or a secret query parameter); secrets are given only ' +
         'by reference (`*_env` or `*_file`); the value is not shown',
-    }) as unknown as z.ZodString;
+    });
 }
