@@ -57,7 +57,16 @@ export function readStarDocument(text: string): { records: StorageRecord[]; erro
   if (/<!DOCTYPE/i.test(text)) throw invalidMessage('StAR XML without a DOCTYPE');
   const validation = XMLValidator.validate(text);
   if (validation !== true) throw invalidMessage('well-formed XML', validation.err.msg);
-  const document = parser.parse(text) as XmlNode;
+  let document: XmlNode;
+  try {
+    document = parser.parse(text) as XmlNode;
+  } catch (error) {
+    // the parser's own limits (nesting depth, entity counts) throw plain errors
+    throw invalidMessage(
+      'StAR XML within the parser limits',
+      error instanceof Error ? error.message : String(error),
+    );
+  }
   const roots = Object.keys(document);
   if (roots.length !== 1) throw invalidMessage('one root element', `${roots.length}`);
   const rootName = roots[0]!;
@@ -135,11 +144,7 @@ function readValue(element: StarElement, raw: unknown, field: string): unknown {
       // 30 digits at most: the range of MAX_STAR_CAPACITY_BYTES (leading zeros aside)
       return /^0*\d{1,30}$/.test(text)
         ? BigInt(text)
-        : new RecordFailure(
-            field,
-            'an integer number of bytes between 0 and 10^30 - 1',
-            describeFound(text),
-          );
+        : new RecordFailure(field, 'an integer number of bytes between 0 and 10^30 - 1', describeFound(text));
     case 'time':
       return (
         parseIsoDateTime(text, false) ??

@@ -132,7 +132,7 @@ export class BatchBuilder {
     };
     let decoded;
     try {
-      decoded = decodeAccountingMessage(message.data);
+      decoded = decodeAccountingMessage(message.data, this.now);
     } catch (error) {
       const code = error instanceof FedstackError ? error.code : 'APEL_MESSAGE_INVALID';
       this.reject(

@@ -140,7 +140,7 @@ function loadPackedCloud(
 ): number {
   const strings = unpackStrings(packed);
   const groupIdByString = new Map<number, number>();
-  const writer = new CloudChunkWriter(s, (i, holder) => {
+  const writer = new CloudChunkWriter(s, (i) => {
     const uuid = strings[packedStringIndex(packed, i, CLOUD_ROW.vmId)]!;
     const origin: RecordOrigin = {
       message: packed.messages[packed.messageIndexes[i]!]!,

@@ -1,5 +1,5 @@
 // Strict parsing of a request's query or body against its route schema: the one way every hub route reads input.
-import { z } from 'zod';
+import type { z } from 'zod';
 import { FedstackError } from '../../errors.js';
 
 /** Where a value came from, as error messages name it. */

@@ -20,6 +20,8 @@ import { silentLogger } from '../../../../src/log.js';
 // the worker runs the built thread file (`npm run build`): a thread cannot load TypeScript
 const BUILT_THREAD = new URL('../../../../dist/hub/accounting/batch-prepare-thread.js', import.meta.url);
 const FEB_1 = Date.UTC(2024, 1, 1) / 1000;
+/** Load time of the batches: after the records' times (a load time limits how late they may be). */
+const LOAD = Date.UTC(2024, 2, 1) / 1000;
 const SQL = 'select * from ams_messages where msg_offset >= ? order by msg_offset limit ?';
 
 function cloud(records: Record<string, string | number>[]): string {
@@ -78,7 +80,7 @@ describe('BatchPrepareWorker', () => {
     messages: rows.length,
     batch: prepareSqliteBatch(
       rows.map((r) => toIngestMessage(toStoredMessage(r))),
-      1000,
+      LOAD,
     ),
   });
 
@@ -86,7 +88,7 @@ describe('BatchPrepareWorker', () => {
     const worker = new BatchPrepareWorker(file, silentLogger, BUILT_THREAD);
     try {
       expect(worker.isThreaded).toBe(true);
-      const read = await worker.prepare(CompiledQuery.raw(SQL, [0, 100]), 1000, () => {
+      const read = await worker.prepare(CompiledQuery.raw(SQL, [0, 100]), LOAD, () => {
         throw new Error('fell back');
       });
       const expected = await inThread();
@@ -115,8 +117,8 @@ describe('BatchPrepareWorker', () => {
     const fail = () => Promise.reject(new Error('fell back'));
     try {
       const query = CompiledQuery.raw(SQL, [0, 100]);
-      const taught = await worker.prepare(query, 1000, fail, { uuids: ['vm-1', 'vm-3'], ids: [7, 9] });
-      const again = await worker.prepare(query, 1000, fail);
+      const taught = await worker.prepare(query, LOAD, fail, { uuids: ['vm-1', 'vm-3'], ids: [7, 9] });
+      const again = await worker.prepare(query, LOAD, fail);
       // packed entries: vm-1, vm-2 (message 10), vm-1 (message 11; vm-3 is another site's), vm-4
       for (const read of [taught, again]) {
         const packed = read!.batch.packedCloud!;
@@ -137,7 +139,7 @@ describe('BatchPrepareWorker', () => {
   it('answers null when no message waits', async () => {
     const worker = new BatchPrepareWorker(file, silentLogger, BUILT_THREAD);
     try {
-      expect(await worker.prepare(CompiledQuery.raw(SQL, [14, 100]), 1000, inThread)).toBeNull();
+      expect(await worker.prepare(CompiledQuery.raw(SQL, [14, 100]), LOAD, inThread)).toBeNull();
     } finally {
       await worker.close();
     }
@@ -146,7 +148,7 @@ describe('BatchPrepareWorker', () => {
   it('prepares in-thread when the thread file is missing', async () => {
     const worker = new BatchPrepareWorker(file, silentLogger, new URL('file:///nonexistent/thread.js'));
     expect(worker.isThreaded).toBe(false);
-    const read = await worker.prepare(CompiledQuery.raw(SQL, [0, 100]), 1000, inThread);
+    const read = await worker.prepare(CompiledQuery.raw(SQL, [0, 100]), LOAD, inThread);
     expect(read).toEqual(await inThread());
     await worker.close();
   });
@@ -155,7 +157,7 @@ describe('BatchPrepareWorker', () => {
     const broken = path.join(dir, 'broken-thread.mjs');
     writeFileSync(broken, "throw new Error('cannot start');\n");
     const worker = new BatchPrepareWorker(file, silentLogger, new URL(`file://${broken}`));
-    const read = await worker.prepare(CompiledQuery.raw(SQL, [0, 100]), 1000, inThread);
+    const read = await worker.prepare(CompiledQuery.raw(SQL, [0, 100]), LOAD, inThread);
     expect(read).toEqual(await inThread());
     expect(worker.isThreaded).toBe(false);
     await worker.close();
@@ -164,7 +166,7 @@ describe('BatchPrepareWorker', () => {
   it('prepares in-thread a batch the thread could not read', async () => {
     const worker = new BatchPrepareWorker(path.join(dir, 'missing.sqlite'), silentLogger, BUILT_THREAD);
     try {
-      const read = await worker.prepare(CompiledQuery.raw(SQL, [0, 100]), 1000, inThread);
+      const read = await worker.prepare(CompiledQuery.raw(SQL, [0, 100]), LOAD, inThread);
       expect(read).toEqual(await inThread());
     } finally {
       await worker.close();

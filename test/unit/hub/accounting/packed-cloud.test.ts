@@ -12,6 +12,8 @@ import { cloudEntry } from '../../../../src/hub/accounting/record-rows.js';
 import type { CloudRecord } from '../../../../src/formats/apel/index.js';
 
 const FEB_1 = Date.UTC(2024, 1, 1) / 1000;
+/** Load time of the batches: after the records' times (a load time limits how late they may be). */
+const LOAD = Date.UTC(2024, 2, 1) / 1000;
 
 function cloud(offset: number, publisherSite: string | null, records: Record<string, string | number>[]) {
   const body = records
@@ -64,8 +66,8 @@ describe('CloudPacker', () => {
         { ...FULL, VMUUID: 'vm-4', WallDuration: 60 },
       ]),
     ];
-    const listed = prepareSqliteBatch(messages, 1000);
-    const packed = prepareSqliteBatch(messages, 1000, true);
+    const listed = prepareSqliteBatch(messages, LOAD);
+    const packed = prepareSqliteBatch(messages, LOAD, true);
     const { cloud: entries, ...listedRest } = listed;
     const { cloud: none, packedCloud, ...packedRest } = packed;
     expect(entries.length).toBe(4);
@@ -88,8 +90,8 @@ describe('CloudPacker', () => {
     );
     const packer = new CloudPacker(1);
     const entries = records.map((r, i) => {
-      packer.add(r, FEB_1 + i, 2024, 2, 'g', message, i, 1000);
-      return cloudEntry(r, FEB_1 + i, 2024, 2, 'g', message, i, 1000);
+      packer.add(r, FEB_1 + i, 2024, 2, 'g', message, i, LOAD);
+      return cloudEntry(r, FEB_1 + i, 2024, 2, 'g', message, i, LOAD);
     });
     expect(packer.size).toBe(5);
     expect(packer.finish()).toEqual(packCloudEntries(entries));

@@ -4,6 +4,8 @@ import type { IngestMessage } from '../../../../src/hub/accounting/ingest-batch.
 import { CLOUD_ROW, monthOf } from '../../../../src/hub/accounting/record-rows.js';
 
 const FEB_1 = Date.UTC(2024, 1, 1) / 1000;
+/** Load time of the batches: after the records' times (a load time limits how late they may be). */
+const LOAD = Date.UTC(2024, 2, 1) / 1000;
 
 function cloud(records: Record<string, string | number>[]): string {
   const body = records
@@ -31,7 +33,7 @@ const VM = {
 
 describe('BatchBuilder', () => {
   it('keeps only the newest version of a VM-month seen twice in a batch', () => {
-    const b = new BatchBuilder(1);
+    const b = new BatchBuilder(LOAD);
     b.add(message(cloud([{ ...VM, WallDuration: 500 }]), 0));
     b.add(message(cloud([VM]), 1));
     const batch = b.finish();
@@ -46,7 +48,7 @@ describe('BatchBuilder', () => {
   });
 
   it('leaves duplicate VM-months to the database when deduplication is off (SQLite)', () => {
-    const b = new BatchBuilder(1, { isDedupeNeeded: false });
+    const b = new BatchBuilder(LOAD, { isDedupeNeeded: false });
     b.add(message(cloud([{ ...VM, WallDuration: 500 }, VM])));
     const batch = b.finish();
     expect(batch.cloud.map((e) => e[13])).toEqual([500, 100]);
@@ -54,7 +56,7 @@ describe('BatchBuilder', () => {
   });
 
   it('rejects a record of another site than the token with its index and the SiteName field', () => {
-    const b = new BatchBuilder(7);
+    const b = new BatchBuilder(LOAD + 7);
     b.add(message(cloud([VM, { ...VM, VMUUID: 'vm-2', SiteName: 'SITE-B' }])));
     const batch = b.finish();
     expect(batch.cloud).toHaveLength(1);
@@ -66,13 +68,13 @@ describe('BatchBuilder', () => {
         publisher_site: 'SITE-A',
         record_site: 'SITE-B',
         message_id: '0',
-        rejected_at: 7,
+        rejected_at: LOAD + 7,
       }),
     ]);
   });
 
   it('rejects a second site claiming a VM-month already in the batch (admin-published)', () => {
-    const b = new BatchBuilder(1);
+    const b = new BatchBuilder(LOAD);
     b.add(message(cloud([VM, { ...VM, SiteName: 'SITE-B' }]), 0, null));
     const batch = b.finish();
     expect(batch.cloud.map((e) => e[CLOUD_ROW.site])).toEqual(['SITE-A']);
@@ -80,7 +82,7 @@ describe('BatchBuilder', () => {
   });
 
   it('rejects a whole message that is not APEL, with no record index', () => {
-    const b = new BatchBuilder(1);
+    const b = new BatchBuilder(LOAD);
     b.add(message(Buffer.from('GET / HTTP/1.1').toString('base64')));
     expect(b.finish().rejects).toEqual([
       expect.objectContaining({ code: 'APEL_MESSAGE_INVALID', record_index: null, record_kind: null }),
@@ -88,7 +90,7 @@ describe('BatchBuilder', () => {
   });
 
   it('keeps the valid records of a message whose other record breaks a field rule', () => {
-    const b = new BatchBuilder(1);
+    const b = new BatchBuilder(LOAD);
     b.add(
       message(
         cloud([
@@ -108,7 +110,7 @@ describe('BatchBuilder', () => {
   });
 
   it('registers one group for records that share every grouping field', () => {
-    const b = new BatchBuilder(1);
+    const b = new BatchBuilder(LOAD);
     b.add(
       message(
         cloud([

@@ -9,6 +9,8 @@ import { openTestStore } from '../helpers/test-stores.js';
 import type { TestStore } from '../helpers/test-stores.js';
 
 const FEB_1 = Date.UTC(2024, 1, 1) / 1000;
+/** Load time of the batches: after the records' times (a load time limits how late they may be). */
+const LOAD = Date.UTC(2024, 2, 1) / 1000;
 
 function cloud(offset: number, publisherSite: string | null, records: Record<string, string | number>[]) {
   const body = records
@@ -49,12 +51,12 @@ function loadAll(t: TestStore, isPacked: boolean, isCacheKept = true) {
   const known = { groupIds: new Map<string, number>(), vmIds: new Map<string, number>() };
   const outcomes: Omit<LoadOutcome, 'newIds'>[] = [];
   BATCHES.forEach((messages, i) => {
-    const prepared = prepareSqliteBatch(messages, 1000 + i);
+    const prepared = prepareSqliteBatch(messages, LOAD + i);
     const batch: PreparedBatch = isPacked
       ? { ...prepared, cloud: [], packedCloud: packCloudEntries(prepared.cloud) }
       : prepared;
     const outcome = sqlite.database.transaction(() =>
-      loadBatchSqlite(t.store.db, sqlite, batch, known, 1000 + i),
+      loadBatchSqlite(t.store.db, sqlite, batch, known, LOAD + i),
     )();
     if (isCacheKept) {
       for (const [k, id] of outcome.newIds.groupIds) known.groupIds.set(k, id);
@@ -128,7 +130,7 @@ describe('loadBatchSqlite', () => {
           ids.map((k) => vm(`vm-${k}`, 'SITE-A', 100)),
         ),
       ],
-      1000,
+      LOAD,
     );
     for (const [k, id] of first.newIds.vmIds) known.vmIds.set(k, id);
     for (const [k, id] of first.newIds.groupIds) known.groupIds.set(k, id);
@@ -149,7 +151,7 @@ describe('loadBatchSqlite', () => {
           ),
         ),
       ],
-      1001,
+      LOAD + 1,
     );
     expect(first).toMatchObject({ loaded: 40, superseded: 0, rejected: 0 });
     expect(second).toMatchObject({ loaded: 20, superseded: 10, rejected: 10 });
