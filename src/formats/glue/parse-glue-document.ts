@@ -156,6 +156,7 @@ function checkReferences(doc: GlueDocument): GlueIssue[] {
 export function parseGlueDocument(input: unknown): GlueParseResult {
   let value = input;
   if (typeof input === 'string') {
+    // V8's JSON.parse does not recurse, so any depth parses; findTooDeep below refuses it by path
     try {
       value = JSON.parse(input);
     } catch (error) {

@@ -96,6 +96,11 @@ const ENTITY_FIELDS = new Set(['ID', 'Name', 'CreationTime', 'Validity', 'OtherI
 // The old template wrote MarketPlaceURL with a capital P in LDAP.
 const ATTRIBUTE_RENAMES: Readonly<Record<string, string>> = { MarketplaceURL: 'MarketPlaceURL' };
 
+/** `table[key]` when the table itself holds it: a field named `toString` is not a rename. */
+function ownValue(table: Readonly<Record<string, string>> | undefined, key: string): string | undefined {
+  return table !== undefined && Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 function otherInfoLines(info: Record<string, unknown>): string[] {
   const lines: string[] = [];
   for (const [key, value] of Object.entries(info)) {
@@ -128,11 +133,11 @@ function entryLines(className: GlueClassName, entity: GlueEntity, dn: string): s
   for (const [field, value] of Object.entries(entity)) {
     if (ENTITY_FIELDS.has(field) || value === undefined) continue;
     const prefix = ldap.baseFields.includes(field) ? ldap.base : className;
-    const name = `GLUE2${prefix}${ATTRIBUTE_RENAMES[field] ?? field}`;
+    const name = `GLUE2${prefix}${ownValue(ATTRIBUTE_RENAMES, field) ?? field}`;
     for (const v of Array.isArray(value) ? value : [value]) lines.push(ldifLine(name, scalar(v)));
   }
   for (const [assoc, ids] of Object.entries(entity.Associations ?? {})) {
-    const name = ldap.foreignKeys?.[assoc] ?? `GLUE2${className}${assoc}ForeignKey`;
+    const name = ownValue(ldap.foreignKeys, assoc) ?? `GLUE2${className}${assoc}ForeignKey`;
     for (const id of ids) lines.push(ldifLine(name, id));
   }
   return lines;

@@ -7,13 +7,7 @@ export {
   type RunReport,
 } from './infosys-service.js';
 export { InfosysIndex, isShownTime, type InfosysSiteEntry } from './infosys-index.js';
-export {
-  readInfosysDocument,
-  jsonTextDepth,
-  MAX_GLUE_DEPTH,
-  LATEST_EXPIRY_MS,
-  type InfosysDocument,
-} from './infosys-document.js';
+export { readInfosysDocument, LATEST_EXPIRY_MS, type InfosysDocument } from './infosys-document.js';
 export type * from './infosys-responses.js';
 export { infosysDb, type InfosysDatabase, type InfosysSiteTable } from './infosys-queries.js';
 export { toCachedResponse, GZIP_MIN_BYTES, type CachedResponse } from './cached-response.js';

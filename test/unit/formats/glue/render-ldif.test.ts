@@ -87,3 +87,18 @@ describe('rdn', () => {
     expect(rdn('GLUE2ShareID', '#x ')).toBe('GLUE2ShareID=\\#x\\ ');
   });
 });
+
+describe('LDIF of fields named like built-in properties', () => {
+  it('writes a field called toString and an association called constructor under their own names', () => {
+    const doc = buildGlueDocument(sampleSnapshot(), { now: new Date('2026-03-01T00:00:00Z') });
+    const share = doc.Share[0] as unknown as Record<string, unknown> & {
+      Associations: Record<string, unknown>;
+    };
+    Object.defineProperty(share, 'toString', { value: 'x', enumerable: true });
+    Object.defineProperty(share.Associations, 'constructor', { value: ['id-1'], enumerable: true });
+    const ldif = renderLdif(doc).replace(/\n /g, '');
+    expect(ldif).not.toContain('native code');
+    expect(ldif).toMatch(/toString: x$/m);
+    expect(ldif).toMatch(/constructorForeignKey: id-1$/m);
+  });
+});
