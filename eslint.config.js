@@ -1,7 +1,8 @@
-// Lint rules: typescript-eslint recommended, plus the purity rule for src/formats.
+// Lint rules: typescript-eslint recommended, the purity rule for src/formats, and the box boundaries of src/.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import fedstack from './eslint/box-boundaries.js';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
@@ -13,6 +14,12 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
     },
+  },
+  {
+    // boxes never import each other; every folder is entered through its index.ts
+    files: ['src/**/*.ts'],
+    plugins: { fedstack },
+    rules: { 'fedstack/box-boundaries': 'error' },
   },
   {
     // codecs are pure: no I/O, no clock, no randomness, no environment
