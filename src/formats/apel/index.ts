@@ -25,6 +25,7 @@ export { parseStorageMessage, serializeStorageMessage, type StorageMessage } fro
 export { parseApelMessage, type ApelMessageKind, type ParsedApelMessage } from './apel-message.js';
 export { chunkRecords, type ChunkLimits } from './chunk-records.js';
 export { deriveMeasurementTime } from './derive-measurement-time.js';
+export { parseIsoDateTimeMs } from './iso-date-time.js';
 export { parseFqan, type Fqan } from './fqan.js';
 export {
   EARLIEST_EPOCH_SECONDS,

@@ -1,6 +1,8 @@
-// ISO 8601 date-times of APEL messages, to and from integer epoch seconds (UTC).
+// ISO 8601 date-times, to and from epoch seconds or milliseconds (UTC): APEL's, and the one strict
+// reader GLUE CreationTimes and AMS times use too.
 
-const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(Z|[+-]\d{2}(?::?\d{2})?)?$/;
+const ISO_DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}(?::?\d{2})?)?$/;
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
@@ -29,16 +31,17 @@ function zoneOffsetSeconds(zone: string | undefined): number | undefined {
 }
 
 /**
- * Parses an ISO 8601 date-time `YYYY-MM-DDTHH:MM:SS[.fraction][Z|±HH[:MM]]`
- * into integer epoch seconds (UTC); a fraction of a second is dropped.
- * A value without a zone is taken as UTC, or refused when `isZoneRequired`
- * (APEL's cloud datetime rule; StAR takes zoneless times as UTC).
- * @returns epoch seconds, or `undefined` when the text is not such a date-time
+ * Parses an ISO 8601 date-time `YYYY-MM-DDTHH:MM:SS[.fraction][Z|±HH[:MM]]` whose every part is
+ * real (no 30 February, no hour 24, no zone +99:00: `Date.parse` rolls some of those over instead
+ * of refusing them) into epoch milliseconds (UTC), the fraction cut to milliseconds. Years 0000 to
+ * 9999 (before 1970 negative). A value without a zone is taken as UTC, or refused when
+ * `isZoneRequired`.
+ * @returns epoch milliseconds, or `undefined` when the text is not such a date-time
  */
-export function parseIsoDateTime(text: string, isZoneRequired: boolean): number | undefined {
+export function parseIsoDateTimeMs(text: string, isZoneRequired = false): number | undefined {
   const m = ISO_DATE_TIME.exec(text);
   if (!m) return undefined;
-  const zone = m[7];
+  const zone = m[8];
   if (zone === undefined && isZoneRequired) return undefined;
   const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [
     number,
@@ -53,7 +56,20 @@ export function parseIsoDateTime(text: string, isZoneRequired: boolean): number 
   if (day < 1 || day > monthDays) return undefined;
   const offset = zoneOffsetSeconds(zone);
   if (offset === undefined) return undefined;
-  return daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset;
+  const fractionMs = m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0').slice(0, 3));
+  const seconds = daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset;
+  return seconds * 1000 + fractionMs;
+}
+
+/**
+ * Parses an ISO 8601 date-time as {@link parseIsoDateTimeMs} does, into integer epoch seconds
+ * (UTC), a fraction of a second dropped. A value without a zone is taken as UTC, or refused when
+ * `isZoneRequired` (APEL's cloud datetime rule; StAR takes zoneless times as UTC).
+ * @returns epoch seconds, or `undefined` when the text is not such a date-time
+ */
+export function parseIsoDateTime(text: string, isZoneRequired: boolean): number | undefined {
+  const ms = parseIsoDateTimeMs(text, isZoneRequired);
+  return ms === undefined ? undefined : Math.floor(ms / 1000);
 }
 
 /**

@@ -1,6 +1,7 @@
 // Checks of a GLUE document the JSON schema cannot make: nesting depth (before validation) and real entity dates.
 import type { GlueIssue } from './parse-glue-document.js';
 import { GLUE_CLASS_NAMES } from './types.js';
+import { parseIsoDateTimeMs } from '../apel/index.js';
 
 /**
  * Deepest nesting of arrays and objects a document may have. A cip 1.x document nests 6 levels
@@ -57,11 +58,6 @@ export function findTooDeep(value: unknown, limit = MAX_GLUE_NESTING_DEPTH): Glu
   return undefined;
 }
 
-// The schema's CreationTime pattern, with the parts captured.
-const GLUE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|([+-])(\d{2}):?(\d{2}))?$/;
-
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
 /**
  * Milliseconds since the epoch of a GLUE CreationTime whose every part is real (no 30 February,
  * no hour 24, no zone +99:00; `Date.parse` rolls some of those over instead of refusing them).
@@ -69,28 +65,9 @@ const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
  * @returns the time, or `undefined` when the text is not such a date-time
  */
 export function parseStrictGlueTime(text: string): number | undefined {
-  const m = GLUE_TIME.exec(text);
-  if (!m) return undefined;
-  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return undefined;
-  const isLeap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-  if (day < 1 || day > (month === 2 && isLeap ? 29 : DAYS_IN_MONTH[month - 1]!)) return undefined;
-  let offsetMinutes = 0;
-  if (m[9] !== undefined) {
-    const zoneHours = Number(m[10]);
-    const zoneMinutes = Number(m[11]);
-    if (zoneHours > 23 || zoneMinutes > 59) return undefined;
-    offsetMinutes = (m[9] === '-' ? -1 : 1) * (zoneHours * 60 + zoneMinutes);
-  }
-  const fractionMs = m[7] === undefined ? 0 : Math.floor(Number(m[7]) * 1000);
-  return Date.UTC(year, month - 1, day, hour, minute, second, fractionMs) - offsetMinutes * 60_000;
+  // the schema's pattern asks for minutes in a zone; the shared reader also takes `+HH`
+  if (/[+-]\d{2}$/.test(text)) return undefined;
+  return parseIsoDateTimeMs(text);
 }
 
 /**

@@ -69,6 +69,18 @@ export interface MessageRef {
   readonly source: string;
 }
 
+/** What every record of `message` shares. */
+export function messageRefOf(message: IngestMessage): MessageRef {
+  return {
+    project: message.project,
+    topic: message.topic,
+    messageId: String(message.offset),
+    offset: message.offset,
+    publisherSite: message.publisherSite,
+    source: `${message.project}/${message.topic}#${message.offset}`,
+  };
+}
+
 /** Where a record came from, to name it in a reject. */
 export interface RecordOrigin {
   readonly message: MessageRef;

@@ -7,7 +7,7 @@ import type { HubStore } from '../store/hub-store.js';
 import { isTransientStoreError } from '../store/transient-store-error.js';
 import type { PreparedRead } from './batch-prepare-worker.js';
 import { createIngestLoader } from './create-ingest-loader.js';
-import { ID_CACHE_LIMIT, rejectOf, toIngestMessage } from './ingest-batch.js';
+import { ID_CACHE_LIMIT, messageRefOf, rejectOf, toIngestMessage } from './ingest-batch.js';
 import type { PreparedBatch } from './ingest-batch.js';
 import type { IngestLoader } from './ingest-loader.js';
 import type { LoadOutcome } from './load-batch.js';
@@ -285,14 +285,7 @@ export class IngestConsumer {
       failure = error;
     }
     const origin = {
-      message: {
-        project: message.project,
-        topic: message.topic,
-        messageId: String(message.offset),
-        offset: message.offset,
-        publisherSite: message.publisherSite,
-        source: `${message.project}/${message.topic}#${message.offset}`,
-      },
+      message: messageRefOf(message),
       recordIndex: null,
       recordKind: null,
       recordSite: message.publisherSite,

@@ -4,6 +4,7 @@ import type { Logger } from '../../log.js';
 import type { SubscriptionCursor } from '../messaging/subscription-cursor.js';
 import type { AccountingRejectTable } from '../store/hub-database.js';
 import type { PreparedRead } from './batch-prepare-worker.js';
+import { toIngestMessage } from './ingest-batch.js';
 import type { IngestMessage, PreparedBatch } from './ingest-batch.js';
 import type { IdCaches, LoadOutcome } from './load-batch.js';
 import { insertRejects } from '../store/accounting-queries.js';
@@ -61,4 +62,20 @@ export async function rejectWithAdvance(
     const moved = await tx.executeQuery(advance);
     if (Number(moved.numAffectedRows) === 1) await insertRejects(tx, rejects);
   });
+}
+
+/** Reads up to `limit` messages from `from` and prepares them in this thread with `prepare`. */
+export async function readInThread(
+  cursor: SubscriptionCursor,
+  from: number,
+  limit: number,
+  prepare: (messages: IngestMessage[]) => PreparedBatch,
+): Promise<PreparedRead | null> {
+  const messages = await cursor.read(from, limit);
+  if (messages.length === 0) return null;
+  return {
+    next: messages.at(-1)!.offset + 1,
+    messages: messages.length,
+    batch: prepare(messages.map(toIngestMessage)),
+  };
 }

@@ -4,10 +4,9 @@ import type { SubscriptionCursor } from '../messaging/subscription-cursor.js';
 import type { AccountingRejectTable } from '../store/hub-database.js';
 import type { HubDb } from '../store/messaging-queries.js';
 import type { PreparedRead } from './batch-prepare-worker.js';
-import { toIngestMessage } from './ingest-batch.js';
 import type { IngestMessage, PreparedBatch } from './ingest-batch.js';
 import type { IngestLoader } from './ingest-loader.js';
-import { rejectWithAdvance } from './ingest-loader.js';
+import { readInThread, rejectWithAdvance } from './ingest-loader.js';
 import { loadBatch } from './load-batch.js';
 import type { IdCaches, LoadOutcome } from './load-batch.js';
 import { BatchBuilder } from './prepare-batch.js';
@@ -29,16 +28,8 @@ export class KyselyIngestLoader implements IngestLoader {
     return builder.finish();
   }
 
-  async read(
-    cursor: SubscriptionCursor,
-    from: number,
-    limit: number,
-    now: number,
-  ): Promise<PreparedRead | null> {
-    const messages = await cursor.read(from, limit);
-    if (messages.length === 0) return null;
-    const batch = this.prepare(messages.map(toIngestMessage), now);
-    return { next: messages.at(-1)!.offset + 1, messages: messages.length, batch };
+  read(cursor: SubscriptionCursor, from: number, limit: number, now: number): Promise<PreparedRead | null> {
+    return readInThread(cursor, from, limit, (messages) => this.prepare(messages, now));
   }
 
   async load(

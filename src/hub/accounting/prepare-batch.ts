@@ -23,7 +23,7 @@ import type {
   SiteCounters,
   StorageEntry,
 } from './ingest-batch.js';
-import { rejectOf } from './ingest-batch.js';
+import { messageRefOf, rejectOf } from './ingest-batch.js';
 import { CloudPacker } from './packed-cloud.js';
 import type { VoParts } from './record-rows.js';
 import {
@@ -122,14 +122,7 @@ export class BatchBuilder {
 
   /** Decodes one message and adds its records. */
   add(message: IngestMessage): void {
-    const ref: MessageRef = {
-      project: message.project,
-      topic: message.topic,
-      messageId: String(message.offset),
-      offset: message.offset,
-      publisherSite: message.publisherSite,
-      source: `${message.project}/${message.topic}#${message.offset}`,
-    };
+    const ref = messageRefOf(message);
     let decoded;
     try {
       decoded = decodeAccountingMessage(message.data, this.now);

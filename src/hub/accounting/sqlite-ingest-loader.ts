@@ -6,10 +6,9 @@ import type { HubDb } from '../store/messaging-queries.js';
 import type { SqliteConnection } from '../store/sqlite-connection.js';
 import { BatchPrepareWorker, prepareSqliteBatch } from './batch-prepare-worker.js';
 import type { LearnedVmIds, PreparedRead } from './batch-prepare-worker.js';
-import { toIngestMessage } from './ingest-batch.js';
 import type { IngestMessage, PreparedBatch } from './ingest-batch.js';
 import type { IngestLoader, IngestLoaderOptions } from './ingest-loader.js';
-import { rejectWithAdvance } from './ingest-loader.js';
+import { readInThread, rejectWithAdvance } from './ingest-loader.js';
 import type { IdCaches, LoadOutcome } from './load-batch.js';
 import { loadBatchSqlite, runSqliteIngestTransaction } from './sqlite-load-batch.js';
 
@@ -42,12 +41,7 @@ export class SqliteIngestLoader implements IngestLoader {
   }
 
   read(cursor: SubscriptionCursor, from: number, limit: number, now: number): Promise<PreparedRead | null> {
-    const here = async (): Promise<PreparedRead | null> => {
-      const messages = await cursor.read(from, limit);
-      if (messages.length === 0) return null;
-      const batch = this.prepare(messages.map(toIngestMessage), now);
-      return { next: messages.at(-1)!.offset + 1, messages: messages.length, batch };
-    };
+    const here = () => readInThread(cursor, from, limit, (messages) => this.prepare(messages, now));
     const file = this.sqlite.database;
     if (this.options.isWorkerUsed && !file.memory) {
       this.preparer ??= new BatchPrepareWorker(file.name, this.options.logger);

@@ -1,4 +1,5 @@
 // Checks and shapes of AMS values: base64 data, ack deadlines, the subscription view.
+import { parseIsoDateTimeMs } from '../../formats/apel/index.js';
 import type { SubscriptionRow } from '../store/messaging-queries.js';
 import { AMS_ERRORS } from './ams-error.js';
 import { subscriptionFullName, topicFullName } from './ams-names.js';
@@ -46,8 +47,6 @@ export function subscriptionView(row: SubscriptionRow): SubscriptionView {
   };
 }
 
-const ZULU_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$/;
-
 /**
  * Reads a `:timeToOffset` time, `YYYY-MM-DDTHH:MM:SS[.fraction]Z` (AMS parses it with Go's
  * time.Parse, which refuses impossible dates), as epoch milliseconds; years 0000-9999, so times
@@ -55,26 +54,7 @@ const ZULU_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}
  * formats, no rolling 2024-02-30 over into March, no six-digit years.
  */
 export function parseZuluTime(text: string): number | undefined {
-  const m = ZULU_TIME.exec(text);
-  if (!m) return undefined;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const date = new Date(0);
-  // setUTCFullYear, not Date.UTC: Date.UTC reads years 0-99 as 1900-1999
-  date.setUTCFullYear(year, month - 1, day);
-  date.setUTCHours(hour, minute, second, Number((m[7] ?? '0').padEnd(3, '0').slice(0, 3)));
-  const isExact =
-    date.getUTCFullYear() === year &&
-    date.getUTCMonth() === month - 1 &&
-    date.getUTCDate() === day &&
-    date.getUTCHours() === hour &&
-    date.getUTCMinutes() === minute &&
-    date.getUTCSeconds() === second;
-  return isExact ? date.getTime() : undefined;
+  // AMS takes UTC only, and at most nanoseconds
+  if (!text.endsWith('Z') || /\.\d{10,}Z$/.test(text)) return undefined;
+  return parseIsoDateTimeMs(text, true);
 }
