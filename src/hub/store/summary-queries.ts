@@ -8,14 +8,13 @@ import { epochsSane, magnitudesSane } from './stored-ranges.js';
 const CLOUD_MEASURE_COLUMNS = [
   'wall_duration',
   'cpu_duration',
-  'suspend_duration',
   'network_inbound',
   'network_outbound',
   'memory',
   'disk',
 ];
-/** Epoch columns of a cloud record the summaries read. */
-const CLOUD_TIME_COLUMNS = ['start_time', 'end_time', 'measurement_time'];
+/** Epoch columns of a cloud record the summaries show. */
+const CLOUD_TIME_COLUMNS = ['start_time'];
 
 /** SQL true for a cloud record the summaries can use; others are skipped and counted. */
 const usableCloudRecord = sql<boolean>`(${magnitudesSane(CLOUD_MEASURE_COLUMNS)} and ${epochsSane(CLOUD_TIME_COLUMNS)})`;
@@ -70,10 +69,13 @@ export async function rebuildCloudSummaries(db: HubDb): Promise<{ rows: number; 
     group by g.site_name, g.cloud_compute_service, s.y, s.m, g.global_user_name, g.vo, g.vo_group,
       g.vo_role, g.status, g.image_id, g.cpu_count, g.benchmark_type, g.benchmark
   `.execute(db);
-  const skipped = await sql<{ n: number | string }>`
-    select count(*) as n from cloud_records where not ${usableCloudRecord}
+  // every record used counts once in number_of_vms: what is missing from the total was left out
+  const counts = await sql<{ stored: number | string; used: number | string | null }>`
+    select (select count(*) from cloud_records) as stored,
+      (select sum(number_of_vms) from cloud_summaries) as used
   `.execute(db);
-  return { rows: Number(result.numAffectedRows ?? 0n), skipped: Number(skipped.rows[0]?.n ?? 0) };
+  const skipped = Number(counts.rows[0]?.stored ?? 0) - Number(counts.rows[0]?.used ?? 0);
+  return { rows: Number(result.numAffectedRows ?? 0n), skipped };
 }
 
 /** A dimension summaries can be grouped by, and the columns behind it. */
