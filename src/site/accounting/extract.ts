@@ -1,6 +1,5 @@
 // One accounting extraction: per project, read the APIs once, build every record type, queue messages, move watermarks.
 import {
-  chunkRecords,
   serializeAcceleratorMessage,
   serializeCloudMessage,
   serializePublicIpMessage,
@@ -30,6 +29,7 @@ import { resolveAccountedProjects, type AccountedProject } from './accounting-pr
 import { buildAcceleratorRecords } from './accelerator-records.js';
 import { buildCloudRecord, isInWindow, type ProjectContext, type Window } from './cloud-records.js';
 import { buildPublicIpRecords } from './ip-records.js';
+import { serializeValidRecords } from './serialize-valid.js';
 import { buildStorageRecord } from './storage-records.js';
 import type { RecordType, WatermarkStore } from './watermarks.js';
 
@@ -69,6 +69,8 @@ export interface ProjectOutcome {
   readonly error?: string;
   /** Records and messages per type. */
   readonly records: Partial<Record<RecordType, number>>;
+  /** Records per type left out because the APEL codec refused a value (each is logged). */
+  readonly skipped?: Partial<Record<RecordType, number>>;
   readonly messages: number;
   readonly window?: { from: string; to: string };
 }
@@ -181,18 +183,31 @@ async function extractProject(
   const win = (t: RecordType): Window => ({ from: froms.get(t)!, to });
   const messages: Partial<Record<RecordType, string[]>> = {};
   const counts: Partial<Record<RecordType, number>> = {};
+  const skipped: Partial<Record<RecordType, number>> = {};
+  const serializeKind = <T>(
+    t: RecordType,
+    records: readonly T[],
+    serialize: (batch: readonly T[]) => string,
+    describe: (record: T) => Record<string, unknown>,
+  ): string[] => {
+    const out = serializeValidRecords(records, serialize, describe, options.logger);
+    counts[t] = records.length - out.skipped;
+    if (out.skipped > 0) skipped[t] = out.skipped;
+    return out.bodies;
+  };
   for (const t of types) {
     const w = win(t);
     const inWindow = data.servers.filter((s) => isInWindow(s, w));
     let bodies: string[];
     if (t === 'cloud') {
       const records = inWindow.map((s) => buildCloudRecord(s, ctx, w));
-      counts.cloud = records.length;
-      bodies = chunkRecords(records, serializeCloudMessage);
+      bodies = serializeKind(t, records, serializeCloudMessage, (r) => ({ recordType: t, vmUuid: r.vmUuid }));
     } else if (t === 'accelerator') {
       const records = inWindow.flatMap((s) => buildAcceleratorRecords(s, ctx, w));
-      counts.accelerator = records.length;
-      bodies = chunkRecords(records, serializeAcceleratorMessage);
+      bodies = serializeKind(t, records, serializeAcceleratorMessage, (r) => ({
+        recordType: t,
+        associatedRecord: r.associatedRecord,
+      }));
     } else if (t === 'ip') {
       const fips = await collectAll(paginateFloatingIps(session, { projectId: project.projectId }));
       const ports = fips.some((f) => f.portId)
@@ -200,8 +215,10 @@ async function extractProject(
         : [];
       const owners = new Map(data.servers.map((s) => [s.id, s.userId]));
       const records = buildPublicIpRecords(fips, new Map(ports.map((p) => [p.id, p])), owners, ctx, w);
-      counts.ip = records.length;
-      bodies = chunkRecords(records, serializePublicIpMessage);
+      bodies = serializeKind(t, records, serializePublicIpMessage, (r) => ({
+        recordType: t,
+        user: r.globalUserName,
+      }));
     } else {
       // every existing volume: its month record is a snapshot, also when the volume did not change
       const volumes = await collectAll(paginateVolumes(session));
@@ -209,8 +226,10 @@ async function extractProject(
       for (const [id, name] of await readUserNames(session, missing, options.logger))
         data.userNames.set(id, name);
       const records = volumes.flatMap((v) => buildStorageRecord(v, ctx, w) ?? []);
-      counts.storage = records.length;
-      bodies = chunkRecords(records, serializeStorageMessage);
+      bodies = serializeKind(t, records, serializeStorageMessage, (r) => ({
+        recordType: t,
+        recordId: r.recordId,
+      }));
     }
     messages[t] = bodies;
   }
@@ -228,6 +247,7 @@ async function extractProject(
     vo: project.vo,
     ok: true,
     records: counts,
+    ...(Object.keys(skipped).length > 0 ? { skipped } : {}),
     messages: sent,
     window: { from: new Date(minFrom * 1000).toISOString(), to: new Date(to * 1000).toISOString() },
   };
