@@ -46,7 +46,7 @@ describe('Glance and Cinder on the testbed', () => {
     await deleteAll(images, (id) => deleteImage(s, id));
   });
 
-  it('streams a 200 MiB image up and down with RSS growing by less than 64 MiB', async () => {
+  it('streams a 200 MiB image up and down with RSS growing by less than 100 MiB', async () => {
     const size = 200 * MiB;
     const image = await createImage(s, {
       name: 'it-stream',
@@ -78,7 +78,9 @@ describe('Glance and Cinder on the testbed', () => {
     const uploaded = await getImage(s, image.id);
     expect(uploaded.status).toBe('active');
     expect(uploaded.sizeBytes).toBe(size);
-    expect(rssPeak - rssBefore).toBeLessThan(64 * MiB);
+    // holding the image in memory would add at least its 200 MiB; the rest is the process's own
+    // growth (code, heap), which varies with what ran before in the same worker
+    expect(rssPeak - rssBefore).toBeLessThan(100 * MiB);
   });
 
   it('patches image properties and filters the list by them', async () => {
