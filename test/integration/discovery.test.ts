@@ -14,11 +14,8 @@ import {
   paginateImages,
   waitForServer,
 } from '../../src/openstack/index.js';
-import {
-  createDiscoveryCommand,
-  runDiscoveryForDirectory,
-  runSiteDiscovery,
-} from '../../src/site/discovery/index.js';
+import { createDiscoveryCommand } from '../../src/site/discovery/index.js';
+import { runDiscoveryForDirectory, runSiteDiscovery } from '../../src/site/jobs/index.js';
 import { runCli } from '../helpers/cli.js';
 import { adminInProject } from '../helpers/sessions.js';
 import { mintToken, testbedEnv, testbedRoot, type TestbedSiteName } from '../helpers/testbed.js';
@@ -50,6 +47,7 @@ describe('site discovery on the testbed', () => {
   it('describes both VO shares of site-a: flavors with GPU and benchmark, the image, quotas, health', async () => {
     const result = await runSiteDiscovery(writeConfig(path.join(dir, 'a.yaml'), siteConfig('site-a')), {
       gocdbId: '9999G0',
+      clock: Date.now,
     });
     expect(result.error).toBeUndefined();
     expect(result.shares).toEqual([
@@ -140,6 +138,7 @@ describe('site discovery on the testbed', () => {
       const result = await runSiteDiscovery(
         writeConfig(path.join(dir, 'a-servers.yaml'), siteConfig('site-a')),
         {
+          clock: Date.now,
           gocdbUrl: false,
         },
       );
@@ -179,6 +178,7 @@ describe('site discovery on the testbed', () => {
     ];
     const result = await runSiteDiscovery(writeConfig(path.join(dir, 'oidc.yaml'), config), {
       gocdbUrl: false,
+      clock: Date.now,
     });
     expect(result.shares).toEqual([{ vo: 'vo.access.egi.eu', state: 'ok' }]);
     expect(
@@ -213,6 +213,7 @@ describe('site discovery on the testbed', () => {
       });
       const started = Date.now();
       const results = await runDiscoveryForDirectory(sites, {
+        clock: Date.now,
         gocdbUrl: false,
         siteTimeoutMs: 8_000,
         concurrency: 3,

@@ -30,6 +30,7 @@ async function countCalls(): Promise<{ calls: number; cloudRecords: number }> {
     sink: { add: async (body: string) => void (cloudRecords += (body.match(/^VMUUID: /gm) ?? []).length) },
     watermarks: undefined,
     logger: silentLogger,
+    clock: Date.now,
     onSession: (_id, session) => sessions.push(session), // counted after the run
   });
   expect(outcomes.every((o) => o.ok)).toBe(true);

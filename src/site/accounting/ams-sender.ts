@@ -13,15 +13,17 @@ export interface SendResult {
 /**
  * Publishes every outbox element, oldest first; each is removed only after AMS
  * returned its message id. Stops at the first failure (the element stays, for
- * the next run).
+ * the next run), and before the next element once `signal` aborted.
  */
 export async function sendOutbox(
   outbox: DirqOutbox,
   dest: AmsDestination,
   logger: Logger,
+  signal?: AbortSignal,
 ): Promise<SendResult> {
   let sent = 0;
   for await (const name of outbox.elements()) {
+    if (signal?.aborted) return { sent, failed: 1, error: 'the run was aborted' };
     if (!(await outbox.lock(name))) continue; // another sender holds it
     try {
       const body = await outbox.get(name);

@@ -1,41 +1,63 @@
 // `fedstack site accounting extract|send`: the cASO and ssmsend successors.
-import path from 'node:path';
 import { Command } from 'commander';
-import { ConfigError } from '../../errors.js';
 import { createLogger } from '../../log.js';
-import { parseApiTime } from '../../openstack/index.js';
 import { SITE_EXIT } from '../exit-status.js';
+import {
+  isExtractComplete,
+  runAccountingExtract,
+  runAccountingSend,
+  type AccountingExtractOutcome,
+  type JobContext,
+  type ProjectOutcome,
+} from '../jobs/index.js';
 import { logLevelOption } from '../log-level-option.js';
-import { loadSiteConfig, readSecret, type SiteConfig } from '../site-config.js';
-import { sendOutbox } from './ams-sender.js';
-import { extractAccounting, type MessageSink } from './extract.js';
-import { DirqOutbox } from './outbox.js';
-import { acquireRunLock } from './run-lock.js';
-import { WatermarkStore } from './watermarks.js';
+import { loadSiteConfig } from '../site-config.js';
+import type { MessageSink } from './extract.js';
+import { parseTimeOption } from './parse-time-option.js';
 
-const DAY_SECONDS = 86_400;
-
-/** Parses `--extract-from/--extract-to`: ISO 8601 (no zone = UTC) or epoch seconds. */
-export function parseTimeOption(value: string, option: string): number {
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text);
-  // a date alone means its midnight; a time without a zone is UTC (as in OpenStack's answers)
-  const ms = parseApiTime(/^\d{4}-\d\d-\d\d$/.test(text) ? `${text}T00:00:00` : text);
-  if (Number.isNaN(ms))
-    throw new ConfigError(`expected an ISO 8601 time or epoch seconds, found "${value}"`, { path: option });
-  return Math.floor(ms / 1000);
+/** The context of a command's run: the system clock, a signal that never aborts. */
+function commandContext(config: string, logLevel: string): JobContext {
+  return {
+    config: loadSiteConfig(config),
+    logger: createLogger({ level: logLevel }),
+    signal: new AbortController().signal,
+    clock: Date.now,
+  };
 }
 
-/** State and outbox directories of a site (relative paths are relative to the config file). */
-export function accountingDirs(config: SiteConfig): { stateDir: string; outboxDir: string } {
-  const base = path.dirname(path.resolve(config.file));
-  const site = config.accounting.site_name ?? config.gocdb;
-  const stateDir = path.resolve(
-    base,
-    config.accounting.state_dir ?? path.join('.fedstack', 'accounting', site),
-  );
-  const outboxDir = path.resolve(base, config.accounting.outbox_dir ?? path.join(stateDir, 'outgoing'));
-  return { stateDir, outboxDir };
+/** A project's outcome as `--json` prints it (the watermark moves stay out). */
+function printedProject(o: ProjectOutcome): Record<string, unknown> {
+  return {
+    projectId: o.projectId,
+    vo: o.vo,
+    ok: o.ok,
+    error: o.error,
+    records: o.records,
+    messages: o.messages,
+    window: o.window,
+  };
+}
+
+function renderExtractOutcome(outcome: AccountingExtractOutcome, isJson: boolean): string {
+  if (isJson)
+    return (
+      JSON.stringify(
+        { site: outcome.site, outbox: outcome.outbox, projects: outcome.projects.map(printedProject) },
+        null,
+        2,
+      ) + '\n'
+    );
+  return outcome.projects
+    .map((o) =>
+      o.ok
+        ? `${o.projectId} ${o.vo}: ${
+            Object.entries(o.records)
+              .map(([t, n]) => `${n} ${t}`)
+              .join(', ') || 'nothing new'
+          }; ${o.messages} messages\n`
+        : `${o.projectId}: FAILED: ${o.error}\n`,
+    )
+    .join('');
 }
 
 function createExtractCommand(): Command {
@@ -71,51 +93,25 @@ function createExtractCommand(): Command {
         json?: boolean;
         logLevel: string;
       }) => {
-        const logger = createLogger({ level: opts.logLevel });
-        const config = loadSiteConfig(opts.config);
+        const ctx = commandContext(opts.config, opts.logLevel);
         const extractFrom =
           opts.extractFrom === undefined ? undefined : parseTimeOption(opts.extractFrom, '--extract-from');
         const extractTo =
           opts.extractTo === undefined ? undefined : parseTimeOption(opts.extractTo, '--extract-to');
-        const defaultFrom = config.accounting.default_extract_from
-          ? parseTimeOption(config.accounting.default_extract_from, 'accounting.default_extract_from')
-          : Math.floor(Date.now() / 1000) - 30 * DAY_SECONDS;
-        const { stateDir, outboxDir } = accountingDirs(config);
         const dryRunSink: MessageSink = { add: async (body) => void process.stdout.write(`${body}\n\n`) };
-        const release = opts.dryRun ? undefined : await acquireRunLock(path.join(stateDir, 'extract.lock'));
-        try {
-          const outcomes = await extractAccounting(config, {
-            extractFrom,
-            extractTo,
-            defaultFrom,
-            sink: opts.dryRun ? dryRunSink : new DirqOutbox(outboxDir),
-            watermarks: opts.dryRun ? undefined : new WatermarkStore(path.join(stateDir, 'watermarks')),
-            logger,
-          });
-          const out = opts.dryRun ? process.stderr : process.stdout;
-          if (opts.json)
-            out.write(
-              JSON.stringify(
-                { site: config.gocdb, outbox: opts.dryRun ? null : outboxDir, projects: outcomes },
-                null,
-                2,
-              ) + '\n',
-            );
-          else
-            for (const o of outcomes)
-              out.write(
-                o.ok
-                  ? `${o.projectId} ${o.vo}: ${
-                      Object.entries(o.records)
-                        .map(([t, n]) => `${n} ${t}`)
-                        .join(', ') || 'nothing new'
-                    }; ${o.messages} messages\n`
-                  : `${o.projectId}: FAILED: ${o.error}\n`,
-              );
-          process.exitCode = outcomes.every((o) => o.ok) ? SITE_EXIT.ok : SITE_EXIT.failed;
-        } finally {
-          await release?.();
+        const outcome = await runAccountingExtract(ctx, {
+          extractFrom,
+          extractTo,
+          dryRunSink: opts.dryRun ? dryRunSink : undefined,
+        });
+        if (outcome.failure) {
+          process.stderr.write(`fedstack: ${outcome.failure.message}\n`);
+          process.exitCode = SITE_EXIT.failed;
+          return;
         }
+        const text = renderExtractOutcome(outcome, opts.json === true);
+        if (text) (opts.dryRun ? process.stderr : process.stdout).write(text);
+        process.exitCode = isExtractComplete(outcome) ? SITE_EXIT.ok : SITE_EXIT.failed;
       },
     );
 }
@@ -137,24 +133,16 @@ function createSendCommand(): Command {
         'bad config, or a token reference that cannot be read.',
     )
     .action(async (opts: { config: string; logLevel: string }) => {
-      const logger = createLogger({ level: opts.logLevel });
-      const config = loadSiteConfig(opts.config);
-      const ams = config.accounting.ams;
-      if (!ams)
-        throw new ConfigError('is required to send (url, project, topic, token_env or token_file)', {
-          file: config.file,
-          path: 'accounting.ams',
-        });
-      const token = readSecret(ams, 'token', { file: config.file, path: 'accounting.ams' });
-      const result = await sendOutbox(
-        new DirqOutbox(accountingDirs(config).outboxDir),
-        { url: ams.url, project: ams.project, topic: ams.topic, token },
-        logger,
-      );
+      const outcome = await runAccountingSend(commandContext(opts.config, opts.logLevel));
+      if (outcome.failure) {
+        process.stderr.write(`fedstack: ${outcome.failure.message}\n`);
+        process.exitCode = SITE_EXIT.failed;
+        return;
+      }
       process.stdout.write(
-        `sent ${result.sent} messages${result.error ? `; stopped: ${result.error}` : ''}\n`,
+        `sent ${outcome.sent} messages${outcome.error ? `; stopped: ${outcome.error}` : ''}\n`,
       );
-      process.exitCode = result.failed ? SITE_EXIT.failed : SITE_EXIT.ok;
+      process.exitCode = outcome.failed ? SITE_EXIT.failed : SITE_EXIT.ok;
     });
 }
 

@@ -55,6 +55,10 @@ export interface ExtractOptions {
   /** Watermarks; undefined in a dry run (nothing moves). */
   watermarks: WatermarkStore | undefined;
   logger: Logger;
+  /** Now, epoch ms: the window end is never later. */
+  clock: () => number;
+  /** Aborts every request of the run; an aborted project fails and keeps its watermarks. */
+  signal?: AbortSignal;
   /** Projects extracted at the same time; default 4. */
   concurrency?: number;
   /** Called with each project's session; tests count API calls through it. */
@@ -73,6 +77,15 @@ export interface ProjectOutcome {
   readonly skipped?: Partial<Record<RecordType, number>>;
   readonly messages: number;
   readonly window?: { from: string; to: string };
+  /** The watermarks moved, per record type (none in a dry run). */
+  readonly watermarkMoves?: readonly WatermarkMove[];
+}
+
+/** One watermark moved: the window of `recordType` from `from` to `to` is in the outbox (ISO times). */
+export interface WatermarkMove {
+  readonly recordType: RecordType;
+  readonly from: string;
+  readonly to: string;
 }
 
 /** Everything the APIs say about one project, read once. */
@@ -81,6 +94,14 @@ interface ProjectData {
   flavors: Map<string, Flavor>;
   userNames: Map<string, string>;
   imageUris: Map<string, string>;
+}
+
+function isoOf(epochSeconds: number): string {
+  return new Date(epochSeconds * 1000).toISOString();
+}
+
+function withOptionalSignal(session: OpenStackSession, signal: AbortSignal | undefined): OpenStackSession {
+  return signal ? session.withSignal(signal) : session;
 }
 
 async function readServers(session: OpenStackSession, since: number): Promise<Server[]> {
@@ -161,11 +182,14 @@ async function extractProject(
     return { projectId: project.projectId, vo: project.vo, ok: true, records: {}, messages: 0 };
   const minFrom = Math.min(...froms.values());
 
-  const session = createSiteSession(config, {
-    projectId: project.projectId,
-    voIndex: project.voIndex,
-    logger: options.logger,
-  });
+  const session = withOptionalSignal(
+    createSiteSession(config, {
+      projectId: project.projectId,
+      voIndex: project.voIndex,
+      logger: options.logger,
+    }),
+    options.signal,
+  );
   options.onSession?.(project.projectId, session);
   const data = await readProjectData(session, minFrom, options.logger);
   const ctx: ProjectContext = {
@@ -235,12 +259,15 @@ async function extractProject(
   }
   // every message of a type is durable in the outbox before that type's watermark moves
   let sent = 0;
+  const moves: WatermarkMove[] = [];
   for (const t of types) {
     for (const body of messages[t] ?? []) {
       await options.sink.add(body);
       sent++;
     }
-    await options.watermarks?.set(key(t), to);
+    if (!options.watermarks) continue;
+    await options.watermarks.set(key(t), to);
+    moves.push({ recordType: t, from: isoOf(froms.get(t)!), to: isoOf(to) });
   }
   return {
     projectId: project.projectId,
@@ -249,7 +276,8 @@ async function extractProject(
     records: counts,
     ...(Object.keys(skipped).length > 0 ? { skipped } : {}),
     messages: sent,
-    window: { from: new Date(minFrom * 1000).toISOString(), to: new Date(to * 1000).toISOString() },
+    window: { from: isoOf(minFrom), to: isoOf(to) },
+    ...(moves.length > 0 ? { watermarkMoves: moves } : {}),
   };
 }
 
@@ -263,12 +291,15 @@ export async function extractAccounting(
 ): Promise<ProjectOutcome[]> {
   // a missing secret is a config error of the whole run, not a failure of the projects that use it
   assertCredentialsReadable(config);
-  const now = Math.floor(Date.now() / 1000);
+  const now = Math.floor(options.clock() / 1000);
   const to = Math.min(options.extractTo ?? now, now);
-  const service = createSiteSession(config, {
-    projectId: config.vos[0]?.auth.project_id,
-    logger: options.logger,
-  });
+  const service = withOptionalSignal(
+    createSiteSession(config, {
+      projectId: config.vos[0]?.auth.project_id,
+      logger: options.logger,
+    }),
+    options.signal,
+  );
   const { projects, problems } = await resolveAccountedProjects(config, service);
   const outcomes: ProjectOutcome[] = problems.map((p) => ({
     projectId: p.projectId,

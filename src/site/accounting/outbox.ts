@@ -133,7 +133,7 @@ export class DirqOutbox {
     }
     try {
       // dirq touches a locked element so that purge measures the lock's age from now
-      const now = new Date();
+      const now = new Date(this.nowMs());
       await fs.utimes(file, now, now);
     } catch (error) {
       if (errorCode(error) !== 'ENOENT') throw ioError('touch', file, error);

@@ -2,18 +2,16 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { renderLdif } from '../../formats/glue/index.js';
-import { describeError } from '../../errors.js';
 import { createLogger } from '../../log.js';
-import { publishDocumentToAms } from './publish-to-ams.js';
 import { logLevelOption } from '../log-level-option.js';
 import { DEFAULT_GOCDB_URL } from './gocdb-lookup.js';
 import {
   runDiscoveryForDirectory,
   runSiteDiscovery,
+  type DiscoveryOutcome,
   type DiscoveryRunOptions,
-  type SiteDiscoveryResult,
-} from './run-site-discovery.js';
+} from '../jobs/index.js';
+import { renderDocument } from './render-document.js';
 import type { FlavorSelection } from './snapshot-mapping.js';
 import { writeAtomically } from '../write-atomically.js';
 import { SITE_EXIT } from '../exit-status.js';
@@ -70,44 +68,20 @@ function tokenSource(opts: DiscoveryOptions): (site: string) => string | undefin
   };
 }
 
-function render(result: SiteDiscoveryResult, format: 'json' | 'ldif'): string | undefined {
-  if (!result.document) return undefined;
-  return format === 'ldif' ? renderLdif(result.document) : JSON.stringify(result.document, null, 2) + '\n';
+function render(result: DiscoveryOutcome, format: 'json' | 'ldif'): string | undefined {
+  return result.document ? renderDocument(result.document, format) : undefined;
 }
 
 /** The per-site line of the status output (everything but the document). */
-function statusOf(result: SiteDiscoveryResult, output?: string): Record<string, unknown> {
+function statusOf(result: DiscoveryOutcome, output?: string): Record<string, unknown> {
   const { document: _document, ...rest } = result;
   return { ...rest, output };
 }
 
-function exitCodeOf(results: readonly SiteDiscoveryResult[], isSingle: boolean): number {
+function exitCodeOf(results: readonly DiscoveryOutcome[], isSingle: boolean): number {
   if (isSingle && results[0]?.errorCode?.startsWith('CONFIG')) return DISCOVERY_EXIT.badConfig;
-  const isBad = (r: SiteDiscoveryResult) =>
-    r.status === 'failed' || r.status === 'critical' || r.publishError;
+  const isBad = (r: DiscoveryOutcome) => r.status === 'failed' || r.status === 'critical' || r.publishError;
   return results.some(isBad) ? DISCOVERY_EXIT.failed : DISCOVERY_EXIT.ok;
-}
-
-/** Publishes each result's document to its legacy AMS topic when asked; a failure lands in the result. */
-function amsPublisher(opts: DiscoveryOptions): (result: SiteDiscoveryResult) => Promise<SiteDiscoveryResult> {
-  if (!opts.publishAms) return async (result) => result;
-  const target = {
-    url: opts.publishAms,
-    project: opts.amsProject,
-    token: readToken(opts.amsTokenFile!),
-    gzip: opts.amsGzip,
-  };
-  return async (result) => {
-    const text = render(result, opts.format);
-    if (!result.document || text === undefined) return result;
-    try {
-      await publishDocumentToAms(target, result.site, result.document, text);
-      return result;
-    } catch (error) {
-      const publishError = [result.publishError, describeError(error)].filter(Boolean).join('; ');
-      return { ...result, publishError };
-    }
-  };
 }
 
 async function runCommand(opts: DiscoveryOptions): Promise<void> {
@@ -127,7 +101,7 @@ async function runCommand(opts: DiscoveryOptions): Promise<void> {
     return;
   }
   const logger = createLogger({ level: opts.logLevel });
-  const options: DiscoveryRunOptions = {
+  let options: DiscoveryRunOptions = {
     logger,
     validitySeconds: opts.validity,
     siteTimeoutMs: opts.siteTimeout * 1000,
@@ -136,10 +110,19 @@ async function runCommand(opts: DiscoveryOptions): Promise<void> {
     gocdbUrl: opts.gocdb ? opts.gocdbUrl : false,
     gocdbId: opts.gocdbId,
     publish: opts.publish ? { url: opts.publish, tokenFor: tokenSource(opts) } : undefined,
+    clock: Date.now,
   };
-  const toAms = amsPublisher(opts);
+  if (opts.publishAms) {
+    const target = {
+      url: opts.publishAms,
+      project: opts.amsProject,
+      token: readToken(opts.amsTokenFile!),
+      gzip: opts.amsGzip,
+    };
+    options = { ...options, ams: { target, format: opts.format } };
+  }
   if (opts.config) {
-    const result = await toAms(await runSiteDiscovery(opts.config, options));
+    const result = await runSiteDiscovery(opts.config, options);
     const text = render(result, opts.format);
     if (opts.output && text !== undefined) await writeAtomically(opts.output, text);
     if (opts.output || text === undefined)
@@ -152,7 +135,7 @@ async function runCommand(opts: DiscoveryOptions): Promise<void> {
     return;
   }
   if (opts.output) mkdirSync(opts.output, { recursive: true });
-  const results = await Promise.all((await runDiscoveryForDirectory(opts.configDir!, options)).map(toAms));
+  const results = await runDiscoveryForDirectory(opts.configDir!, options);
   const sites = [];
   for (const result of results) {
     const text = render(result, opts.format);

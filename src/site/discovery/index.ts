@@ -2,14 +2,7 @@
 export { createDiscoveryCommand, DISCOVERY_EXIT } from './command.js';
 export { collectSiteSnapshot, type CollectSiteOptions } from './collect-site-snapshot.js';
 export { collectShare, type CollectShareOptions, type CollectedShare } from './collect-share.js';
-export {
-  runSiteDiscovery,
-  runDiscoveryForDirectory,
-  listSiteConfigs,
-  type DiscoveryRunOptions,
-  type SiteDiscoveryResult,
-  type SiteRunStatus,
-} from './run-site-discovery.js';
+export { renderDocument, type DocumentFormat } from './render-document.js';
 export { publishGlueDocument, publishRunReport, type HubTarget } from './publish-to-hub.js';
 export { lookupGocdbId, DEFAULT_GOCDB_URL } from './gocdb-lookup.js';
 export {

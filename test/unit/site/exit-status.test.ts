@@ -64,6 +64,7 @@ describe('fedstack site accounting extract', () => {
       sink: { add: async () => undefined },
       watermarks: undefined,
       logger: silentLogger,
+      clock: Date.now,
     });
     await expect(run).rejects.toMatchObject({
       code: 'CONFIG_SECRET_MISSING',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../../src/errors.js';
-import { parseTimeOption } from '../../../../src/site/accounting/command.js';
+import { parseTimeOption } from '../../../../src/site/accounting/parse-time-option.js';
 
 const epoch = (iso: string) => Date.parse(iso) / 1000;
 
