@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   OPENSTACK_WAIT_TIMEOUT: 'a resource did not reach the wanted status in time',
   OIDC_TOKEN: 'an OIDC provider refused to issue an access token (discovery or refresh failed)',
   TIMEOUT: 'an operation did not finish within its time limit',
+  HTTP_REQUEST_FAILED: 'an outbound HTTP request got an error status, no answer or no answer in time',
   APEL_MESSAGE_INVALID: 'an APEL message cannot be read at all (header, JSON or XML structure)',
   APEL_FIELD_INVALID: 'a record of an APEL message has a missing, malformed or unknown field',
   APEL_RECORD_TOO_LARGE: 'one APEL record alone serialises to more bytes than the message size limit',
@@ -41,6 +42,42 @@ export const ERROR_CODES = {
 
 /** A stable error code. */
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+/**
+ * The HTTP status the hub answers with for each code. Every code has one, so a new code does not
+ * compile without it; codes the hub never raises on a request (site-side failures) answer 500.
+ * AMS errors (`AMS_ERROR`) carry their own AMS status, which wins over this one.
+ */
+export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
+  CONFIG_INVALID: 500,
+  CONFIG_SECRET_MISSING: 500,
+  OPENSTACK_HTTP: 500,
+  OPENSTACK_NETWORK: 500,
+  OPENSTACK_AUTH: 500,
+  OPENSTACK_NO_ENDPOINT: 500,
+  OPENSTACK_BAD_RESPONSE: 500,
+  OPENSTACK_WAIT_TIMEOUT: 500,
+  OIDC_TOKEN: 500,
+  TIMEOUT: 500,
+  HTTP_REQUEST_FAILED: 500,
+  APEL_MESSAGE_INVALID: 400,
+  APEL_FIELD_INVALID: 400,
+  APEL_RECORD_TOO_LARGE: 400,
+  OUTBOX_IO: 500,
+  STATE_IO: 500,
+  AMS_ERROR: 500,
+  STORE_ERROR: 503,
+  GLUE_INVALID: 400,
+  DISCOVERY_PUBLISH_FAILED: 500,
+  HUB_UNAUTHENTICATED: 401,
+  HUB_FORBIDDEN: 403,
+  HUB_REQUEST_INVALID: 400,
+  HUB_NOT_FOUND: 404,
+  HUB_SITE_MISMATCH: 403,
+  HUB_RECORD_CONFLICT: 409,
+  HUB_INGEST_FAILED: 500,
+  HUB_INTERNAL: 500,
+};
 
 /** Base class of all deliberate Fedstack errors. */
 export class FedstackError extends Error {

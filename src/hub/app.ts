@@ -12,7 +12,8 @@ import { HubAuth } from './auth/hub-auth.js';
 import { accountingPlugin } from './http/accounting.js';
 import { amsPlugin } from './http/ams.js';
 import { infosysPlugin } from './http/infosys.js';
-import { installErrorHandler } from './http/error-handler.js';
+import { AMS_ERROR_SHAPE } from './http/ams-http.js';
+import { REST_ERROR_SHAPE, installErrorHandler, sendFailure, toHubFailure } from './http/error-handler.js';
 import { installOpenApi } from './http/openapi.js';
 import { MessagingService } from './messaging/messaging-service.js';
 import type { MessagingOptions } from './messaging/messaging-service.js';
@@ -110,13 +111,26 @@ export async function buildHub(options: HubOptions): Promise<HubApp> {
     loggerInstance: requestLogger(logger),
     bodyLimit: 1024 * 1024,
     routerOptions: { maxParamLength: 64 * 1024 }, // beyond any URL Node accepts: AMS answers long names itself
+    // errors the router raises before any route or plugin is chosen (a path that is not valid
+    // percent-encoding): in AMS's shape under the AMS prefix, in the REST shape elsewhere
+    frameworkErrors: (error, request, reply) => {
+      const shape = request.url.startsWith('/v1/projects/') ? AMS_ERROR_SHAPE : REST_ERROR_SHAPE;
+      return sendFailure(reply, shape, toHubFailure(error, request));
+    },
   }) as unknown as FastifyInstance;
   installErrorHandler(app);
   const services: HubServices = { store, auth, messaging, summariser, ingest };
   app.decorate('hub', services);
 
-  installOpenApi(app);
-  app.get('/v1/status', async () => ({ status: 'ok' }));
+  await installOpenApi(app);
+  app.get(
+    '/v1/status',
+    {
+      config: { roles: 'public' },
+      schema: { tags: ['hub'], summary: 'Liveness: {"status":"ok"} while the hub serves' },
+    },
+    async () => ({ status: 'ok' }),
+  );
   await app.register(amsPlugin, { prefix: '/v1/projects', messaging, auth });
   await app.register(accountingPlugin, { prefix: '/v1/accounting', store, auth, summariser, clock });
   await app.register(infosysPlugin, { store, auth, now: clock });

@@ -1,4 +1,4 @@
-// Query schemas of the accounting API (zod), shared by the routes and the OpenAPI document.
+// Query schemas of the accounting API (zod): the routes validate with them and /openapi.json shows them.
 import { z } from 'zod';
 
 const MONTH = z
@@ -60,3 +60,6 @@ export function splitList(value: string | undefined): string[] | undefined {
 export function monthNumber(month: string | undefined): number | undefined {
   return month === undefined ? undefined : Number(month.replace('-', ''));
 }
+
+/** Query of the routes that take no parameters: any parameter is refused by name. */
+export const NO_QUERY = z.object({});

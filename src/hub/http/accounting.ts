@@ -1,5 +1,6 @@
 // The accounting API as one fastify plugin at /v1/accounting: summaries, rejects, sites, IP and GPU views.
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { FedstackError } from '../../errors.js';
 import type { HubAuth } from '../auth/hub-auth.js';
 import type { HubCaller } from '../auth/hub-token.js';
@@ -11,10 +12,17 @@ import type { HubStore } from '../store/hub-store.js';
 import { isoOrNull } from '../store/stored-ranges.js';
 import { SUMMARY_DIMENSIONS, listCloudSummaries, readCloudSummaries } from '../store/summary-queries.js';
 import type { SummaryDimension, SummaryFilter } from '../store/summary-queries.js';
-import { REJECTS_QUERY, SUMMARIES_QUERY, VIEW_QUERY, monthNumber, splitList } from './accounting-schemas.js';
-import { parseRequest } from './parse-request.js';
+import {
+  NO_QUERY,
+  REJECTS_QUERY,
+  SUMMARIES_QUERY,
+  VIEW_QUERY,
+  monthNumber,
+  splitList,
+} from './accounting-schemas.js';
 import { toCsv } from './csv.js';
-import { installRestAuth, restCaller } from './rest-auth.js';
+import { ANY_ROLE, callerOf, installAuth } from './route-auth.js';
+import { installRouteSchemas } from './route-schema.js';
 
 /** Options of {@link accountingPlugin}. */
 export interface AccountingPluginOptions {
@@ -25,7 +33,9 @@ export interface AccountingPluginOptions {
   readonly clock?: () => number;
 }
 
-const READERS = ['admin', 'consumer', 'publisher'] as const;
+type Options = AccountingPluginOptions & { readonly clock: () => number };
+
+const TAGS = ['accounting'];
 
 /** Applies the caller's scope: a publisher token sees only its own site. */
 function scopedSites(caller: HubCaller, asked: string[] | undefined): string[] | undefined {
@@ -77,6 +87,161 @@ function sendRows(reply: FastifyReply, isCsv: boolean, key: string, rows: Record
   return reply.type('text/csv; charset=utf-8').send(toCsv(columns, rows));
 }
 
+/** `GET /summaries`: monthly cloud summaries as JSON, CSV or an APEL summary message. */
+function registerSummaries(app: FastifyInstance, { store, summariser }: Options): void {
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/summaries',
+    {
+      schema: {
+        tags: TAGS,
+        summary:
+          'Monthly cloud summaries (APEL grouping and deltas), rolled up by group_by; JSON, CSV or APEL v0.4',
+        querystring: SUMMARIES_QUERY,
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      const filter = filterOf(callerOf(request), q);
+      await summariser.refresh();
+      if (q.format === 'apel') {
+        const text = exportSummaryMessage(await listCloudSummaries(store.db, filter));
+        return reply.type('text/plain; charset=utf-8').send(text);
+      }
+      const groupBy = groupByOf(q.group_by);
+      const rows = (await readCloudSummaries(store.db, groupBy, filter)).map((r) =>
+        toSummaryView(r, groupBy),
+      );
+      if (wantsCsv(request, q.format))
+        return reply.type('text/csv; charset=utf-8').send(toCsv(summaryColumns(groupBy), rows));
+      return { groupBy, summaries: rows };
+    },
+  );
+}
+
+/** `GET /rejects`: refused records and messages, newest first, paged. */
+function registerRejects(app: FastifyInstance, { store }: Options): void {
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/rejects',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Rejected records and messages with reason, message id and record index',
+        querystring: REJECTS_QUERY,
+      },
+    },
+    async (request) => {
+      const caller = callerOf(request);
+      const q = request.query;
+      const site = scopedSites(caller, q.site === undefined ? undefined : [q.site])?.[0];
+      // a publisher sees the rejects of what its site published, not others' messages naming its site
+      const isPublisher = caller.role === 'publisher';
+      const rows = await listRejects(store.db, {
+        ...(site === undefined ? {} : isPublisher ? { publisherSite: site } : { site }),
+        ...(q.message_id === undefined ? {} : { messageId: q.message_id }),
+        ...(q.before === undefined ? {} : { beforeId: q.before }),
+        limit: q.limit,
+      });
+      const rejects = rows.map((r) => ({
+        id: Number(r.id),
+        rejectedAt: isoOrNull(r.rejected_at),
+        project: r.project,
+        topic: r.topic,
+        messageId: r.message_id,
+        recordIndex: r.record_index,
+        recordKind: r.record_kind,
+        field: r.field,
+        code: r.code,
+        reason: r.reason,
+        publisherSite: r.publisher_site,
+        recordSite: r.record_site,
+      }));
+      const last = rejects.at(-1);
+      return { rejects, nextBefore: rejects.length === q.limit && last ? last.id : null };
+    },
+  );
+}
+
+/** `GET /sites`: accounting freshness per site. */
+function registerSites(app: FastifyInstance, { store, summariser, clock }: Options): void {
+  app
+    .withTypeProvider<ZodTypeProvider>()
+    .get(
+      '/sites',
+      { schema: { tags: TAGS, summary: 'Accounting freshness per site', querystring: NO_QUERY } },
+      async (request) => {
+        const caller = callerOf(request);
+        await summariser.refresh();
+        const now = Math.floor(clock() / 1000);
+        const own = caller.role === 'publisher' ? caller.site : undefined;
+        const sites = (await listSiteFreshness(store.db))
+          .filter((s) => own === undefined || s.site_name === own)
+          .map((s) => ({
+            site: s.site_name,
+            cloudRecords: s.cloud_records,
+            recordsReceived: Number(s.records_received),
+            recordsRejected: Number(s.records_rejected),
+            lastReceivedAt: isoOrNull(s.last_received_at),
+            lastMeasurementTime: isoOrNull(s.last_measurement_time),
+            measurementLagSeconds:
+              s.last_measurement_time === null ? null : now - Number(s.last_measurement_time),
+          }));
+        return { sites };
+      },
+    );
+}
+
+/** `GET /ip` and `GET /accelerators`: the monthly views of public IPs and accelerators. */
+function registerViews(app: FastifyInstance, { store }: Options): void {
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  routes.get(
+    '/ip',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Public IP usage per site, month, VO and IP version',
+        querystring: VIEW_QUERY,
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      const rows = (await ipMonthly(store.db, filterOf(callerOf(request), q))).map((r) => ({
+        site: r.site_name,
+        month: `${r.measurement_year}-${String(r.measurement_month).padStart(2, '0')}`,
+        vo: r.vo,
+        ipVersion: r.ip_version,
+        ipCount: Number(r.ip_count),
+        users: r.users,
+        lastMeasurementTime: isoOrNull(r.last_measurement_time),
+      }));
+      return sendRows(reply, wantsCsv(request, q.format), 'ip', rows);
+    },
+  );
+  routes.get(
+    '/accelerators',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Accelerator usage per site, month, record type and type',
+        querystring: VIEW_QUERY,
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      const rows = (await acceleratorMonthly(store.db, filterOf(callerOf(request), q))).map((r) => ({
+        site: r.site_name,
+        month: `${r.measurement_year}-${String(r.measurement_month).padStart(2, '0')}`,
+        associatedRecordType: r.associated_record_type,
+        type: r.type,
+        count: r.count,
+        availableDuration: Number(r.available_duration),
+        activeDuration: Number(r.active_duration),
+        records: r.records,
+      }));
+      return sendRows(reply, wantsCsv(request, q.format), 'accelerators', rows);
+    },
+  );
+}
+
 /**
  * Accounting read API (any valid token; a publisher token is limited to its site). Summaries are
  * rebuilt first when ingest changed the records since the last build.
@@ -84,103 +249,11 @@ function sendRows(reply: FastifyReply, isCsv: boolean, key: string, rows: Record
 export const accountingPlugin: FastifyPluginAsync<AccountingPluginOptions> = async (app, options) => {
   const { store, auth, summariser } = options;
   if (!store || !auth || !summariser) throw new Error('accountingPlugin needs store, auth and summariser');
-  const clock = options.clock ?? Date.now;
-  installRestAuth(app, auth);
-
-  app.get('/summaries', async (request, reply) => {
-    const caller = restCaller(request, READERS);
-    const q = parseRequest(SUMMARIES_QUERY, request.query);
-    const filter = filterOf(caller, q);
-    await summariser.refresh();
-    if (q.format === 'apel') {
-      const text = exportSummaryMessage(await listCloudSummaries(store.db, filter));
-      return reply.type('text/plain; charset=utf-8').send(text);
-    }
-    const groupBy = groupByOf(q.group_by);
-    const rows = (await readCloudSummaries(store.db, groupBy, filter)).map((r) => toSummaryView(r, groupBy));
-    if (wantsCsv(request, q.format))
-      return reply.type('text/csv; charset=utf-8').send(toCsv(summaryColumns(groupBy), rows));
-    return { groupBy, summaries: rows };
-  });
-
-  app.get('/rejects', async (request) => {
-    const caller = restCaller(request, READERS);
-    const q = parseRequest(REJECTS_QUERY, request.query);
-    const site = scopedSites(caller, q.site === undefined ? undefined : [q.site])?.[0];
-    // a publisher sees the rejects of what its site published, not others' messages naming its site
-    const isPublisher = caller.role === 'publisher';
-    const rows = await listRejects(store.db, {
-      ...(site === undefined ? {} : isPublisher ? { publisherSite: site } : { site }),
-      ...(q.message_id === undefined ? {} : { messageId: q.message_id }),
-      ...(q.before === undefined ? {} : { beforeId: q.before }),
-      limit: q.limit,
-    });
-    const rejects = rows.map((r) => ({
-      id: Number(r.id),
-      rejectedAt: isoOrNull(r.rejected_at),
-      project: r.project,
-      topic: r.topic,
-      messageId: r.message_id,
-      recordIndex: r.record_index,
-      recordKind: r.record_kind,
-      field: r.field,
-      code: r.code,
-      reason: r.reason,
-      publisherSite: r.publisher_site,
-      recordSite: r.record_site,
-    }));
-    const last = rejects.at(-1);
-    return { rejects, nextBefore: rejects.length === q.limit && last ? last.id : null };
-  });
-
-  app.get('/sites', async (request) => {
-    const caller = restCaller(request, READERS);
-    await summariser.refresh();
-    const now = Math.floor(clock() / 1000);
-    const own = caller.role === 'publisher' ? caller.site : undefined;
-    const sites = (await listSiteFreshness(store.db))
-      .filter((s) => own === undefined || s.site_name === own)
-      .map((s) => ({
-        site: s.site_name,
-        cloudRecords: s.cloud_records,
-        recordsReceived: Number(s.records_received),
-        recordsRejected: Number(s.records_rejected),
-        lastReceivedAt: isoOrNull(s.last_received_at),
-        lastMeasurementTime: isoOrNull(s.last_measurement_time),
-        measurementLagSeconds:
-          s.last_measurement_time === null ? null : now - Number(s.last_measurement_time),
-      }));
-    return { sites };
-  });
-
-  app.get('/ip', async (request, reply) => {
-    const caller = restCaller(request, READERS);
-    const q = parseRequest(VIEW_QUERY, request.query);
-    const rows = (await ipMonthly(store.db, filterOf(caller, q))).map((r) => ({
-      site: r.site_name,
-      month: `${r.measurement_year}-${String(r.measurement_month).padStart(2, '0')}`,
-      vo: r.vo,
-      ipVersion: r.ip_version,
-      ipCount: Number(r.ip_count),
-      users: r.users,
-      lastMeasurementTime: isoOrNull(r.last_measurement_time),
-    }));
-    return sendRows(reply, wantsCsv(request, q.format), 'ip', rows);
-  });
-
-  app.get('/accelerators', async (request, reply) => {
-    const caller = restCaller(request, READERS);
-    const q = parseRequest(VIEW_QUERY, request.query);
-    const rows = (await acceleratorMonthly(store.db, filterOf(caller, q))).map((r) => ({
-      site: r.site_name,
-      month: `${r.measurement_year}-${String(r.measurement_month).padStart(2, '0')}`,
-      associatedRecordType: r.associated_record_type,
-      type: r.type,
-      count: r.count,
-      availableDuration: Number(r.available_duration),
-      activeDuration: Number(r.active_duration),
-      records: r.records,
-    }));
-    return sendRows(reply, wantsCsv(request, q.format), 'accelerators', rows);
-  });
+  const resolved: Options = { ...options, clock: options.clock ?? Date.now };
+  installRouteSchemas(app);
+  installAuth(app, auth, ANY_ROLE);
+  registerSummaries(app, resolved);
+  registerRejects(app, resolved);
+  registerSites(app, resolved);
+  registerViews(app, resolved);
 };

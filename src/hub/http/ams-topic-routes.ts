@@ -1,78 +1,84 @@
 // AMS topic routes: create, get, list, delete, list subscriptions, and `:publish`.
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
-import { AMS_ERRORS } from '../messaging/ams-error.js';
-import { checkAmsName, splitTarget } from '../messaging/ams-names.js';
-import { MAX_PUBLISH_MESSAGES, parsePublishBody } from '../messaging/ams-publish-body.js';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AmsPluginOptions } from './ams-http.js';
-import { LIST_QUERY, NO_QUERY, callerOf, readJson, readQuery, requireRole } from './ams-http.js';
+import {
+  LIST_QUERY,
+  NO_QUERY,
+  PROJECT_PARAMS,
+  PUBLISH_BODY,
+  PUBLISH_PARAMS,
+  TOPIC_ACTION_PARAMS,
+  TOPIC_PARAMS,
+} from './ams-schemas.js';
+import { callerOf } from './route-auth.js';
 
-/**
- * Body of `POST …/topics/{t}:publish`, as the OpenAPI document shows it; requests are read by
- * `parsePublishBody`, which names the refused field.
- */
-export const PUBLISH_BODY = z.object({
-  messages: z
-    .array(
-      z.object({
-        data: z.string().min(1),
-        attributes: z.record(z.string(), z.string()).optional(),
-      }),
-    )
-    .min(1)
-    .max(MAX_PUBLISH_MESSAGES),
-});
-
-type Params = { project: string; target: string };
-
-function topicOf(params: Params, allowAction: boolean): { project: string; topic: string; action?: string } {
-  const project = checkAmsName(params.project, 'Project');
-  const { name, action } = splitTarget(params.target);
-  if (action !== undefined && !allowAction) throw AMS_ERRORS.noRoute();
-  return { project, topic: checkAmsName(name, 'Topic'), ...(action === undefined ? {} : { action }) };
-}
+const TAGS = ['messaging (AMS v1)'];
+const ADMIN = ['admin'] as const;
+const TOPIC = { amsTarget: 'topic' } as const;
 
 /** Registers the topic routes under the plugin prefix (`/v1/projects`). */
 export function registerTopicRoutes(app: FastifyInstance, { messaging }: AmsPluginOptions): void {
-  app.get<{ Params: { project: string } }>('/:project/topics', async (request) => {
-    readQuery(request, LIST_QUERY);
-    return messaging.listTopics(checkAmsName(request.params.project, 'Project'));
-  });
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  routes.get(
+    '/:project/topics',
+    { schema: { tags: TAGS, summary: 'List topics', params: PROJECT_PARAMS, querystring: LIST_QUERY } },
+    async (request) => messaging.listTopics(request.params.project),
+  );
 
-  app.put<{ Params: Params }>('/:project/topics/:target', async (request) => {
-    requireRole(request, 'admin');
-    const { project, topic } = topicOf(request.params, false);
-    readQuery(request, NO_QUERY);
-    return messaging.createTopic(project, topic);
-  });
+  const topic = { tags: TAGS, params: TOPIC_PARAMS, querystring: NO_QUERY };
+  routes.put(
+    '/:project/topics/:target',
+    { config: { ...TOPIC, roles: ADMIN }, schema: { ...topic, summary: 'Create a topic (admin)' } },
+    async (request) => messaging.createTopic(request.params.project, request.params.target),
+  );
+  routes.get(
+    '/:project/topics/:target',
+    { config: TOPIC, schema: { ...topic, summary: 'Get a topic' } },
+    async (request) => messaging.getTopic(request.params.project, request.params.target),
+  );
+  routes.delete(
+    '/:project/topics/:target',
+    {
+      config: { ...TOPIC, roles: ADMIN },
+      schema: { ...topic, summary: 'Delete a topic and its messages (admin)' },
+    },
+    async (request) => {
+      await messaging.deleteTopic(request.params.project, request.params.target);
+      return {};
+    },
+  );
+  routes.get(
+    '/:project/topics/:target/subscriptions',
+    { config: TOPIC, schema: { ...topic, summary: 'List the subscriptions of a topic' } },
+    async (request) =>
+      messaging.listTopicSubscriptions(request.params.project, request.params.target, callerOf(request)),
+  );
 
-  app.get<{ Params: Params }>('/:project/topics/:target', async (request) => {
-    const { project, topic } = topicOf(request.params, false);
-    readQuery(request, NO_QUERY);
-    return messaging.getTopic(project, topic);
-  });
-
-  app.delete<{ Params: Params }>('/:project/topics/:target', async (request) => {
-    requireRole(request, 'admin');
-    const { project, topic } = topicOf(request.params, false);
-    readQuery(request, NO_QUERY);
-    await messaging.deleteTopic(project, topic);
-    return {};
-  });
-
-  app.get<{ Params: Params }>('/:project/topics/:target/subscriptions', async (request) => {
-    const { project, topic } = topicOf(request.params, false);
-    readQuery(request, NO_QUERY);
-    return messaging.listTopicSubscriptions(project, topic, callerOf(request));
-  });
-
-  app.post<{ Params: Params }>('/:project/topics/:target', async (request) => {
-    const { project, topic, action } = topicOf(request.params, true);
-    if (action !== 'publish') throw AMS_ERRORS.noRoute();
-    const caller = requireRole(request, 'admin', 'publisher');
-    readQuery(request, NO_QUERY);
-    const messages = parsePublishBody(readJson(request.body));
-    const messageIds = await messaging.publish(project, topic, messages, caller);
-    return { messageIds };
-  });
+  routes.post(
+    '/:project/topics/:target',
+    {
+      constraints: { amsAction: 'publish' },
+      config: { ...TOPIC, roles: ['admin', 'publisher'] },
+      schema: {
+        tags: TAGS,
+        summary:
+          'Publish messages (admin, publisher); data is base64, at most 1 MiB decoded; returns messageIds',
+        params: PUBLISH_PARAMS,
+        querystring: NO_QUERY,
+        body: PUBLISH_BODY,
+      },
+    },
+    async (request) => {
+      const { project, target } = request.params;
+      const messageIds = await messaging.publish(project, target, request.body.messages, callerOf(request));
+      return { messageIds };
+    },
+  );
+  // any other `POST …/topics/{name}[:{action}]`: the name is checked, then 404 "API call not found"
+  routes.post(
+    '/:project/topics/:target',
+    { config: TOPIC, schema: { hide: true, params: TOPIC_ACTION_PARAMS } },
+    async () => ({}),
+  );
 }

@@ -10,7 +10,7 @@ export type { AmsPluginOptions } from './ams-http.js';
 /**
  * The ARGO AMS v1 subset (reference §5): topics, subscriptions, publish, pull, acknowledge, ack
  * deadlines and offsets, with `x-api-key` auth and AMS-shaped errors. Register with
- * `{ prefix: '/v1/projects' }`; its parser, hooks and error handler stay inside this plugin.
+ * `{ prefix: '/v1/projects' }`; its parser, hooks and error shape stay inside this plugin.
  */
 export const amsPlugin: FastifyPluginAsync<AmsPluginOptions> = async (app, options) => {
   if (!options.messaging || !options.auth) throw new Error('amsPlugin needs messaging and auth');

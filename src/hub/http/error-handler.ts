@@ -1,45 +1,108 @@
-// The hub's REST error shape: a FedstackError becomes `{error:{code,message}}`; anything else a bare 500.
+// The hub's one error handler: every failure becomes a HubFailure, which each area's error shape writes.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { FedstackError } from '../../errors.js';
+import { FedstackError, HTTP_STATUS_BY_CODE } from '../../errors.js';
 import type { ErrorCode } from '../../errors.js';
 
-/** HTTP status of each error code the hub's REST routes raise; other codes answer 500. */
-export const HUB_STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
-  HUB_REQUEST_INVALID: 400,
-  HUB_UNAUTHENTICATED: 401,
-  HUB_FORBIDDEN: 403,
-  HUB_NOT_FOUND: 404,
-  STORE_ERROR: 503,
-};
+/** What went wrong, before an area writes it in its own shape. */
+export interface HubFailure {
+  /** `refused`: a FedstackError; `client`: fastify refused the request (bad JSON, content type, URL). */
+  readonly kind: 'refused' | 'not-found' | 'too-large' | 'client' | 'internal';
+  readonly status: number;
+  readonly code: ErrorCode;
+  readonly message: string;
+  /** The error raised on purpose, for `refused`. */
+  readonly error?: FedstackError;
+  /** The part of the request whose schema refused it, when validation did. */
+  readonly part?: string;
+  /** Fastify's own code of a `client` failure (`FST_ERR_BAD_URL`, `FST_ERR_CTP_INVALID_MEDIA_TYPE`, …). */
+  readonly fastifyCode?: string;
+}
 
-/** Sends a FedstackError as `{error:{code,message}}` with the status of its code. */
-export function sendFedstackError(reply: FastifyReply, error: FedstackError): FastifyReply {
-  return reply
-    .code(HUB_STATUS_BY_CODE[error.code] ?? 500)
-    .send({ error: { code: error.code, message: error.message } });
+/** Writes a failure as one area's error body, with the status to answer. */
+export type ErrorShape = (failure: HubFailure, request: FastifyRequest) => { status: number; body: unknown };
+
+/** The REST shape: `{error:{code,message}}` with the status of the code (docs/errors.md). */
+export const REST_ERROR_SHAPE: ErrorShape = (failure) => ({
+  status: failure.status,
+  body: { error: { code: failure.code, message: failure.message } },
+});
+
+function isClientError(error: FastifyError): boolean {
+  return typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500;
 }
 
 /**
- * Installs the root error and not-found handlers (plugins such as AMS keep their own shape).
- * Fastify's own client errors (bad JSON, wrong content type, body too large) become
- * HUB_REQUEST_INVALID; anything unexpected is logged with its stack and answered with only the
- * request id.
+ * Classifies anything a route, hook, body parser or validator threw. A FedstackError answers with
+ * the status of its code (an AMS error's own status wins); fastify's own client errors become
+ * HUB_REQUEST_INVALID with fastify's status; anything else is `internal`, with only the request id.
  */
-export function installErrorHandler(app: FastifyInstance): void {
-  app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) =>
-    sendFedstackError(
-      reply,
-      new FedstackError('HUB_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`),
-    ),
+export function toHubFailure(error: unknown, request: FastifyRequest): HubFailure {
+  const part = (error as { validationContext?: string } | null)?.validationContext;
+  if (error instanceof FedstackError) {
+    const own = (error as { httpStatus?: unknown }).httpStatus;
+    const status = typeof own === 'number' ? own : HTTP_STATUS_BY_CODE[error.code];
+    return {
+      kind: 'refused',
+      status,
+      code: error.code,
+      message: error.message,
+      error,
+      ...(part ? { part } : {}),
+    };
+  }
+  const fastifyError = error as FastifyError;
+  if (fastifyError?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return { kind: 'too-large', status: 413, code: 'HUB_REQUEST_INVALID', message: fastifyError.message };
+  }
+  if (fastifyError && isClientError(fastifyError)) {
+    const message =
+      fastifyError.code === 'FST_ERR_BAD_URL'
+        ? 'the request path is not valid percent-encoding'
+        : fastifyError.message;
+    return {
+      kind: 'client',
+      status: fastifyError.statusCode!,
+      code: 'HUB_REQUEST_INVALID',
+      message,
+      ...(typeof fastifyError.code === 'string' ? { fastifyCode: fastifyError.code } : {}),
+    };
+  }
+  return {
+    kind: 'internal',
+    status: 500,
+    code: 'HUB_INTERNAL',
+    message: `internal error; request id ${String(request.id)}`,
+  };
+}
+
+/** Answers `failure` in `shape`. */
+export function sendFailure(reply: FastifyReply, shape: ErrorShape, failure: HubFailure): FastifyReply {
+  const { status, body } = shape(failure, reply.request);
+  return reply.code(status).type('application/json; charset=utf-8').send(body);
+}
+
+/** The error handler of one area: classify, log what failed on the hub's side, answer in `shape`. */
+export function hubErrorHandler(shape: ErrorShape) {
+  return (error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const failure = toHubFailure(error, request);
+    if (failure.status >= 500) request.log.error({ err: error }, 'request failed');
+    return sendFailure(reply, shape, failure);
+  };
+}
+
+/**
+ * Installs the error and not-found handlers of one area (its plugin context, or the root) in
+ * `shape`. Every area uses this one handler; only the body shape differs (AMS's, the information
+ * system's with `detail`, the REST one).
+ */
+export function installErrorHandler(app: FastifyInstance, shape: ErrorShape = REST_ERROR_SHAPE): void {
+  app.setNotFoundHandler((request, reply) =>
+    sendFailure(reply, shape, {
+      kind: 'not-found',
+      status: 404,
+      code: 'HUB_NOT_FOUND',
+      message: `no route ${request.method} ${request.url.split('?')[0]}`,
+    }),
   );
-  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    if (error instanceof FedstackError) return sendFedstackError(reply, error);
-    if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-      return sendFedstackError(reply, new FedstackError('HUB_REQUEST_INVALID', error.message));
-    }
-    request.log.error({ err: error }, 'request failed');
-    return reply
-      .code(500)
-      .send({ error: { code: 'HUB_INTERNAL', message: `internal error; request id ${String(request.id)}` } });
-  });
+  app.setErrorHandler(hubErrorHandler(shape));
 }

@@ -1,5 +1,8 @@
-// Query and body schemas of the information-system API (zod), shared by the routes and the OpenAPI document.
+// Path, query and body schemas of the information-system API (zod): the routes validate with them and /openapi.json shows them.
 import { z } from 'zod';
+import { FedstackError } from '../../errors.js';
+import { parseRequest } from './parse-request.js';
+import { readBodyAs } from './route-schema.js';
 
 // FastAPI's bool parsing, which cloud-info-api clients rely on (`include_projects=true`, `=1`, `=yes`).
 const queryBool = (fallback: boolean, description: string) =>
@@ -51,8 +54,32 @@ export const FLAVORS_QUERY = z.object({
   gpu_vendor: queryText('GPU vendor, case-insensitive (e.g. nvidia)'),
   min_gpus: queryCount('at least this many GPUs'),
 });
-/** Body of `PUT /v1/site/{name}/discovery`. */
-export const REPORT_BODY = z.object({
+/** Path of the per-site routes. */
+export const SITE_PARAMS = z.object({ name: z.string().describe('site name') });
+/** Path of the per-VO routes of a site. */
+export const SITE_VO_PARAMS = z.object({
+  name: z.string().describe('site name'),
+  vo: z.string().describe('VO name'),
+});
+
+const REPORT = z.object({
   state: z.enum(['ok', 'failed']),
   error: z.string().max(4000).optional(),
+});
+/**
+ * Body of `PUT /v1/site/{name}/discovery`: JSON read from the raw text (the plugin reads every body
+ * as text, for GLUE documents), then checked strictly.
+ */
+export const REPORT_BODY = readBodyAs(REPORT, {
+  parse: (raw) => {
+    let body: unknown = raw;
+    if (typeof body === 'string') {
+      try {
+        body = JSON.parse(body);
+      } catch {
+        throw new FedstackError('HUB_REQUEST_INVALID', 'body: expected a JSON object {state, error}');
+      }
+    }
+    return parseRequest(REPORT, body, 'body');
+  },
 });

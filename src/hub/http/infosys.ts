@@ -1,19 +1,15 @@
 // The information-system API as one fastify plugin: cloud-info-api's read routes, flavors, health, publishing.
-import type {
-  FastifyError,
-  FastifyInstance,
-  FastifyPluginAsync,
-  FastifyReply,
-  FastifyRequest,
-} from 'fastify';
-import { FedstackError, type ErrorCode } from '../../errors.js';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
 import type { Logger } from '../../log.js';
 import { readGlueDocument, renderLdif } from '../../formats/glue/index.js';
 import type { HubAuth } from '../auth/hub-auth.js';
-import type { HubCaller } from '../auth/hub-token.js';
 import type { CachedResponse, InfosysIndex } from '../infosys/index.js';
 import { InfosysService } from '../infosys/index.js';
 import type { HubStore } from '../store/hub-store.js';
+import { hubErrorHandler } from './error-handler.js';
+import type { ErrorShape } from './error-handler.js';
 import {
   FLAVORS_QUERY,
   GLUE_QUERY,
@@ -21,10 +17,13 @@ import {
   NO_QUERY,
   REPORT_BODY,
   SITES_QUERY,
+  SITE_PARAMS,
   SITE_QUERY,
+  SITE_VO_PARAMS,
 } from './infosys-schemas.js';
-import { parseRequest, requestCacheKey } from './parse-request.js';
-import { requestToken } from './request-token.js';
+import { requestCacheKey } from './parse-request.js';
+import { ANY_ROLE, callerOf, installAuth } from './route-auth.js';
+import { installRouteSchemas } from './route-schema.js';
 
 /** Options of {@link infosysPlugin}: the service, or the store to open one on. */
 export interface InfosysPluginOptions {
@@ -38,19 +37,18 @@ export interface InfosysPluginOptions {
   readonly bodyLimitBytes?: number;
 }
 
-const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
-  HUB_UNAUTHENTICATED: 401,
-  HUB_FORBIDDEN: 403,
-  HUB_NOT_FOUND: 404,
-  HUB_REQUEST_INVALID: 400,
-  GLUE_INVALID: 400,
-  STORE_ERROR: 503,
+/**
+ * The information system's error shape: Fedstack's `{error:{code,message}}` plus `detail`, what
+ * FastAPI (cloud-info-api) puts in its error bodies, for the clients written against it.
+ */
+export const INFOSYS_ERROR_SHAPE: ErrorShape = (failure) => {
+  const message =
+    failure.kind === 'too-large' ? 'the document is larger than the hub accepts' : failure.message;
+  return { status: failure.status, body: { error: { code: failure.code, message }, detail: message } };
 };
 
-type Params = Record<string, string>;
-type Reader = (index: InfosysIndex, params: Params, query: unknown) => CachedResponse;
-
 const JSON_TYPE = 'application/json; charset=utf-8';
+const TAGS = ['information system'];
 
 /** Sends a cached answer: 304 when the client has it, gzip when the client accepts it. */
 function sendCached(request: FastifyRequest, reply: FastifyReply, cached: CachedResponse, type = JSON_TYPE) {
@@ -63,130 +61,216 @@ function sendCached(request: FastifyRequest, reply: FastifyReply, cached: Cached
   return reply.send(cached.body);
 }
 
-function sendError(reply: FastifyReply, code: string, message: string, status: number): FastifyReply {
-  // `detail` is what FastAPI (cloud-info-api) puts in its error bodies; `error` is Fedstack's shape.
-  return reply.code(status).send({ error: { code, message }, detail: message });
+/** A read route's schemas: its path (if any) and its query. */
+interface ReadSchemas<P extends z.ZodObject | undefined, Q extends z.ZodObject> {
+  readonly summary: string;
+  readonly params?: P;
+  readonly querystring: Q;
 }
 
-/** Registers a GET route at `/v1<path>` and at the unversioned paths (with and without `/`) clients call today. */
-function getEverywhere(app: FastifyInstance, infosys: InfosysService, path: string, read: Reader): void {
+type Parsed<S> = S extends z.ZodType ? z.output<S> : Record<string, never>;
+
+/**
+ * Registers a public GET route at `/v1<path>` and at the unversioned paths (with and without `/`)
+ * cloud-info-api clients call today. `read` gets the parsed path and query and answers from the
+ * current index's cache.
+ */
+function getEverywhere<P extends z.ZodObject | undefined, Q extends z.ZodObject>(
+  app: FastifyInstance,
+  infosys: InfosysService,
+  path: string,
+  schemas: ReadSchemas<P, Q>,
+  read: (index: InfosysIndex, params: Parsed<P>, query: z.output<Q>) => CachedResponse,
+): void {
   const isSlashLenient =
     app.initialConfig.ignoreTrailingSlash === true ||
     app.initialConfig.routerOptions?.ignoreTrailingSlash === true;
   const urls = isSlashLenient ? [`/v1${path}`, path] : [`/v1${path}`, `/v1${path}/`, path, `${path}/`];
+  const { summary, params, querystring } = schemas;
   for (const url of urls) {
-    app.get(url, async (request, reply) =>
-      sendCached(request, reply, read(infosys.current(), request.params as Params, request.query)),
+    const isAlias = !url.startsWith('/v1');
+    app.withTypeProvider<ZodTypeProvider>().get(
+      url,
+      {
+        config: { roles: 'public' },
+        schema: {
+          tags: TAGS,
+          summary: isAlias ? `${summary} (cloud-info-api path; same as /v1${path})` : summary,
+          ...(params ? { params } : {}),
+          querystring,
+        },
+      },
+      async (request, reply) =>
+        sendCached(
+          request,
+          reply,
+          read(infosys.current(), request.params as Parsed<P>, request.query as z.output<Q>),
+        ),
     );
   }
 }
 
 /**
- * The read routes. Every query goes through {@link parseRequest} (unknown or repeated parameters
- * are refused by name) and every cache key is built by {@link requestCacheKey} from the parsed
- * values and path parameters, so no raw input can alias another query's cached answer.
+ * The read routes of one site. Every cache key is built by {@link requestCacheKey} from the parsed
+ * values and path parameters (queries are checked strictly by the route schemas), so no raw input
+ * can alias another query's cached answer.
  */
-function registerReads(app: FastifyInstance, infosys: InfosysService): void {
-  getEverywhere(app, infosys, '/sites', (index, _p, query) => {
-    const q = parseRequest(SITES_QUERY, query, 'query');
-    return index.json(requestCacheKey('sites', q), () =>
-      index.sites({ vo: q.vo_name, siteName: q.site_name, includeProjects: q.include_projects }),
-    );
-  });
-  getEverywhere(app, infosys, '/site/:name', (index, p, query) => {
-    const q = parseRequest(SITE_QUERY, query, 'query');
-    return index.json(requestCacheKey('site', { name: p.name, ...q }), () =>
-      index.site(p.name!, q.include_projects),
-    );
-  });
-  getEverywhere(app, infosys, '/site/:name/projects', (index, p, query) => {
-    parseRequest(NO_QUERY, query, 'query');
-    return index.json(requestCacheKey('projects', { name: p.name }), () => index.projects(p.name!));
-  });
-  getEverywhere(app, infosys, '/site/:name/images', (index, p, query) => {
-    const q = parseRequest(IMAGES_QUERY, query, 'query');
-    return index.json(requestCacheKey('site-images', { name: p.name, ...q }), () =>
-      index.siteImages(p.name!, undefined, q.only_egi_images),
-    );
-  });
-  getEverywhere(app, infosys, '/site/:name/:vo/project', (index, p, query) => {
-    parseRequest(NO_QUERY, query, 'query');
-    return index.json(requestCacheKey('project', { name: p.name, vo: p.vo }), () => {
-      const share = index.share(p.name!, p.vo!);
-      return { id: share.projectId, name: share.vo };
-    });
-  });
-  getEverywhere(app, infosys, '/site/:name/:vo/images', (index, p, query) => {
-    const q = parseRequest(IMAGES_QUERY, query, 'query');
-    return index.json(requestCacheKey('vo-images', { name: p.name, vo: p.vo, ...q }), () =>
-      index.siteImages(p.name!, p.vo!, q.only_egi_images),
-    );
-  });
-  getEverywhere(app, infosys, '/images', (index, _p, query) => {
-    const q = parseRequest(IMAGES_QUERY, query, 'query');
-    return index.json(requestCacheKey('images', q), () => index.images(q.vo_name, q.only_egi_images));
-  });
-  getEverywhere(app, infosys, '/vos', (index, _p, query) => {
-    parseRequest(NO_QUERY, query, 'query');
-    return index.json('vos', () => index.vos());
-  });
-  getEverywhere(app, infosys, '/flavors', (index, _p, query) => {
-    const q = parseRequest(FLAVORS_QUERY, query, 'query');
-    return index.json(requestCacheKey('flavors', q), () =>
-      index.flavors({
-        vo: q.vo,
-        site: q.site,
-        minCpu: q.min_cpu,
-        minRamMb: q.min_ram,
-        gpuVendor: q.gpu_vendor,
-        minGpus: q.min_gpus,
+function registerSiteReads(app: FastifyInstance, infosys: InfosysService): void {
+  getEverywhere(
+    app,
+    infosys,
+    '/site/:name',
+    { summary: 'One site', params: SITE_PARAMS, querystring: SITE_QUERY },
+    (index, p, q) =>
+      index.json(requestCacheKey('site', { name: p.name, ...q }), () =>
+        index.site(p.name, q.include_projects),
+      ),
+  );
+  getEverywhere(
+    app,
+    infosys,
+    '/site/:name/projects',
+    { summary: 'The projects of a site’s shares', params: SITE_PARAMS, querystring: NO_QUERY },
+    (index, p) => index.json(requestCacheKey('projects', { name: p.name }), () => index.projects(p.name)),
+  );
+  getEverywhere(
+    app,
+    infosys,
+    '/site/:name/images',
+    { summary: 'The images of a site', params: SITE_PARAMS, querystring: IMAGES_QUERY },
+    (index, p, q) =>
+      index.json(requestCacheKey('site-images', { name: p.name, ...q }), () =>
+        index.siteImages(p.name, undefined, q.only_egi_images),
+      ),
+  );
+  getEverywhere(
+    app,
+    infosys,
+    '/site/:name/:vo/project',
+    { summary: 'The project of a VO at a site', params: SITE_VO_PARAMS, querystring: NO_QUERY },
+    (index, p) =>
+      index.json(requestCacheKey('project', { name: p.name, vo: p.vo }), () => {
+        const share = index.share(p.name, p.vo);
+        return { id: share.projectId, name: share.vo };
       }),
-    );
-  });
-  app.get('/v1/discovery', async (request, reply) => {
-    parseRequest(NO_QUERY, request.query, 'query');
-    const index = infosys.current();
-    return sendCached(
-      request,
-      reply,
-      index.json('health', () => index.health()),
-    );
-  });
-  app.get('/v1/site/:name/glue', async (request, reply) => {
-    const { name } = request.params as Params;
-    const q = parseRequest(GLUE_QUERY, request.query, 'query');
-    const index = infosys.current();
-    const key = requestCacheKey('glue', { name, ...q });
-    if (q.format === 'json')
+  );
+  getEverywhere(
+    app,
+    infosys,
+    '/site/:name/:vo/images',
+    { summary: 'The images of a VO at a site', params: SITE_VO_PARAMS, querystring: IMAGES_QUERY },
+    (index, p, q) =>
+      index.json(requestCacheKey('vo-images', { name: p.name, vo: p.vo, ...q }), () =>
+        index.siteImages(p.name, p.vo, q.only_egi_images),
+      ),
+  );
+}
+
+/** The read routes across sites: sites, images, VOs, flavors. */
+function registerCatalogueReads(app: FastifyInstance, infosys: InfosysService): void {
+  getEverywhere(
+    app,
+    infosys,
+    '/sites',
+    { summary: 'Sites with their shares (cloud-info-api)', querystring: SITES_QUERY },
+    (index, _p, q) =>
+      index.json(requestCacheKey('sites', q), () =>
+        index.sites({ vo: q.vo_name, siteName: q.site_name, includeProjects: q.include_projects }),
+      ),
+  );
+  getEverywhere(
+    app,
+    infosys,
+    '/images',
+    { summary: 'Images across sites', querystring: IMAGES_QUERY },
+    (index, _p, q) =>
+      index.json(requestCacheKey('images', q), () => index.images(q.vo_name, q.only_egi_images)),
+  );
+  getEverywhere(
+    app,
+    infosys,
+    '/vos',
+    { summary: 'The VOs with a share at some site', querystring: NO_QUERY },
+    (index) => index.json('vos', () => index.vos()),
+  );
+  getEverywhere(
+    app,
+    infosys,
+    '/flavors',
+    { summary: 'Flavors across sites, filtered by CPU, RAM and GPU', querystring: FLAVORS_QUERY },
+    (index, _p, q) =>
+      index.json(requestCacheKey('flavors', q), () =>
+        index.flavors({
+          vo: q.vo,
+          site: q.site,
+          minCpu: q.min_cpu,
+          minRamMb: q.min_ram,
+          gpuVendor: q.gpu_vendor,
+          minGpus: q.min_gpus,
+        }),
+      ),
+  );
+}
+
+/** `/v1/discovery` (health per site) and `/v1/site/{name}/glue` (the document, JSON or LDIF). */
+function registerDocumentReads(app: FastifyInstance, infosys: InfosysService): void {
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  routes.get(
+    '/v1/discovery',
+    {
+      config: { roles: 'public' },
+      schema: {
+        tags: TAGS,
+        summary: 'Discovery health per site: state, error, expiry',
+        querystring: NO_QUERY,
+      },
+    },
+    async (request, reply) => {
+      const index = infosys.current();
       return sendCached(
         request,
         reply,
-        index.text(key, () => index.document(name!)),
+        index.json('health', () => index.health()),
       );
-    const ldif = index.text(key, () => renderLdif(readGlueDocument(index.document(name!))));
-    return sendCached(request, reply, ldif, 'text/plain; charset=utf-8');
-  });
+    },
+  );
+  routes.get(
+    '/v1/site/:name/glue',
+    {
+      config: { roles: 'public' },
+      schema: {
+        tags: TAGS,
+        summary: 'The site’s latest GLUE 2.1 document, as published or as LDIF',
+        params: SITE_PARAMS,
+        querystring: GLUE_QUERY,
+      },
+    },
+    async (request, reply) => {
+      const { name } = request.params;
+      const q = request.query;
+      const index = infosys.current();
+      const key = requestCacheKey('glue', { name, ...q });
+      if (q.format === 'json')
+        return sendCached(
+          request,
+          reply,
+          index.text(key, () => index.document(name)),
+        );
+      const ldif = index.text(key, () => renderLdif(readGlueDocument(index.document(name))));
+      return sendCached(request, reply, ldif, 'text/plain; charset=utf-8');
+    },
+  );
 }
 
-const callers = new WeakMap<FastifyRequest, HubCaller>();
-
-async function authenticate(auth: HubAuth, request: FastifyRequest): Promise<void> {
-  const caller = await auth.authenticate(requestToken(request));
-  if (!caller) throw new FedstackError('HUB_UNAUTHENTICATED', 'a valid hub token is required to publish');
-  callers.set(request, caller);
-}
-
-function callerOf(request: FastifyRequest): HubCaller {
-  const caller = callers.get(request);
-  if (!caller) throw new FedstackError('HUB_UNAUTHENTICATED', 'a valid hub token is required to publish');
-  return caller;
-}
-
-function registerWrites(app: FastifyInstance, infosys: InfosysService, auth: HubAuth): void {
-  const preHandler = (request: FastifyRequest): Promise<void> => authenticate(auth, request);
-  const publish = async (request: FastifyRequest, reply: FastifyReply) => {
-    const { name } = request.params as Params;
-    const outcome = await infosys.publish(name!, request.body, callerOf(request));
+/** The writes: publish a document, report a run, remove a site (the service checks the site). */
+function registerWrites(app: FastifyInstance, infosys: InfosysService): void {
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  const publish = {
+    config: { roles: ANY_ROLE },
+    schema: { tags: TAGS, params: SITE_PARAMS },
+  };
+  const handler = async (request: FastifyRequest<{ Params: { name: string } }>, reply: FastifyReply) => {
+    const outcome = await infosys.publish(request.params.name, request.body, callerOf(request));
     return reply.code(200).send({
       site: outcome.site,
       shares: outcome.shares,
@@ -194,25 +278,48 @@ function registerWrites(app: FastifyInstance, infosys: InfosysService, auth: Hub
       state: outcome.state,
     });
   };
-  app.put('/v1/site/:name/glue', { preHandler }, publish);
-  app.post('/v1/site/:name/glue', { preHandler }, publish);
-  app.put('/v1/site/:name/discovery', { preHandler }, async (request, reply) => {
-    const { name } = request.params as Params;
-    let body: unknown = request.body;
-    if (typeof body === 'string') {
-      try {
-        body = JSON.parse(body);
-      } catch {
-        throw new FedstackError('HUB_REQUEST_INVALID', 'body: expected a JSON object {state, error}');
-      }
-    }
-    await infosys.report(name!, parseRequest(REPORT_BODY, body, 'body'), callerOf(request));
-    return reply.code(204).send();
-  });
-  app.delete('/v1/site/:name', { preHandler }, async (request, reply) => {
-    await infosys.remove((request.params as Params).name!, callerOf(request));
-    return reply.code(204).send();
-  });
+  routes.put(
+    '/v1/site/:name/glue',
+    {
+      ...publish,
+      schema: {
+        ...publish.schema,
+        summary: 'Publish a GLUE 2.1 document for the site (validated against the shipped schema)',
+      },
+    },
+    handler,
+  );
+  routes.post(
+    '/v1/site/:name/glue',
+    { ...publish, schema: { ...publish.schema, summary: 'Publish a GLUE 2.1 document (same as PUT)' } },
+    handler,
+  );
+  routes.put(
+    '/v1/site/:name/discovery',
+    {
+      ...publish,
+      schema: {
+        ...publish.schema,
+        summary: 'Report a discovery run that produced no document',
+        body: REPORT_BODY,
+      },
+    },
+    async (request, reply) => {
+      await infosys.report(request.params.name, request.body, callerOf(request));
+      return reply.code(204).send();
+    },
+  );
+  routes.delete(
+    '/v1/site/:name',
+    {
+      ...publish,
+      schema: { ...publish.schema, summary: 'Remove a site from the information system (admin)' },
+    },
+    async (request, reply) => {
+      await infosys.remove(request.params.name, callerOf(request));
+      return reply.code(204).send();
+    },
+  );
 }
 
 /**
@@ -222,7 +329,7 @@ function registerWrites(app: FastifyInstance, infosys: InfosysService, auth: Hub
  * allowed). Also `/v1/discovery` (per-site health) and `/v1/site/{name}/glue[?format=ldif]`.
  * Writes (a publisher token of that site, or admin): `PUT|POST /v1/site/{name}/glue` (a GLUE 2.1
  * document), `PUT /v1/site/{name}/discovery` (a run report), `DELETE /v1/site/{name}` (admin).
- * Register without a prefix; its body parser and error handler stay inside this plugin.
+ * Register without a prefix; its body parser and error shape stay inside this plugin.
  */
 export const infosysPlugin: FastifyPluginAsync<InfosysPluginOptions> = async (app, options) => {
   if ((!options.infosys && !options.store) || !options.auth)
@@ -237,19 +344,11 @@ export const infosysPlugin: FastifyPluginAsync<InfosysPluginOptions> = async (ap
     { parseAs: 'string', bodyLimit: options.bodyLimitBytes ?? 16 * 1024 * 1024 },
     (_request, body, done) => done(null, body),
   );
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof FedstackError) {
-      return sendError(reply, error.code, error.message, STATUS_BY_CODE[error.code] ?? 500);
-    }
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return sendError(reply, 'HUB_REQUEST_INVALID', 'the document is larger than the hub accepts', 413);
-    }
-    if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-      return sendError(reply, 'HUB_REQUEST_INVALID', error.message, error.statusCode);
-    }
-    request.log.error({ err: error }, 'information system request failed');
-    return sendError(reply, 'HUB_INTERNAL', `internal error; request id ${String(request.id)}`, 500);
-  });
-  registerReads(app, infosys);
-  registerWrites(app, infosys, options.auth);
+  installRouteSchemas(app);
+  installAuth(app, options.auth, 'public');
+  app.setErrorHandler(hubErrorHandler(INFOSYS_ERROR_SHAPE));
+  registerSiteReads(app, infosys);
+  registerCatalogueReads(app, infosys);
+  registerDocumentReads(app, infosys);
+  registerWrites(app, infosys);
 };

@@ -104,6 +104,25 @@ describe('hub routes (inject, SQLite)', () => {
     });
   });
 
+  it('answers a path that is not valid percent-encoding in the shape of its area', async () => {
+    h = await openTestHub('sqlite');
+    expect(await get('/v1/accounting/%zz', h.adminToken)).toEqual({
+      status: 400,
+      body: {
+        error: { code: 'HUB_REQUEST_INVALID', message: 'the request path is not valid percent-encoding' },
+      },
+    });
+    const ams = await h.app.inject({ method: 'GET', url: '/v1/projects/p/topics/%zz' });
+    expect(ams.statusCode).toBe(400);
+    expect(ams.json()).toEqual({
+      error: {
+        code: 400,
+        message: 'the request path is not valid percent-encoding',
+        status: 'INVALID_ARGUMENT',
+      },
+    });
+  });
+
   it('keeps a ?key= token out of the request log', async () => {
     const lines: string[] = [];
     const sink = new Writable({

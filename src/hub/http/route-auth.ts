@@ -1,0 +1,65 @@
+// The hub's one auth hook: each route names the roles it allows (or `public`), the hook checks the token.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { FedstackError } from '../../errors.js';
+import type { HubAuth } from '../auth/hub-auth.js';
+import type { HubCaller, HubRole } from '../auth/hub-token.js';
+import { requestToken } from './request-token.js';
+
+/** Who may call a route: any of these roles, or anyone without a token. */
+export type RouteRoles = readonly HubRole[] | 'public';
+
+/** Every role: any valid token. */
+export const ANY_ROLE: readonly HubRole[] = ['admin', 'consumer', 'publisher'];
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Who may call the route; the auth hook's default when absent. */
+    roles?: RouteRoles;
+  }
+}
+
+const callers = new WeakMap<FastifyRequest, HubCaller>();
+
+/**
+ * Adds to `app` (one area's plugin context) the onRequest hook that checks the token against the
+ * roles of the route (`config.roles`, else `defaultRoles`). A public route is not looked at.
+ * @throws FedstackError `HUB_UNAUTHENTICATED` without a known token, `HUB_FORBIDDEN` when the
+ *   caller's role is not allowed (AMS's error shape turns both into AMS's own errors).
+ */
+export function installAuth(app: FastifyInstance, auth: HubAuth, defaultRoles: RouteRoles = ANY_ROLE): void {
+  // a callback hook: a public route (the information system's reads) costs no promise
+  app.addHook('onRequest', (request, _reply, done) => {
+    const roles = request.routeOptions.config?.roles ?? defaultRoles;
+    if (roles === 'public') return done();
+    auth.authenticate(requestToken(request)).then((caller) => {
+      if (!caller) {
+        return done(
+          new FedstackError(
+            'HUB_UNAUTHENTICATED',
+            'send a hub token in the x-api-key header (or Authorization: Bearer)',
+          ),
+        );
+      }
+      if (!roles.includes(caller.role)) {
+        return done(
+          new FedstackError(
+            'HUB_FORBIDDEN',
+            `a ${caller.role} token may not ${request.method} ${request.routeOptions.url}`,
+          ),
+        );
+      }
+      callers.set(request, caller);
+      done();
+    }, done);
+  });
+}
+
+/**
+ * The caller of a request that passed the auth hook of {@link installAuth}.
+ * @throws FedstackError `HUB_UNAUTHENTICATED` when the route is public (no caller was looked up).
+ */
+export function callerOf(request: FastifyRequest): HubCaller {
+  const caller = callers.get(request);
+  if (!caller) throw new FedstackError('HUB_UNAUTHENTICATED', 'send a hub token in the x-api-key header');
+  return caller;
+}
