@@ -153,10 +153,178 @@ export const SiteConfigSchema = z
   })
   .strict();
 
-/** A validated site configuration. */
-export type SiteConfig = z.infer<typeof SiteConfigSchema> & { readonly file: string };
+/** The site YAML as zod parsed it (YAML key names); only {@link toSiteConfig} reads it. */
+type RawSiteConfig = z.infer<typeof SiteConfigSchema>;
+type RawCredentials = z.infer<typeof CredentialsSchema>;
+
+/** A secret by reference: `<name>Env` (an environment variable) or `<name>File` (a file). */
+type SecretRef<N extends string> = { readonly [K in `${N}Env` | `${N}File`]?: string };
+
 /** Credentials as configured (secrets by reference). */
-export type CredentialsConfig = z.infer<typeof CredentialsSchema>;
+export type CredentialsConfig =
+  | ({
+      readonly type: 'password';
+      readonly username?: string;
+      readonly userId?: string;
+      readonly userDomainName: string;
+    } & SecretRef<'password'>)
+  | ({ readonly type: 'application_credential'; readonly id: string } & SecretRef<'secret'>)
+  | ({ readonly type: 'token' } & SecretRef<'token'>)
+  | ({
+      readonly type: 'oidc';
+      readonly identityProvider: string;
+      /** Keystone URL of the OIDC front, when it differs from `endpoint`. */
+      readonly federationEndpoint?: string;
+      readonly issuerUrl?: string;
+      readonly clientId?: string;
+      readonly scope?: string;
+    } & SecretRef<'accessToken'> &
+      SecretRef<'refreshToken'> &
+      SecretRef<'clientSecret'>);
+
+/** One VO of the site and the project it uses. */
+export interface VoConfig {
+  readonly name: string;
+  readonly auth: { readonly projectId: string; readonly credentials?: CredentialsConfig };
+}
+
+/** `accounting.ams`: where `fedstack site accounting send` publishes. */
+export interface AccountingAmsConfig extends SecretRef<'token'> {
+  readonly url: string;
+  readonly project: string;
+  readonly topic: string;
+  readonly storageTopic?: string;
+}
+
+/** `accounting`: the options of accounting extraction and sending. */
+export interface AccountingConfig {
+  readonly enabled: boolean;
+  /** GOCDB site name to report, when it differs from `gocdb`. */
+  readonly siteName?: string;
+  /** CloudComputeService / StorageSystem; default the site name. */
+  readonly serviceName?: string;
+  /** Projects tagged so are accounted besides the VO projects; empty to disable. */
+  readonly projectTag: string;
+  /** Project properties holding the VO, tried in order. */
+  readonly voProperties: readonly string[];
+  /** Project id or name → VO. */
+  readonly voMap: Readonly<Record<string, string>>;
+  readonly recordTypes: readonly ('cloud' | 'ip' | 'accelerator' | 'storage')[];
+  readonly benchmarkNameKey: string;
+  readonly benchmarkValueKey: string;
+  readonly stateDir?: string;
+  readonly outboxDir?: string;
+  /** Earliest time to extract from when no watermark exists (ISO or epoch s). */
+  readonly defaultExtractFrom?: string;
+  readonly ams?: AccountingAmsConfig;
+}
+
+/**
+ * A validated site configuration: the site YAML in Fedstack's names. The YAML keys stay as
+ * written (snake_case, the catch-all schema's); errors name them so.
+ */
+export interface SiteConfig {
+  /** The YAML file it was read from; relative paths in it are relative to this file. */
+  readonly file: string;
+  readonly gocdb: string;
+  /** GOCDB primary key of the site, when it should not be looked up. */
+  readonly gocdbId?: string;
+  readonly endpoint: string;
+  readonly region?: string;
+  /** Federation protocol in Keystone for OIDC logins; when absent `openid` then `oidc` are tried. */
+  readonly protocol?: string;
+  readonly vos: readonly VoConfig[];
+  readonly images?: { readonly sync?: boolean; readonly formats?: readonly string[] };
+  readonly accounting: AccountingConfig;
+  readonly credentials?: CredentialsConfig;
+  /** Per service type, the URL that replaces the catalog's. */
+  readonly endpoints: Readonly<Record<string, string>>;
+  readonly interface: 'public' | 'internal' | 'admin';
+  readonly timeoutSeconds: number;
+}
+
+function toCredentials(c: RawCredentials): CredentialsConfig {
+  switch (c.type) {
+    case 'password':
+      return {
+        type: c.type,
+        username: c.username,
+        userId: c.user_id,
+        userDomainName: c.user_domain_name,
+        passwordEnv: c.password_env,
+        passwordFile: c.password_file,
+      };
+    case 'application_credential':
+      return { type: c.type, id: c.id, secretEnv: c.secret_env, secretFile: c.secret_file };
+    case 'token':
+      return { type: c.type, tokenEnv: c.token_env, tokenFile: c.token_file };
+    case 'oidc':
+      return {
+        type: c.type,
+        identityProvider: c.identity_provider,
+        federationEndpoint: c.federation_endpoint,
+        accessTokenEnv: c.access_token_env,
+        accessTokenFile: c.access_token_file,
+        refreshTokenEnv: c.refresh_token_env,
+        refreshTokenFile: c.refresh_token_file,
+        issuerUrl: c.issuer_url,
+        clientId: c.client_id,
+        clientSecretEnv: c.client_secret_env,
+        clientSecretFile: c.client_secret_file,
+        scope: c.scope,
+      };
+  }
+}
+
+function toAccounting(a: RawSiteConfig['accounting']): AccountingConfig {
+  return {
+    enabled: a.enabled,
+    siteName: a.site_name,
+    serviceName: a.service_name,
+    projectTag: a.project_tag,
+    voProperties: a.vo_properties,
+    voMap: a.vo_map,
+    recordTypes: a.record_types,
+    benchmarkNameKey: a.benchmark_name_key,
+    benchmarkValueKey: a.benchmark_value_key,
+    stateDir: a.state_dir,
+    outboxDir: a.outbox_dir,
+    defaultExtractFrom: a.default_extract_from,
+    ams: a.ams && {
+      url: a.ams.url,
+      project: a.ams.project,
+      topic: a.ams.topic,
+      storageTopic: a.ams.storage_topic,
+      tokenEnv: a.ams.token_env,
+      tokenFile: a.ams.token_file,
+    },
+  };
+}
+
+/** The domain form of a validated site YAML (keys of the catch-all format Fedstack ignores are dropped). */
+function toSiteConfig(raw: RawSiteConfig, file: string): SiteConfig {
+  return {
+    file,
+    gocdb: raw.gocdb,
+    gocdbId: raw.gocdb_id,
+    endpoint: raw.endpoint,
+    region: raw.region,
+    protocol: raw.protocol,
+    vos: raw.vos.map((vo) => ({
+      name: vo.name,
+      auth: {
+        projectId: vo.auth.project_id,
+        credentials: vo.auth.credentials && toCredentials(vo.auth.credentials),
+      },
+    })),
+    images: raw.images,
+    accounting: toAccounting(raw.accounting),
+    credentials: raw.credentials && toCredentials(raw.credentials),
+    endpoints: raw.endpoints,
+    interface: raw.interface,
+    timeoutSeconds: raw.timeout_seconds,
+  };
+}
 
 /** A key path as `vos[0].auth.project_id`; a key that is no plain name is quoted: `vos[0][" x"]`. */
 function issuePath(p: readonly PropertyKey[]): string {
@@ -232,7 +400,7 @@ export function validateSiteConfig(value: unknown, file: string): SiteConfig {
     if (config.vos.findIndex((v) => v.name === vo.name) !== i)
       throw new ConfigError(`VO ${vo.name} is listed twice`, { file, path: `vos[${i}].name` });
   }
-  return { ...config, file };
+  return toSiteConfig(config, file);
 }
 
 /**
@@ -275,25 +443,33 @@ export function secretFilePath(where: { file: string }, fileName: string): strin
   return path.resolve(path.dirname(where.file), fileName);
 }
 
+/** The YAML key of a camelCase name: `accessToken` → `access_token`. */
+function yamlKeyOf(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
 /**
- * Reads a secret given by reference: `<name>_env` (environment variable) or
- * `<name>_file` (first line of a file, relative to the config file).
+ * Reads a secret given by reference: `<name>Env` (environment variable) or `<name>File` (first
+ * line of a file, relative to the config file); errors name the YAML keys
+ * (`<name in snake_case>_env`, `…_file`).
  * @throws ConfigError `CONFIG_SECRET_MISSING` naming the variable or file, never the value.
  */
 export function readSecret(
-  holder: Readonly<Record<string, unknown>>,
+  holder: object,
   name: string,
   where: { file: string; path: string },
   env: NodeJS.ProcessEnv = process.env,
 ): string {
-  const envName = holder[`${name}_env`];
-  const fileName = holder[`${name}_file`];
+  const refs = holder as Readonly<Record<string, unknown>>;
+  const envName = refs[`${name}Env`];
+  const fileName = refs[`${name}File`];
+  const key = yamlKeyOf(name);
   if (typeof envName === 'string') {
     const v = env[envName];
     if (!v)
       throw new ConfigError(`environment variable ${envName} is not set`, {
         file: where.file,
-        path: `${where.path}.${name}_env`,
+        path: `${where.path}.${key}_env`,
         code: 'CONFIG_SECRET_MISSING',
       });
     return v;
@@ -308,11 +484,11 @@ export function readSecret(
     }
     throw new ConfigError(`cannot read a secret from ${full}`, {
       file: where.file,
-      path: `${where.path}.${name}_file`,
+      path: `${where.path}.${key}_file`,
       code: 'CONFIG_SECRET_MISSING',
     });
   }
-  throw new ConfigError(`give ${name}_env or ${name}_file (secrets are never written inline)`, {
+  throw new ConfigError(`give ${key}_env or ${key}_file (secrets are never written inline)`, {
     file: where.file,
     path: where.path,
     code: 'CONFIG_SECRET_MISSING',

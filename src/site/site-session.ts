@@ -35,7 +35,7 @@ async function keepRotatedToken(
   token: string,
   logger: Logger | undefined,
 ): Promise<void> {
-  if (credentials.refresh_token_file === undefined) {
+  if (credentials.refreshTokenFile === undefined) {
     if (!warnedEnv.has(credentials)) {
       warnedEnv.add(credentials);
       logger?.warn(
@@ -45,7 +45,7 @@ async function keepRotatedToken(
     }
     return;
   }
-  const file = secretFilePath(where, credentials.refresh_token_file);
+  const file = secretFilePath(where, credentials.refreshTokenFile);
   try {
     await writeAtomically(file, `${token}\n`, 0o600);
   } catch (error) {
@@ -64,17 +64,16 @@ function oidcAccessToken(
   where: { file: string; path: string },
   logger?: Logger,
 ): string | (() => Promise<string>) {
-  if (!credentials.refresh_token_env && !credentials.refresh_token_file)
-    return readSecret(credentials, 'access_token', where);
+  if (!credentials.refreshTokenEnv && !credentials.refreshTokenFile)
+    return readSecret(credentials, 'accessToken', where);
   const shared = oidcTokenSources.get(credentials);
   if (shared) return shared;
-  const hasSecret =
-    credentials.client_secret_env !== undefined || credentials.client_secret_file !== undefined;
+  const hasSecret = credentials.clientSecretEnv !== undefined || credentials.clientSecretFile !== undefined;
   const source = createOidcAccessTokenSource({
-    issuerUrl: credentials.issuer_url!,
-    clientId: credentials.client_id!,
-    clientSecret: hasSecret ? readSecret(credentials, 'client_secret', where) : undefined,
-    refreshToken: readSecret(credentials, 'refresh_token', where),
+    issuerUrl: credentials.issuerUrl!,
+    clientId: credentials.clientId!,
+    clientSecret: hasSecret ? readSecret(credentials, 'clientSecret', where) : undefined,
+    refreshToken: readSecret(credentials, 'refreshToken', where),
     scope: credentials.scope,
     onRotated: (token) => keepRotatedToken(credentials, where, token, logger),
   });
@@ -93,8 +92,8 @@ export function authMethodOf(
       return {
         kind: 'password',
         username: credentials.username,
-        userId: credentials.user_id,
-        userDomainName: credentials.user_domain_name,
+        userId: credentials.userId,
+        userDomainName: credentials.userDomainName,
         password: readSecret(credentials, 'password', where),
       };
     case 'application_credential':
@@ -109,8 +108,8 @@ export function authMethodOf(
       return {
         kind: 'oidc',
         accessToken: oidcAccessToken(credentials, where, logger),
-        identityProvider: credentials.identity_provider,
-        federationUrl: credentials.federation_endpoint,
+        identityProvider: credentials.identityProvider,
+        federationUrl: credentials.federationEndpoint,
       };
   }
 }
@@ -153,12 +152,12 @@ export function createSiteSession(
     region: config.region,
     interface: config.interface,
     endpointOverrides: config.endpoints,
-    timeoutMs: options.timeoutMs ?? config.timeout_seconds * 1000,
+    timeoutMs: options.timeoutMs ?? config.timeoutSeconds * 1000,
     logger: options.logger,
   });
 }
 
-/** The secrets (by their `<name>_env`/`<name>_file` name) a credentials block is read with. */
+/** The secrets (by their `<name>Env`/`<name>File` name) a credentials block is read with. */
 function secretNamesOf(credentials: CredentialsConfig): string[] {
   switch (credentials.type) {
     case 'password':
@@ -168,10 +167,10 @@ function secretNamesOf(credentials: CredentialsConfig): string[] {
     case 'token':
       return ['token'];
     case 'oidc': {
-      if (!credentials.refresh_token_env && !credentials.refresh_token_file) return ['access_token'];
+      if (!credentials.refreshTokenEnv && !credentials.refreshTokenFile) return ['accessToken'];
       const hasSecret =
-        credentials.client_secret_env !== undefined || credentials.client_secret_file !== undefined;
-      return hasSecret ? ['refresh_token', 'client_secret'] : ['refresh_token'];
+        credentials.clientSecretEnv !== undefined || credentials.clientSecretFile !== undefined;
+      return hasSecret ? ['refreshToken', 'clientSecret'] : ['refreshToken'];
     }
   }
 }

@@ -22,7 +22,7 @@ async function countCalls(): Promise<{ calls: number; cloudRecords: number }> {
   const cfg = accountingConfig('site-b', { project_tag: '' });
   const config = loadSiteConfig(cfg.file);
   const fedcloud = await projectIdOf('site-b', 'fedcloud');
-  const only = { ...config, vos: config.vos.filter((v) => v.auth.project_id === fedcloud) };
+  const only = { ...config, vos: config.vos.filter((v) => v.auth.projectId === fedcloud) };
   let calls = 0;
   let cloudRecords = 0;
   const outcomes = await extractAccounting(only, {

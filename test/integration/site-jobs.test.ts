@@ -28,6 +28,7 @@ describe('site jobs on the testbed', () => {
     expect(first.outbox).toBe(cfg.outbox);
     expect(first.projects).toHaveLength(ctx.config.vos.length);
     for (const p of first.projects) {
+      expect(p.error).toBeUndefined();
       expect(p.ok).toBe(true);
       expect(p.window?.to).toBe(new Date(NOW_MS).toISOString());
       expect(p.watermarkMoves?.map((m) => m.recordType).sort()).toEqual([

@@ -5,11 +5,11 @@ import type { SiteConfig } from '../site-config.js';
 /** State and outbox directories of a site (relative paths are relative to the config file). */
 export function accountingDirs(config: SiteConfig): { stateDir: string; outboxDir: string } {
   const base = path.dirname(path.resolve(config.file));
-  const site = config.accounting.site_name ?? config.gocdb;
+  const site = config.accounting.siteName ?? config.gocdb;
   const stateDir = path.resolve(
     base,
-    config.accounting.state_dir ?? path.join('.fedstack', 'accounting', site),
+    config.accounting.stateDir ?? path.join('.fedstack', 'accounting', site),
   );
-  const outboxDir = path.resolve(base, config.accounting.outbox_dir ?? path.join(stateDir, 'outgoing'));
+  const outboxDir = path.resolve(base, config.accounting.outboxDir ?? path.join(stateDir, 'outgoing'));
   return { stateDir, outboxDir };
 }

@@ -19,11 +19,11 @@ export interface ProjectProblem {
 
 /** The VO of a project: the first configured property present, else the config's map (by id or name). */
 export function voOfProject(project: Project, config: SiteConfig): string | undefined {
-  for (const key of config.accounting.vo_properties) {
+  for (const key of config.accounting.voProperties) {
     const v = project.properties[key];
     if (v) return v;
   }
-  return config.accounting.vo_map[project.id] ?? config.accounting.vo_map[project.name];
+  return config.accounting.voMap[project.id] ?? config.accounting.voMap[project.name];
 }
 
 /**
@@ -38,12 +38,12 @@ export async function resolveAccountedProjects(
   session: OpenStackSession,
 ): Promise<{ projects: AccountedProject[]; problems: ProjectProblem[] }> {
   const projects: AccountedProject[] = config.vos.map((vo, i) => ({
-    projectId: vo.auth.project_id,
+    projectId: vo.auth.projectId,
     vo: vo.name,
     voIndex: i,
   }));
   const problems: ProjectProblem[] = [];
-  const tag = config.accounting.project_tag;
+  const tag = config.accounting.projectTag;
   if (!tag) return { projects, problems };
   let tagged: Project[];
   try {
@@ -75,7 +75,7 @@ export async function resolveAccountedProjects(
     else
       problems.push({
         projectId: project.id,
-        reason: `project ${project.name} is tagged ${tag} but has no VO (properties ${config.accounting.vo_properties.join(', ')}, or accounting.vo_map)`,
+        reason: `project ${project.name} is tagged ${tag} but has no VO (properties ${config.accounting.voProperties.join(', ')}, or accounting.vo_map)`,
       });
   }
   return { projects, problems };

@@ -168,11 +168,11 @@ async function extractProject(
   options: ExtractOptions,
   to: number,
 ): Promise<ProjectOutcome> {
-  const site = config.accounting.site_name ?? config.gocdb;
+  const site = config.accounting.siteName ?? config.gocdb;
   const region = config.region ?? '';
   const key = (recordType: RecordType) => ({ site, region, projectId: project.projectId, recordType });
   const froms = new Map<RecordType, number>();
-  for (const t of config.accounting.record_types as RecordType[]) {
+  for (const t of config.accounting.recordTypes as RecordType[]) {
     const from = options.extractFrom ?? (await options.watermarks?.get(key(t))) ?? options.defaultFrom;
     // a type already extracted up to `to` or later is left alone: its watermark never moves back
     if (from < to) froms.set(t, from);
@@ -194,15 +194,15 @@ async function extractProject(
   const data = await readProjectData(session, minFrom, options.logger);
   const ctx: ProjectContext = {
     siteName: site,
-    cloudComputeService: config.accounting.service_name ?? site,
+    cloudComputeService: config.accounting.serviceName ?? site,
     cloudType: CLOUD_TYPE,
     projectId: project.projectId,
     vo: project.vo,
     userNames: data.userNames,
     imageMarketplaceUris: data.imageUris,
     flavors: data.flavors,
-    benchmarkNameKey: config.accounting.benchmark_name_key,
-    benchmarkValueKey: config.accounting.benchmark_value_key,
+    benchmarkNameKey: config.accounting.benchmarkNameKey,
+    benchmarkValueKey: config.accounting.benchmarkValueKey,
   };
   const win = (t: RecordType): Window => ({ from: froms.get(t)!, to });
   const messages: Partial<Record<RecordType, string[]>> = {};
@@ -295,7 +295,7 @@ export async function extractAccounting(
   const to = Math.min(options.extractTo ?? now, now);
   const service = withOptionalSignal(
     createSiteSession(config, {
-      projectId: config.vos[0]?.auth.project_id,
+      projectId: config.vos[0]?.auth.projectId,
       logger: options.logger,
     }),
     options.signal,

@@ -54,7 +54,7 @@ async function checkVo(
   logger: Logger | undefined,
 ): Promise<CheckResult[]> {
   const vo = config.vos[index]!;
-  const projectId = vo.auth.project_id;
+  const projectId = vo.auth.projectId;
   const prefix = `vo ${vo.name}`;
   let session: OpenStackSession;
   try {
@@ -101,7 +101,7 @@ async function checkVo(
       ),
       probe(`${prefix}: accounting reads the project's VO`, async () => {
         const project = await getProject(session, projectId);
-        const key = config.accounting.vo_properties.find((k) => project.properties[k]);
+        const key = config.accounting.voProperties.find((k) => project.properties[k]);
         return key ? `${key}=${project.properties[key]}` : `no VO property; the config names ${vo.name}`;
       }),
     ])),
@@ -132,14 +132,14 @@ export async function runSiteCheck(
   assertCredentialsReadable(config);
   const results: CheckResult[] = [];
   const reach = await probe('keystone reachable', async () => {
-    const status = await probeEndpoint(config.endpoint, config.timeout_seconds * 1000);
+    const status = await probeEndpoint(config.endpoint, config.timeoutSeconds * 1000);
     return `${redactUrl(config.endpoint)} answers (HTTP ${status})`;
   });
   results.push(reach);
   if (reach.status === 'fail') return results;
 
   const service = createSiteSession(config, {
-    projectId: config.vos[0]?.auth.project_id,
+    projectId: config.vos[0]?.auth.projectId,
     voIndex: undefined,
     logger: options.logger,
   });
@@ -155,7 +155,7 @@ export async function runSiteCheck(
     results.push(
       await probe(`service ${type}`, async () => {
         const url = await service.endpoint(type);
-        const status = await probeEndpoint(url, config.timeout_seconds * 1000);
+        const status = await probeEndpoint(url, config.timeoutSeconds * 1000);
         return `${redactUrl(url)} (HTTP ${status})`;
       }),
     );
@@ -166,10 +166,10 @@ export async function runSiteCheck(
     status: swift ? 'pass' : 'skip',
     reason: swift ? 'in the catalog' : 'not offered',
   });
-  if (config.accounting.project_tag) {
+  if (config.accounting.projectTag) {
     results.push(
-      await probe(`accounting lists projects tagged ${config.accounting.project_tag}`, async () => {
-        const tagged = await listProjects(service, { tags: config.accounting.project_tag });
+      await probe(`accounting lists projects tagged ${config.accounting.projectTag}`, async () => {
+        const tagged = await listProjects(service, { tags: config.accounting.projectTag });
         return `${tagged.length} tagged projects`;
       }),
     );

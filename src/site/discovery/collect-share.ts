@@ -105,7 +105,7 @@ export async function collectShare(
   options: CollectShareOptions = {},
 ): Promise<CollectedShare> {
   const vo = config.vos[voIndex]!;
-  const configuredProjectId = vo.auth.project_id;
+  const configuredProjectId = vo.auth.projectId;
   let session: OpenStackSession;
   let token;
   try {

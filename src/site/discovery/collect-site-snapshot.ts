@@ -54,7 +54,7 @@ async function resolveGocdbId(
   options: CollectSiteOptions,
   logger: Logger,
 ): Promise<string | undefined> {
-  const configured = options.gocdbId ?? config.gocdb_id;
+  const configured = options.gocdbId ?? config.gocdbId;
   if (configured !== undefined) return configured;
   if (options.gocdbUrl === false) return undefined;
   try {
@@ -104,7 +104,7 @@ export async function collectSiteSnapshot(
       const vo = config.vos[i]!;
       shares.push({
         vo: vo.name,
-        projectId: vo.auth.project_id,
+        projectId: vo.auth.projectId,
         images: [],
         flavors: [],
         quotas: {},

@@ -29,7 +29,7 @@ export interface AccountingExtractOptions {
  * @throws ConfigError naming `accounting.default_extract_from` when it is not a time.
  */
 export function defaultExtractFrom(ctx: Pick<JobContext, 'config' | 'clock'>): number {
-  const configured = ctx.config.accounting.default_extract_from;
+  const configured = ctx.config.accounting.defaultExtractFrom;
   return configured
     ? parseTimeOption(configured, 'accounting.default_extract_from')
     : Math.floor(ctx.clock() / 1000) - 30 * DAY_SECONDS;

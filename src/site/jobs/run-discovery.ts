@@ -92,7 +92,7 @@ async function collectOutcome(ctx: JobContext, options: DiscoveryOptions): Promi
       ...options,
       logger: logger.child({ site: config.gocdb }),
       // no request may outlive the site's deadline
-      timeoutMs: Math.min(options.timeoutMs ?? config.timeout_seconds * 1000, timeoutMs),
+      timeoutMs: Math.min(options.timeoutMs ?? config.timeoutSeconds * 1000, timeoutMs),
       signal: AbortSignal.any([deadline, ctx.signal]),
     }),
   );

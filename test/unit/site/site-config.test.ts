@@ -70,7 +70,7 @@ describe('catch-all site files', () => {
       },
       'site.yaml',
     );
-    expect(config.accounting.site_name).toBe('OTHER-NAME');
+    expect(config.accounting.siteName).toBe('OTHER-NAME');
   });
 });
 
