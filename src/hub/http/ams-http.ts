@@ -6,7 +6,7 @@ import type { MessagingService } from '../messaging/messaging-service.js';
 import { installAmsActionRouting } from './ams-action.js';
 import { installErrorHandler } from './error-handler.js';
 import type { ErrorShape, HubFailure } from './error-handler.js';
-import { installAuth } from './route-auth.js';
+import { ANY_ROLE, authHook, installAuth } from './route-auth.js';
 import { installRouteSchemas } from './route-schema.js';
 
 /** Options of the AMS plugin. */
@@ -61,5 +61,5 @@ export function installAmsPlumbing(app: FastifyInstance, options: AmsPluginOptio
   installRouteSchemas(app);
   installAmsActionRouting(app);
   installAuth(app, options.auth);
-  installErrorHandler(app, AMS_ERROR_SHAPE);
+  installErrorHandler(app, AMS_ERROR_SHAPE, authHook(options.auth, ANY_ROLE));
 }

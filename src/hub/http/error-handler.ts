@@ -1,5 +1,11 @@
 // The hub's one error handler: every failure becomes a HubFailure, which each area's error shape writes.
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  preHandlerHookHandler,
+} from 'fastify';
 import { FedstackError, HTTP_STATUS_BY_CODE } from '../../errors.js';
 import type { ErrorCode } from '../../errors.js';
 
@@ -93,10 +99,15 @@ export function hubErrorHandler(shape: ErrorShape) {
 /**
  * Installs the error and not-found handlers of one area (its plugin context, or the root) in
  * `shape`. Every area uses this one handler; only the body shape differs (AMS's, the information
- * system's with `detail`, the REST one).
+ * system's with `detail`, the REST one). `notFoundHook` runs before a 404 (AMS checks the token
+ * first, as argo-messaging does).
  */
-export function installErrorHandler(app: FastifyInstance, shape: ErrorShape = REST_ERROR_SHAPE): void {
-  app.setNotFoundHandler((request, reply) =>
+export function installErrorHandler(
+  app: FastifyInstance,
+  shape: ErrorShape = REST_ERROR_SHAPE,
+  notFoundHook?: preHandlerHookHandler,
+): void {
+  app.setNotFoundHandler({ ...(notFoundHook ? { preHandler: notFoundHook } : {}) }, (request, reply) =>
     sendFailure(reply, shape, {
       kind: 'not-found',
       status: 404,

@@ -1,5 +1,5 @@
 // The hub's one auth hook: each route names the roles it allows (or `public`), the hook checks the token.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { FedstackError } from '../../errors.js';
 import type { HubAuth } from '../auth/hub-auth.js';
 import type { HubCaller, HubRole } from '../auth/hub-token.js';
@@ -20,17 +20,17 @@ declare module 'fastify' {
 
 const callers = new WeakMap<FastifyRequest, HubCaller>();
 
+/** A callback-style request hook (onRequest, or a not-found handler's preHandler). */
+export type AuthHook = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void;
+
 /**
- * Adds to `app` (one area's plugin context) the onRequest hook that checks the token against the
- * roles of the route (`config.roles`, else `defaultRoles`). A public route is not looked at.
+ * The auth hook of routes that allow `roles`: looks the token up and keeps the caller for
+ * {@link callerOf}.
  * @throws FedstackError `HUB_UNAUTHENTICATED` without a known token, `HUB_FORBIDDEN` when the
  *   caller's role is not allowed (AMS's error shape turns both into AMS's own errors).
  */
-export function installAuth(app: FastifyInstance, auth: HubAuth, defaultRoles: RouteRoles = ANY_ROLE): void {
-  // a callback hook: a public route (the information system's reads) costs no promise
-  app.addHook('onRequest', (request, _reply, done) => {
-    const roles = request.routeOptions.config?.roles ?? defaultRoles;
-    if (roles === 'public') return done();
+export function authHook(auth: HubAuth, roles: readonly HubRole[]): AuthHook {
+  return (request, _reply, done) => {
     auth.authenticate(requestToken(request)).then((caller) => {
       if (!caller) {
         return done(
@@ -51,6 +51,20 @@ export function installAuth(app: FastifyInstance, auth: HubAuth, defaultRoles: R
       callers.set(request, caller);
       done();
     }, done);
+  };
+}
+
+/**
+ * Gives every route registered in `app` (one area's plugin context) after this call the auth hook
+ * of its roles (`config.roles`, else `defaultRoles`), as its first onRequest hook. Public routes
+ * get none, so they cost nothing per request.
+ */
+export function installAuth(app: FastifyInstance, auth: HubAuth, defaultRoles: RouteRoles = ANY_ROLE): void {
+  app.addHook('onRoute', (route) => {
+    const roles = route.config?.roles ?? defaultRoles;
+    if (roles === 'public') return;
+    const own = route.onRequest === undefined ? [] : [route.onRequest].flat();
+    route.onRequest = [authHook(auth, roles), ...own] as typeof route.onRequest;
   });
 }
 
