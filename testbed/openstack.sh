@@ -194,6 +194,10 @@ osapi_compute_workers = 1
 vif_plugging_is_fatal = false
 vif_plugging_timeout = 0
 allow_resize_to_same_host = true
+# one host that is never really down: a heartbeat late on a loaded machine must not
+# make the scheduler answer "no valid host", nor a slow RPC turn a build into ERROR
+service_down_time = 3600
+rpc_response_timeout = 300
 [api]
 auth_strategy = keystone
 [api_database]

@@ -59,6 +59,8 @@ export interface Server {
   readonly flavor: Flavor | { readonly id: string };
   readonly addresses: readonly ServerAddress[];
   readonly metadata: Readonly<Record<string, string>>;
+  /** Why the server is in ERROR (Nova's `fault.message`), when Nova says. */
+  readonly faultMessage: string | undefined;
 }
 
 /** One server's line of os-simple-tenant-usage. */
@@ -214,6 +216,8 @@ export function parseServer(
     flavor: parseServerFlavor(o, place),
     addresses: parseAddresses(o, place),
     metadata: parseSpecs(o.metadata),
+    faultMessage:
+      o.fault && typeof o.fault === 'object' ? optionalString((o.fault as { message?: unknown }).message) : undefined,
   };
 }
 

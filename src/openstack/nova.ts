@@ -196,7 +196,7 @@ export function waitForServer(
     service: 'compute',
     path: `servers/${serverId}`,
     read: () => getServer(session, serverId),
-    statusOf: (s) => s.status,
+    statusOf: (s) => (s.faultMessage ? `${s.status} (${s.faultMessage})` : s.status),
     isDone: (s) => statuses.includes(s.status) && !s.taskState,
     isFailed: (s) => s.status === 'ERROR' && !statuses.includes('ERROR'),
     isGoneDone: statuses.includes('DELETED'),
