@@ -1,5 +1,7 @@
 // OIDC access tokens from a refresh token (as oidc-agent and fedcloudclient do), cached until shortly before expiry.
-import { FedstackError } from '../errors.js';
+import { FedstackError, describeError } from '../errors.js';
+import { HttpError, httpRequest } from '../http/index.js';
+import { redactUrl } from '../redact-url.js';
 
 /** Where and how to refresh. */
 export interface OidcRefreshOptions {
@@ -22,37 +24,56 @@ export interface OidcRefreshOptions {
   readonly onRotated?: (refreshToken: string) => void | Promise<void>;
 }
 
+/** The JSON of an answer, or `{}` when it is none. */
+async function jsonOf(res: Response): Promise<Record<string, unknown>> {
+  const body = (await res.json().catch(() => ({}))) as unknown;
+  return body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+}
+
+/** The OAuth error of a refused call (`invalid_grant: …`), or its status. */
+function refusalOf(error: HttpError): string {
+  let body: Record<string, unknown> = {};
+  try {
+    body = JSON.parse(error.bodyText ?? '') as Record<string, unknown>;
+  } catch {
+    // not JSON: the status says enough
+  }
+  return [body.error, body.error_description].filter(Boolean).join(': ') || `HTTP ${error.status}`;
+}
+
+/** POSTs the refresh grant once: a provider that rotates refresh tokens takes each one once, so no retry. */
 async function postForm(
   url: string,
   form: URLSearchParams,
   headers: Record<string, string>,
   timeoutMs: number,
 ): Promise<Record<string, unknown>> {
-  let res: Response;
   try {
-    res = await fetch(url, {
-      method: 'POST',
-      headers: {
-        ...headers,
-        'Content-Type': 'application/x-www-form-urlencoded',
-        Accept: 'application/json',
+    const res = await httpRequest(
+      {
+        method: 'POST',
+        url,
+        headers: {
+          ...headers,
+          'Content-Type': 'application/x-www-form-urlencoded',
+          Accept: 'application/json',
+        },
+        body: form,
       },
-      body: form,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-  } catch (error) {
-    throw new FedstackError(
-      'OIDC_TOKEN',
-      `OIDC token endpoint ${url} unreachable: ${(error as Error).message}`,
-      { cause: error },
+      { timeoutMs, logName: 'oidc' },
     );
+    return await jsonOf(res);
+  } catch (error) {
+    if (error instanceof HttpError && error.kind === 'status')
+      throw new FedstackError(
+        'OIDC_TOKEN',
+        `OIDC token endpoint ${error.url} refused the refresh token (${refusalOf(error)})`,
+      );
+    const reason = error instanceof HttpError ? error.summary : describeError(error);
+    throw new FedstackError('OIDC_TOKEN', `OIDC token endpoint ${redactUrl(url)} unreachable: ${reason}`, {
+      cause: error,
+    });
   }
-  const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-  if (!res.ok) {
-    const reason = [body.error, body.error_description].filter(Boolean).join(': ') || `HTTP ${res.status}`;
-    throw new FedstackError('OIDC_TOKEN', `OIDC token endpoint ${url} refused the refresh token (${reason})`);
-  }
-  return body;
 }
 
 /**
@@ -74,16 +95,19 @@ export function createOidcAccessTokenSource(options: OidcRefreshOptions): () => 
       const url = `${options.issuerUrl.replace(/\/+$/, '')}/.well-known/openid-configuration`;
       let doc: { token_endpoint?: unknown };
       try {
-        const res = await fetch(url, {
-          signal: AbortSignal.timeout(timeoutMs),
-          headers: { Accept: 'application/json' },
-        });
+        const res = await httpRequest(
+          { method: 'GET', url, headers: { Accept: 'application/json' } },
+          { timeoutMs, logName: 'oidc' },
+        );
         doc = (await res.json()) as { token_endpoint?: unknown };
       } catch (error) {
+        const reason = error instanceof HttpError ? error.summary : describeError(error);
         throw new FedstackError(
           'OIDC_TOKEN',
-          `cannot read the OIDC discovery document ${url}: ${(error as Error).message}`,
-          { cause: error },
+          `cannot read the OIDC discovery document ${redactUrl(url)}: ${reason}`,
+          {
+            cause: error,
+          },
         );
       }
       if (typeof doc.token_endpoint !== 'string')

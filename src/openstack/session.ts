@@ -5,7 +5,8 @@ import { authenticate, type AuthMethod, type AuthScope, type KeystoneToken } fro
 import { selectEndpoint, type EndpointInterface } from './catalog.js';
 import { joinUrl, normalizeKeystoneUrl, redactUrl } from './keystone-url.js';
 import { OpenStackError, isOpenStackStatus } from './openstack-error.js';
-import { isStream, transportSend } from './transport.js';
+import { isStreamBody } from '../http/index.js';
+import { transportSend } from './transport.js';
 
 /** Options of an {@link OpenStackSession}. */
 export interface SessionOptions {
@@ -181,7 +182,7 @@ export class OpenStackSession {
       return await sendWith(token);
     } catch (error) {
       // the service refused a token revoked or expired early: authenticate once more and repeat
-      if (isOpenStackStatus(error, 401) && req.service !== 'identity' && !isStream(req.body)) {
+      if (isOpenStackStatus(error, 401) && req.service !== 'identity' && !isStreamBody(req.body)) {
         // a concurrent request may have renewed it already; keep that one
         if (this.#auth.token?.token === token) this.invalidate();
         return sendWith((await this.token(request.signal)).token);

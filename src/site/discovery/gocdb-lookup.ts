@@ -1,6 +1,6 @@
 // Looks up GOCDB service ids over HTTP, fetching the service list once per GOCDB URL and run.
-import { TimeoutError, describeError } from '../../errors.js';
-import { redactUrlsInText } from '../../redact-url.js';
+import { TimeoutError } from '../../errors.js';
+import { HttpError, httpRequest } from '../../http/index.js';
 import { findGocdbService, parseGocdbServices, type GocdbService } from './gocdb-services.js';
 
 /** GOCDB's public programmatic interface. */
@@ -14,15 +14,19 @@ async function fetchServices(gocdbUrl: string, timeoutMs: number): Promise<Gocdb
   url.searchParams.set('service_type', 'org.openstack.nova');
   let res: Response;
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    // one deadline for the whole query, retries of a flaky GOCDB included
+    res = await httpRequest(
+      { method: 'GET', url, deadlineAtMs: Date.now() + timeoutMs },
+      { timeoutMs, logName: 'gocdb' },
+    );
   } catch (error) {
-    if ((error as Error).name === 'TimeoutError')
-      throw new TimeoutError(`GOCDB query ${url.host}`, timeoutMs);
-    throw new Error(`GOCDB ${url.host} cannot be reached: ${redactUrlsInText(describeError(error))}`, {
-      cause: error,
-    });
+    if (!(error instanceof HttpError)) throw error;
+    if (error.kind === 'timeout')
+      throw new TimeoutError(`GOCDB query ${url.host}`, timeoutMs, { cause: error });
+    if (error.kind === 'status')
+      throw new Error(`GOCDB ${url.host} answered HTTP ${error.status}`, { cause: error });
+    throw new Error(`GOCDB ${url.host} cannot be reached: ${error.summary}`, { cause: error });
   }
-  if (!res.ok) throw new Error(`GOCDB ${url.host} answered HTTP ${res.status}`);
   return parseGocdbServices(await res.text());
 }
 

@@ -1,0 +1,370 @@
+/**
+ * The one outbound HTTP call of Fedstack: per-attempt timeout, caller's abort signal and deadline,
+ * retries by the retry strategy, redirects kept on their origin, a custom CA, progress of long
+ * transfers, and one {@link HttpError} for every failure.
+ * @module
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Dispatcher } from 'undici';
+import { silentLogger, type Logger } from '../log.js';
+import { hasUrlUserinfo, redactUrl, redactUrlsInText } from '../redact-url.js';
+import { caAgentFor } from './ca-bundle.js';
+import { HttpError } from './http-error.js';
+import { contentLengthOf, countBytes, type HttpProgressListener } from './progress.js';
+import { isSecretHeaderName } from './redact-headers.js';
+import {
+  IDEMPOTENT_METHODS,
+  RetryBudget,
+  classifyStatus,
+  parseRetryAfterMs,
+  planRetry,
+  type BackoffOptions,
+  type HttpErrorClass,
+} from './retry-strategy.js';
+
+/** A request body: bytes or text are sent as they are; a stream is sent once and never repeated. */
+export type HttpBody =
+  string | Uint8Array | URLSearchParams | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
+
+/**
+ * How redirects are treated: `same-origin` (default) follows them on the request's own origin and
+ * refuses others, so credential headers never reach another host; `follow` also follows them
+ * elsewhere, without the secret headers (see {@link isSecretHeaderName}); `manual` hands every
+ * 3xx back.
+ */
+export type HttpRedirectMode = 'same-origin' | 'follow' | 'manual';
+
+/** One request. */
+export interface HttpRequest {
+  readonly method: string;
+  readonly url: string | URL;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: HttpBody;
+  /** Time limit of each attempt (until the response headers, and then of reading its body), ms. */
+  readonly timeoutMs?: number;
+  /** An instant (`Date.now()` clock) no attempt and no wait between attempts goes past. */
+  readonly deadlineAtMs?: number;
+  readonly signal?: AbortSignal;
+  /** Whether the request may be sent again after a failure; default by method (GET, HEAD, PUT, DELETE, OPTIONS). */
+  readonly isRetrySafe?: boolean;
+  /** Also retry after 409 Conflict (operations whose conflict is a passing task state). */
+  readonly isConflictTransient?: boolean;
+  /** Attempts at most, retries included; default 4 (1 for requests that are not retry-safe). */
+  readonly maxAttempts?: number;
+  readonly redirect?: HttpRedirectMode;
+  /** Size of a streamed body, for upload progress. */
+  readonly bodySizeBytes?: number;
+  readonly onProgress?: HttpProgressListener;
+}
+
+/** Defaults and shared parts of every request of a client. */
+export interface HttpClientOptions {
+  /** Per-attempt time limit, ms; default 30 000. */
+  readonly timeoutMs?: number;
+  /** A PEM bundle file or a directory of hashed `*.0` CA files; default Node's built-in roots. */
+  readonly caPath?: string;
+  /** Retries of this client draw on this budget; default one budget per origin for the process. */
+  readonly retryBudget?: RetryBudget;
+  /** Longest `Retry-After` worth waiting for, ms; default 30 000 (a longer one ends the retries). */
+  readonly maxRetryAfterMs?: number;
+  readonly backoff?: BackoffOptions;
+  /** Numbers in [0, 1) for the backoff jitter; default `Math.random`. */
+  readonly random?: () => number;
+  readonly logger?: Logger;
+  /** Start of the debug log messages (`<logName> request`); default `http`. */
+  readonly logName?: string;
+}
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 5;
+const MAX_ERROR_BODY_CHARS = 65_536;
+const budgets = new Map<string, RetryBudget>();
+
+function budgetFor(origin: string, options: HttpClientOptions): RetryBudget {
+  if (options.retryBudget) return options.retryBudget;
+  let budget = budgets.get(origin);
+  if (!budget) budgets.set(origin, (budget = new RetryBudget()));
+  return budget;
+}
+
+/** True for a body that is a stream (a web stream or an async iterable): sent once, never repeated. */
+export function isStreamBody(body: unknown): body is ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> {
+  return (
+    body instanceof ReadableStream ||
+    (typeof body === 'object' && body !== null && Symbol.asyncIterator in (body as object))
+  );
+}
+
+function streamOf(body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
+  return body instanceof ReadableStream ? body : ReadableStream.from(body);
+}
+
+/** Waits `ms`, or stops with the caller's abort reason at once (as fetch does). */
+async function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  try {
+    await sleep(ms, undefined, { signal });
+  } catch (error) {
+    throw signal?.aborted ? (signal.reason as unknown) : error;
+  }
+}
+
+/** Why a request got no answer; fetch quotes the URL in some messages, so URLs in it are redacted. */
+function networkReason(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return redactUrlsInText(
+    cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error)),
+  );
+}
+
+function requestIdOf(res: Response): string | undefined {
+  const h = res.headers;
+  return (
+    h.get('x-openstack-request-id') ?? h.get('x-compute-request-id') ?? h.get('x-request-id') ?? undefined
+  );
+}
+
+async function readErrorBody(res: Response): Promise<string> {
+  const text = await res.text().catch(() => '');
+  return text.slice(0, MAX_ERROR_BODY_CHARS);
+}
+
+function withDownloadProgress(res: Response, onProgress: HttpProgressListener): Response {
+  if (!res.body) return res;
+  const totalBytes = contentLengthOf(res.headers);
+  const body = countBytes(res.body, (doneBytes) =>
+    onProgress({ direction: 'download', doneBytes, totalBytes }),
+  );
+  const wrapped = new Response(body, {
+    status: res.status,
+    statusText: res.statusText,
+    headers: res.headers,
+  });
+  Object.defineProperty(wrapped, 'url', { value: res.url });
+  return wrapped;
+}
+
+/** Reports a body sent whole (not streamed) as done once its answer came. */
+function reportUploadDone(request: HttpRequest, isStreamed: boolean): void {
+  const body = request.body;
+  if (isStreamed || body === undefined || !request.onProgress) return;
+  const totalBytes =
+    request.bodySizeBytes ??
+    (typeof body === 'string'
+      ? Buffer.byteLength(body)
+      : body instanceof Uint8Array
+        ? body.byteLength
+        : Buffer.byteLength(String(body)));
+  request.onProgress({ direction: 'upload', doneBytes: totalBytes, totalBytes });
+}
+
+/** The state of one call across its attempts and redirects. */
+interface CallState {
+  url: URL;
+  method: string;
+  headers: Record<string, string>;
+  body: RequestInit['body'] | undefined;
+  redirects: number;
+}
+
+/**
+ * Where a redirect leads, or why it is not followed; updates `state` to send the next request
+ * there (303, and 301/302 of a POST, become a GET without body, as browsers and fetch do).
+ */
+function followRedirect(
+  state: CallState,
+  location: string,
+  isStreamed: boolean,
+  mode: HttpRedirectMode,
+): string | undefined {
+  const target = new URL(location, state.url);
+  if (target.origin !== state.url.origin) {
+    if (mode !== 'follow')
+      return `refused to follow a redirect to ${target.origin} (the credentials would go with it)`;
+    state.headers = Object.fromEntries(
+      Object.entries(state.headers).filter(([name]) => !isSecretHeaderName(name)),
+    );
+  }
+  if (isStreamed || ++state.redirects > MAX_REDIRECTS)
+    return 'too many redirects, or a redirect of a streamed upload';
+  state.url = target;
+  return undefined;
+}
+
+function becomesGet(status: number, method: string): boolean {
+  return status === 303 ? method !== 'HEAD' : (status === 301 || status === 302) && method === 'POST';
+}
+
+/**
+ * Sends one request and resolves with its response (status below 400, body unread) once it
+ * succeeds. Transient failures (connection errors, 429, 502–504, 409 when allowed) of retry-safe
+ * requests are retried with capped full-jitter backoff, drawing on the retry budget; `Retry-After`
+ * is honoured but never waited for past `deadlineAtMs`. An abort of `signal` ends the call at once
+ * and rejects with its reason.
+ * @example const res = await httpRequest({ method: 'GET', url: 'https://goc.egi.eu/gocdbpi/public/?method=get_site' }, { timeoutMs: 10_000 })
+ * @throws HttpError `HTTP_REQUEST_FAILED` for an error status (with `status`, `bodyText`), no
+ *   answer (`network`), no answer in time (`timeout`), a refused redirect or a URL with credentials.
+ */
+export async function httpRequest(request: HttpRequest, options: HttpClientOptions = {}): Promise<Response> {
+  const logger = options.logger ?? silentLogger;
+  const logName = options.logName ?? 'http';
+  const random = options.random ?? Math.random;
+  const timeoutMs = request.timeoutMs ?? options.timeoutMs ?? 30_000;
+  const isStreamed = isStreamBody(request.body);
+  const method = request.method.toUpperCase();
+  const isRetrySafe = !isStreamed && (request.isRetrySafe ?? IDEMPOTENT_METHODS.has(method));
+  const maxAttempts = isRetrySafe ? (request.maxAttempts ?? 4) : 1;
+  const dispatcher: Dispatcher | undefined = options.caPath ? caAgentFor(options.caPath) : undefined;
+  const rawUrl = String(request.url);
+  const state: CallState = {
+    url: undefined as unknown as URL,
+    method,
+    headers: { ...request.headers },
+    body: undefined,
+    redirects: 0,
+  };
+  const fail = (
+    details: Omit<ConstructorParameters<typeof HttpError>[0], 'method' | 'url'>,
+    summary: string,
+    cause?: unknown,
+  ) =>
+    new HttpError({ ...details, method: state.method, url: state.url?.toString() ?? rawUrl }, summary, {
+      cause,
+    });
+  // fetch refuses such URLs (quoting them, password and all); it is no transient failure to retry
+  if (hasUrlUserinfo(rawUrl))
+    throw fail(
+      { kind: 'refused', attempts: 1 },
+      'not sent: the URL carries credentials (user:password@); give them as credentials, not in a URL',
+    );
+  state.url = new URL(rawUrl);
+  const budget = budgetFor(state.url.origin, options);
+  let tokensTaken = 0;
+  if (isStreamBody(request.body)) {
+    const listener = request.onProgress;
+    state.body = listener
+      ? countBytes(streamOf(request.body), (doneBytes) =>
+          listener({ direction: 'upload', doneBytes, totalBytes: request.bodySizeBytes }),
+        )
+      : streamOf(request.body);
+  } else state.body = request.body as RequestInit['body'] | undefined;
+
+  for (let attempt = 1; ; attempt++) {
+    const shownUrl = redactUrl(state.url.toString());
+    const remainingMs = request.deadlineAtMs === undefined ? undefined : request.deadlineAtMs - Date.now();
+    if (remainingMs !== undefined && remainingMs <= 0)
+      throw fail({ kind: 'timeout', attempts: attempt - 1 }, 'the deadline passed before an answer came');
+    const attemptMs = remainingMs === undefined ? timeoutMs : Math.min(timeoutMs, remainingMs);
+    const timeout = AbortSignal.timeout(attemptMs);
+    const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
+    const started = performance.now();
+    /** The wait before the next attempt (its tokens taken from the budget), or undefined for none. */
+    const decideRetry = (
+      errorClass: HttpErrorClass,
+      retryAfterMs: number | undefined,
+    ): number | undefined => {
+      const plan = planRetry({
+        attempt,
+        maxAttempts,
+        errorClass,
+        isRetrySafe,
+        retryAfterMs,
+        maxRetryAfterMs: options.maxRetryAfterMs ?? 30_000,
+        remainingMs: request.deadlineAtMs === undefined ? undefined : request.deadlineAtMs - Date.now(),
+        random,
+        backoff: options.backoff,
+      });
+      if (plan.kind === 'stop') return undefined;
+      const cost = budget.acquire(timeout.aborted);
+      if (cost === undefined) return undefined;
+      tokensTaken += cost;
+      return plan.delayMs;
+    };
+    let res: Response;
+    try {
+      res = await fetch(state.url, {
+        method: state.method,
+        headers: state.headers,
+        body: state.body,
+        signal,
+        // followed by hand below: fetch would carry X-Auth-Token or x-api-key to any host a redirect names
+        redirect: 'manual',
+        ...(isStreamed ? { duplex: 'half' } : {}),
+        ...(dispatcher ? { dispatcher } : {}),
+      } as RequestInit);
+    } catch (error) {
+      const timedOut = timeout.aborted;
+      logger.debug({ method: state.method, url: shownUrl, attempt, timedOut }, `${logName} request failed`);
+      if (request.signal?.aborted) throw error;
+      const delayMs = decideRetry('transient', undefined);
+      if (delayMs !== undefined) {
+        await pause(delayMs, request.signal);
+        continue;
+      }
+      const summary = timedOut ? `no answer within ${attemptMs} ms` : `unreachable (${networkReason(error)})`;
+      throw fail(
+        { kind: timedOut ? 'timeout' : 'network', attempts: attempt, errorClass: 'transient' },
+        summary,
+        error,
+      );
+    }
+    logger.debug(
+      {
+        method: state.method,
+        url: shownUrl,
+        status: res.status,
+        ms: Math.round(performance.now() - started),
+        requestId: requestIdOf(res),
+        attempt,
+      },
+      `${logName} request`,
+    );
+    const location = REDIRECT_STATUSES.has(res.status) ? res.headers.get('location') : null;
+    if (location !== null && request.redirect !== 'manual') {
+      await res.body?.cancel();
+      const refusal = followRedirect(state, location, isStreamed, request.redirect ?? 'same-origin');
+      if (refusal !== undefined)
+        throw fail({ kind: 'redirect', status: res.status, attempts: attempt }, refusal);
+      if (becomesGet(res.status, state.method)) {
+        state.method = 'GET';
+        state.body = undefined;
+        state.headers = Object.fromEntries(
+          Object.entries(state.headers).filter(([k]) => k.toLowerCase() !== 'content-type'),
+        );
+      }
+      attempt--; // a redirect is not a failed attempt
+      continue;
+    }
+    if (res.status < 400) {
+      budget.release(tokensTaken);
+      if (request.onProgress) reportUploadDone(request, isStreamed);
+      return request.onProgress ? withDownloadProgress(res, request.onProgress) : res;
+    }
+    const errorClass = classifyStatus(res.status, request.isConflictTransient);
+    const retryAfterMs = parseRetryAfterMs(res.headers.get('retry-after'), Date.now());
+    const delayMs = decideRetry(errorClass, retryAfterMs);
+    if (delayMs !== undefined) {
+      await res.body?.cancel();
+      await pause(delayMs, request.signal);
+      continue;
+    }
+    const bodyText = await readErrorBody(res);
+    throw fail(
+      { kind: 'status', status: res.status, attempts: attempt, errorClass, bodyText, headers: res.headers },
+      `answered ${res.status}${res.statusText ? ' ' + res.statusText : ''}`,
+    );
+  }
+}
+
+/** A set of request defaults (timeout, CA, budget, logger) for calls to one kind of remote. */
+export class HttpClient {
+  readonly options: HttpClientOptions;
+
+  constructor(options: HttpClientOptions = {}) {
+    this.options = { ...options, retryBudget: options.retryBudget ?? new RetryBudget() };
+  }
+
+  /** Sends `request` with this client's defaults; see {@link httpRequest}. */
+  request(request: HttpRequest): Promise<Response> {
+    return httpRequest(request, this.options);
+  }
+}
