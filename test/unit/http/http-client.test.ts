@@ -1,0 +1,273 @@
+// The outbound HTTP layer against real local servers: retries, timeouts, deadlines, redirects,
+// redaction, progress and a custom CA directory.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../src/errors.js';
+import { HttpError, RetryBudget, httpRequest, type HttpProgress } from '../../../src/http/index.js';
+import { startStub } from '../../helpers/stub-server.js';
+
+type Stub = Awaited<ReturnType<typeof startStub>>;
+const stubs: Stub[] = [];
+async function stub(handler: Parameters<typeof startStub>[0]): Promise<Stub> {
+  const s = await startStub(handler);
+  stubs.push(s);
+  return s;
+}
+afterEach(async () => {
+  await Promise.all(stubs.splice(0).map((s) => s.close()));
+});
+
+async function failure(promise: Promise<unknown>): Promise<HttpError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(HttpError);
+  return error as HttpError;
+}
+
+const quick = { backoff: { baseDelayMs: 5, maxDelayMs: 20 } };
+
+describe('httpRequest', () => {
+  it('retries a GET after 503 and 429 (Retry-After: 0) and returns the answer', async () => {
+    const s = await stub((_req, res, n) => {
+      if (n === 1) res.writeHead(503).end();
+      else if (n === 2) res.writeHead(429, { 'retry-after': '0' }).end();
+      else res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    });
+    const res = await httpRequest({ method: 'GET', url: `${s.url}/x` }, quick);
+    expect(await res.text()).toBe('ok');
+    expect(s.requests).toHaveLength(3);
+  });
+
+  it('sends a POST once, unless the caller marks it safe to repeat', async () => {
+    const s = await stub((_req, res) => res.writeHead(503).end('busy'));
+    const error = await failure(httpRequest({ method: 'POST', url: s.url, body: 'x' }, quick));
+    expect(s.requests).toHaveLength(1);
+    expect(error).toMatchObject({
+      kind: 'status',
+      status: 503,
+      attempts: 1,
+      fault: 'server',
+      bodyText: 'busy',
+    });
+    await failure(
+      httpRequest({ method: 'POST', url: s.url, body: 'x', isRetrySafe: true, maxAttempts: 3 }, quick),
+    );
+    expect(s.requests).toHaveLength(4);
+  });
+
+  it('does not retry a client error and names it the caller fault', async () => {
+    const s = await stub((_req, res) => res.writeHead(404).end());
+    const error = await failure(httpRequest({ method: 'GET', url: s.url }, quick));
+    expect(s.requests).toHaveLength(1);
+    expect(error).toMatchObject({
+      code: 'HTTP_REQUEST_FAILED',
+      fault: 'client',
+      status: 404,
+      errorClass: 'client',
+    });
+  });
+
+  it('gives up on a silent server within the attempt timeout', async () => {
+    const s = await stub(() => undefined);
+    const started = Date.now();
+    const error = await failure(
+      httpRequest({ method: 'GET', url: s.url, timeoutMs: 200, maxAttempts: 2 }, quick),
+    );
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(error).toMatchObject({ kind: 'timeout', attempts: 2, fault: 'server' });
+    expect(error.message).toMatch(/no answer within 200 ms/);
+  });
+
+  it('does not wait for a Retry-After that ends past the deadline', async () => {
+    const s = await stub((_req, res) => res.writeHead(503, { 'retry-after': '10' }).end());
+    const started = Date.now();
+    const error = await failure(
+      httpRequest({ method: 'GET', url: s.url, deadlineAtMs: Date.now() + 1000 }, quick),
+    );
+    expect(Date.now() - started).toBeLessThan(900);
+    expect(error).toMatchObject({ status: 503, attempts: 1 });
+  });
+
+  it('stops at once with the caller abort reason', async () => {
+    const s = await stub(() => undefined);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('stopping')), 50);
+    const started = Date.now();
+    await expect(
+      httpRequest({ method: 'GET', url: s.url, signal: controller.signal, timeoutMs: 10_000 }),
+    ).rejects.toThrow('stopping');
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('stops retrying when the shared budget runs dry', async () => {
+    const s = await stub((_req, res) => res.writeHead(502).end());
+    const retryBudget = new RetryBudget({ capacity: 10, retryCost: 5 });
+    await failure(httpRequest({ method: 'GET', url: s.url, maxAttempts: 10 }, { ...quick, retryBudget }));
+    expect(s.requests).toHaveLength(3);
+    await failure(httpRequest({ method: 'GET', url: s.url, maxAttempts: 10 }, { ...quick, retryBudget }));
+    expect(s.requests).toHaveLength(4);
+  });
+
+  it('follows a redirect on its origin and refuses one to another host (the token would go along)', async () => {
+    const other = await stub((req, res) =>
+      res.writeHead(200).end(String(req.headers['x-api-key'] ?? 'none')),
+    );
+    const s = await stub((req, res) => {
+      if (req.url === '/old') res.writeHead(301, { location: '/new' }).end();
+      else if (req.url === '/away') res.writeHead(302, { location: `${other.url}/there` }).end();
+      else res.writeHead(200).end(`at ${req.url}`);
+    });
+    const headers = { 'x-api-key': 'secret-key-value' };
+    expect(await (await httpRequest({ method: 'GET', url: `${s.url}/old`, headers })).text()).toBe('at /new');
+    const error = await failure(httpRequest({ method: 'GET', url: `${s.url}/away`, headers }));
+    expect(error).toMatchObject({ kind: 'redirect', status: 302 });
+    expect(other.requests).toHaveLength(0);
+    const followed = await httpRequest({ method: 'GET', url: `${s.url}/away`, headers, redirect: 'follow' });
+    expect(await followed.text()).toBe('none');
+  });
+
+  it('keeps secrets out of its errors', async () => {
+    const s = await stub((_req, res) => res.writeHead(500).end());
+    const error = await failure(
+      httpRequest({
+        method: 'GET',
+        url: `${s.url}/a?access_token=tok-123456&x=1`,
+        headers: { 'x-api-key': 'k-999' },
+      }),
+    );
+    expect(error.message).not.toContain('tok-123456');
+    expect(error.message).not.toContain('k-999');
+    expect(error.url).not.toContain('tok-123456');
+    const refused = await failure(httpRequest({ method: 'GET', url: `http://user:pa55word@127.0.0.1:1/` }));
+    expect(refused).toMatchObject({ kind: 'refused', fault: 'client' });
+    expect(refused.message).not.toContain('pa55word');
+  });
+
+  it('reports progress of a streamed upload and a download', async () => {
+    const size = 4 << 20;
+    const s = await stub((req, res) => {
+      let got = 0;
+      req.on('data', (c: Buffer) => (got += c.length));
+      req.on('end', () =>
+        res.writeHead(200, { 'content-length': String(size) }).end(Buffer.alloc(size, got % 256)),
+      );
+    });
+    const seen: HttpProgress[] = [];
+    async function* chunks() {
+      for (let i = 0; i < 16; i++) yield new Uint8Array(64 << 10);
+    }
+    const res = await httpRequest({
+      method: 'PUT',
+      url: s.url,
+      body: chunks(),
+      bodySizeBytes: 1 << 20,
+      onProgress: (p) => seen.push(p),
+    });
+    const body = new Uint8Array(await res.arrayBuffer());
+    expect(body.byteLength).toBe(size);
+    const up = seen.filter((p) => p.direction === 'upload');
+    const down = seen.filter((p) => p.direction === 'download');
+    expect(up.at(-1)).toEqual({ direction: 'upload', doneBytes: 1 << 20, totalBytes: 1 << 20 });
+    expect(down.at(-1)).toEqual({ direction: 'download', doneBytes: size, totalBytes: size });
+    expect(down.length).toBeGreaterThan(1);
+  });
+});
+
+describe('httpRequest with a CA directory of hashed files', () => {
+  let dir: string;
+  let url: string;
+  let close: () => void;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'fedstack-ca-'));
+    const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+    ssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.pem',
+      '-days',
+      '2',
+      '-subj',
+      '/DC=org/DC=example/CN=Test Grid CA',
+    );
+    ssl(
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'host.key',
+      '-out',
+      'host.csr',
+      '-subj',
+      '/CN=127.0.0.1',
+    );
+    writeFileSync(path.join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
+    ssl(
+      'x509',
+      '-req',
+      '-in',
+      'host.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'host.pem',
+      '-days',
+      '2',
+      '-extfile',
+      'ext.cnf',
+    );
+    const hash = ssl('x509', '-hash', '-noout', '-in', 'ca.pem').toString().trim();
+    const certs = path.join(dir, 'certificates');
+    execFileSync('mkdir', [certs]);
+    writeFileSync(path.join(certs, `${hash}.0`), readFileSync(path.join(dir, 'ca.pem')));
+    writeFileSync(
+      path.join(certs, `${hash}.signing_policy`),
+      'access_id_CA X509 "/DC=org/DC=example/CN=Test Grid CA"\n',
+    );
+    const server = createHttpsServer(
+      { key: readFileSync(path.join(dir, 'host.key')), cert: readFileSync(path.join(dir, 'host.pem')) },
+      (_req, res) => res.writeHead(200).end('trusted'),
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    close = () => server.close();
+  });
+  afterAll(() => {
+    close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('trusts a host certificate issued by a CA of the directory', async () => {
+    const res = await httpRequest({ method: 'GET', url }, { caPath: path.join(dir, 'certificates') });
+    expect(await res.text()).toBe('trusted');
+  });
+
+  it('refuses it with only the built-in roots, as a connection failure', async () => {
+    const error = await failure(httpRequest({ method: 'GET', url, maxAttempts: 1 }));
+    expect(error.kind).toBe('network');
+  });
+
+  it('names the path when it holds no certificate', async () => {
+    const empty = mkdtempSync(path.join(tmpdir(), 'fedstack-noca-'));
+    await expect(httpRequest({ method: 'GET', url }, { caPath: empty })).rejects.toThrow(ConfigError);
+    await expect(httpRequest({ method: 'GET', url }, { caPath: empty })).rejects.toThrow(empty);
+    rmSync(empty, { recursive: true });
+  });
+});
