@@ -1,7 +1,7 @@
 // Property tests of the AMS routes, shared by the SQLite unit suite and the PostgreSQL integration suite.
 import { expect } from 'vitest';
-import { fc } from '../../helpers/fuzz.js';
-import type { HubApp } from '../../../src/hub/app.js';
+import { fc } from './fuzz.js';
+import type { HubApp } from '../../src/hub/app.js';
 
 /** What a property needs: a hub and tokens of each role. */
 export interface AmsTarget {

@@ -1,7 +1,7 @@
 // Generated inputs shared by the codec property tests: random text and bytes, edits of real samples.
 import { expect } from 'vitest';
-import { FormatError, type ErrorCode, type FedstackError } from '../../../src/errors.js';
-import { fc } from '../../helpers/fuzz.js';
+import { FormatError, type ErrorCode, type FedstackError } from '../../src/errors.js';
+import { fc } from './fuzz.js';
 
 /** One edit of a text: insert a string, delete a span, or repeat a span, at fractions of its length. */
 type Edit =

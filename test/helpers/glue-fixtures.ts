@@ -1,9 +1,9 @@
-// Loads the discovery fixtures shared by the GLUE codec tests.
+// Loads the discovery fixtures (test/fixtures/discovery) shared by the GLUE codec and information-system tests.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { SiteSnapshot } from '../../../../src/formats/glue/index.js';
+import type { SiteSnapshot } from '../../src/formats/glue/index.js';
 
-const DIR = path.resolve(import.meta.dirname, '../../../fixtures/discovery');
+const DIR = path.resolve(import.meta.dirname, '../fixtures/discovery');
 
 /** Text of a fixture file under test/fixtures/discovery. */
 export function fixtureText(name: string): string {

@@ -1,14 +1,14 @@
 // Shared setup of the information-system tests: documents for named sites, a hub with tokens, a clock.
 import Fastify, { type FastifyInstance } from 'fastify';
-import { buildGlueDocument, type GlueDocument, type SiteSnapshot } from '../../../src/formats/glue/index.js';
-import { HubAuth } from '../../../src/hub/auth/hub-auth.js';
-import { hashHubToken } from '../../../src/hub/auth/hub-token.js';
-import { infosysPlugin } from '../../../src/hub/http/infosys.js';
-import { InfosysService } from '../../../src/hub/infosys/index.js';
-import type { HubDialect } from '../../../src/hub/store/hub-store.js';
-import { insertToken } from '../../../src/hub/store/token-queries.js';
-import { sampleSnapshot } from '../formats/glue/load-fixture.js';
-import { openTestStore, type TestStore } from './helpers/test-stores.js';
+import { buildGlueDocument, type GlueDocument, type SiteSnapshot } from '../../src/formats/glue/index.js';
+import { HubAuth } from '../../src/hub/auth/hub-auth.js';
+import { hashHubToken } from '../../src/hub/auth/hub-token.js';
+import { infosysPlugin } from '../../src/hub/http/infosys.js';
+import { InfosysService } from '../../src/hub/infosys/index.js';
+import type { HubDialect } from '../../src/hub/store/hub-store.js';
+import { insertToken } from '../../src/hub/store/token-queries.js';
+import { sampleSnapshot } from './glue-fixtures.js';
+import { openTestStore, type TestStore } from './test-stores.js';
 
 /** Start of every test clock: 2026-03-01T00:00:00Z. */
 export const T0 = Date.parse('2026-03-01T00:00:00Z');

@@ -3,10 +3,10 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { silentLogger } from '../../../../src/log.js';
-import type { JobContext } from '../../../../src/site/jobs/index.js';
-import { validateSiteConfig } from '../../../../src/site/site-config.js';
-import { tokenBody } from '../../../helpers/stub-server.js';
+import { silentLogger } from '../../src/log.js';
+import type { JobContext } from '../../src/site/jobs/index.js';
+import { validateSiteConfig } from '../../src/site/site-config.js';
+import { tokenBody } from './stub-server.js';
 
 export const PROJECT = '0123456789abcdef0123456789abcdef';
 /** The fixed "now" of the job tests: 2026-03-01T12:00:00Z. */

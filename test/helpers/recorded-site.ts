@@ -2,10 +2,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { OpenStackError, OpenStackSession } from '../../../src/openstack/index.js';
-import { startStub } from '../../helpers/stub-server.js';
+import { OpenStackError, OpenStackSession } from '../../src/openstack/index.js';
+import { startStub } from './stub-server.js';
 
-const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures/openstack');
+const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/openstack');
 
 /** A fresh copy of a recorded body, e.g. `recorded('nova', 'servers-detail')`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

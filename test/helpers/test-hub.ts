@@ -1,10 +1,10 @@
 // Builds a hub over a fresh test store, with an admin token, a settable clock and token helpers.
-import type { HubDialect } from '../../../../src/hub/store/hub-store.js';
-import { buildHub } from '../../../../src/hub/app.js';
-import type { HubApp, HubOptions } from '../../../../src/hub/app.js';
-import { generateHubToken, hashHubToken } from '../../../../src/hub/auth/hub-token.js';
-import type { HubRole } from '../../../../src/hub/auth/hub-token.js';
-import { insertToken } from '../../../../src/hub/store/token-queries.js';
+import type { HubDialect } from '../../src/hub/store/hub-store.js';
+import { buildHub } from '../../src/hub/app.js';
+import type { HubApp, HubOptions } from '../../src/hub/app.js';
+import { generateHubToken, hashHubToken } from '../../src/hub/auth/hub-token.js';
+import type { HubRole } from '../../src/hub/auth/hub-token.js';
+import { insertToken } from '../../src/hub/store/token-queries.js';
 import { openTestStore } from './test-stores.js';
 import type { TestStore } from './test-stores.js';
 

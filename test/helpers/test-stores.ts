@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { HubStore } from '../../../../src/hub/store/hub-store.js';
-import type { HubDialect, HubStoreLocation } from '../../../../src/hub/store/hub-store.js';
-import { migrateToLatest } from '../../../../src/hub/store/hub-migrator.js';
+import { HubStore } from '../../src/hub/store/hub-store.js';
+import type { HubDialect, HubStoreLocation } from '../../src/hub/store/hub-store.js';
+import { migrateToLatest } from '../../src/hub/store/hub-migrator.js';
 
 /** PostgreSQL used by the tests (trust auth on loopback); override with FEDSTACK_TEST_POSTGRES_URL. */
 export const TEST_POSTGRES_URL =

@@ -9,7 +9,7 @@ import { generateHubToken } from '../../src/hub/auth/hub-token.js';
 import { legacyAmsTopic } from '../../src/site/discovery/publish-to-ams.js';
 import { accountingConfig } from '../helpers/accounting.js';
 import { runCli } from '../helpers/cli.js';
-import { openTestStore, type TestStore } from '../unit/hub/helpers/test-stores.js';
+import { openTestStore, type TestStore } from '../helpers/test-stores.js';
 
 describe('discovery published to AMS', () => {
   let store: TestStore;

@@ -28,7 +28,7 @@ import {
 import { runCli } from '../helpers/cli.js';
 import { adminInProject, adminSession } from '../helpers/sessions.js';
 import { testbedRoot, type TestbedSiteName } from '../helpers/testbed.js';
-import { openTestStore, type TestStore } from '../unit/hub/helpers/test-stores.js';
+import { openTestStore, type TestStore } from '../helpers/test-stores.js';
 import { deleteAll } from '../helpers/cleanup.js';
 
 const run = promisify(execFile);

@@ -19,7 +19,7 @@ import { runDiscoveryForDirectory, runSiteDiscovery } from '../../src/site/jobs/
 import { runCli } from '../helpers/cli.js';
 import { adminInProject } from '../helpers/sessions.js';
 import { mintToken, testbedEnv, testbedRoot, type TestbedSiteName } from '../helpers/testbed.js';
-import { openInfosysHarness, type InfosysHarness } from '../unit/hub/infosys-fixtures.js';
+import { openInfosysHarness, type InfosysHarness } from '../helpers/infosys-fixtures.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'fedstack-discovery-it-'));
 

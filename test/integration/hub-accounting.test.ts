@@ -6,9 +6,9 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseApelMessage } from '../../src/formats/apel/index.js';
-import { TEST_DIALECTS } from '../unit/hub/helpers/test-stores.js';
-import { openTestHub } from '../unit/hub/helpers/test-hub.js';
-import type { TestHub } from '../unit/hub/helpers/test-hub.js';
+import { TEST_DIALECTS } from '../helpers/test-stores.js';
+import { openTestHub } from '../helpers/test-hub.js';
+import type { TestHub } from '../helpers/test-hub.js';
 
 const TOPIC = '/v1/projects/accounting/topics/eu-egi-cloud-accounting:publish';
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/apel');

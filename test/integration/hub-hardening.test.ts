@@ -7,9 +7,9 @@ import { createLogger } from '../../src/log.js';
 import { CLOUD_RECORDS_VERSION } from '../../src/hub/accounting/summariser.js';
 import { bumpState } from '../../src/hub/store/accounting-queries.js';
 import { readApelFixture } from '../helpers/apel-fixtures.js';
-import { TEST_DIALECTS } from '../unit/hub/helpers/test-stores.js';
-import { openTestHub } from '../unit/hub/helpers/test-hub.js';
-import type { TestHub } from '../unit/hub/helpers/test-hub.js';
+import { TEST_DIALECTS } from '../helpers/test-stores.js';
+import { openTestHub } from '../helpers/test-hub.js';
+import type { TestHub } from '../helpers/test-hub.js';
 
 const TOPIC = '/v1/projects/accounting/topics/eu-egi-cloud-accounting:publish';
 const t = (iso: string) => Date.parse(iso) / 1000;

@@ -1,10 +1,10 @@
 // The AMS publish/pull properties against PostgreSQL: refused publishes store nothing, valid ones arrive once, in order.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUZZ_RUNS } from '../helpers/fuzz.js';
-import { openTestHub } from '../unit/hub/helpers/test-hub.js';
-import type { TestHub } from '../unit/hub/helpers/test-hub.js';
-import { checkPublishBodies, checkPublishPullOrder, prepareFuzzTopic } from '../unit/hub/ams-properties.js';
-import type { AmsTarget } from '../unit/hub/ams-properties.js';
+import { openTestHub } from '../helpers/test-hub.js';
+import type { TestHub } from '../helpers/test-hub.js';
+import { checkPublishBodies, checkPublishPullOrder, prepareFuzzTopic } from '../helpers/ams-properties.js';
+import type { AmsTarget } from '../helpers/ams-properties.js';
 
 // each run is a few PostgreSQL round trips: a quarter of the unit suite's runs keeps this near 10 s
 const RUNS = Math.max(1, Math.ceil(FUZZ_RUNS / 4));

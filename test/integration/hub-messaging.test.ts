@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildHub } from '../../src/hub/app.js';
 import { HubStore } from '../../src/hub/store/hub-store.js';
-import { TEST_DIALECTS } from '../unit/hub/helpers/test-stores.js';
-import { openTestHub } from '../unit/hub/helpers/test-hub.js';
-import type { TestHub } from '../unit/hub/helpers/test-hub.js';
+import { TEST_DIALECTS } from '../helpers/test-stores.js';
+import { openTestHub } from '../helpers/test-hub.js';
+import type { TestHub } from '../helpers/test-hub.js';
 
 /** The parts of AMS answers the tests look at. */
 interface AmsBody {

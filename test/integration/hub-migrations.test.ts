@@ -2,8 +2,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { migrateToLatest, migrationStatus, rollbackTo } from '../../src/hub/store/hub-migrator.js';
-import { TEST_DIALECTS, openTestStore } from '../unit/hub/helpers/test-stores.js';
-import type { TestStore } from '../unit/hub/helpers/test-stores.js';
+import { TEST_DIALECTS, openTestStore } from '../helpers/test-stores.js';
+import type { TestStore } from '../helpers/test-stores.js';
 
 async function tableNames(t: TestStore): Promise<string[]> {
   const tables = await t.store.db.introspection.getTables();

@@ -19,7 +19,7 @@ import {
 import { accountingConfig, outboxMessages } from '../helpers/accounting.js';
 import { runCli } from '../helpers/cli.js';
 import { adminInProject } from '../helpers/sessions.js';
-import { TEST_DIALECTS, openTestStore, type TestStore } from '../unit/hub/helpers/test-stores.js';
+import { TEST_DIALECTS, openTestStore, type TestStore } from '../helpers/test-stores.js';
 import { deleteAll } from '../helpers/cleanup.js';
 
 const SITE = 'TESTBED-SITE-A';

@@ -3,8 +3,8 @@
 // record is named by index and field while its valid neighbours load.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fc } from '../../helpers/fuzz.js';
-import { openTestHub } from './helpers/test-hub.js';
-import type { TestHub } from './helpers/test-hub.js';
+import { openTestHub } from '../../helpers/test-hub.js';
+import type { TestHub } from '../../helpers/test-hub.js';
 
 const TOPIC = '/v1/projects/accounting/topics/eu-egi-cloud-accounting:publish';
 const ROUTES = ['/summaries', '/ip', '/accelerators', '/rejects', '/sites'];

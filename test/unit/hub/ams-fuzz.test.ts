@@ -14,8 +14,8 @@ import {
   checkSubscriptionBodies,
   prepareFuzzTopic,
   send,
-} from './ams-properties.js';
-import type { AmsTarget } from './ams-properties.js';
+} from '../../helpers/ams-properties.js';
+import type { AmsTarget } from '../../helpers/ams-properties.js';
 
 async function token(store: HubStore, role: HubRole, site: string | null = null): Promise<string> {
   const secret = generateHubToken();

@@ -3,10 +3,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { IngestConsumer } from '../../../src/hub/accounting/ingest-consumer.js';
 import { migrateToLatest, rollbackTo } from '../../../src/hub/store/hub-migrator.js';
 import { findSubscription, insertSubscription } from '../../../src/hub/store/messaging-queries.js';
-import { openTestHub } from './helpers/test-hub.js';
-import type { TestHub } from './helpers/test-hub.js';
-import { openTestStore } from './helpers/test-stores.js';
-import type { TestStore } from './helpers/test-stores.js';
+import { openTestHub } from '../../helpers/test-hub.js';
+import type { TestHub } from '../../helpers/test-hub.js';
+import { openTestStore } from '../../helpers/test-stores.js';
+import type { TestStore } from '../../helpers/test-stores.js';
 
 const ACC = '/v1/projects/accounting';
 const INGEST = `${ACC}/subscriptions/fedstack-ingest`;

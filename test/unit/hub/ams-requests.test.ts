@@ -1,8 +1,8 @@
 // AMS request checks: long names, publish bodies, offsets, times and query strings, all answered in AMS's shape.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseZuluTime } from '../../../src/hub/messaging/ams-values.js';
-import { openTestHub } from './helpers/test-hub.js';
-import type { TestHub } from './helpers/test-hub.js';
+import { openTestHub } from '../../helpers/test-hub.js';
+import type { TestHub } from '../../helpers/test-hub.js';
 
 const P = '/v1/projects/acc';
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');

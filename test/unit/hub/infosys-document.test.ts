@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_GLUE_NESTING_DEPTH as MAX_GLUE_DEPTH } from '../../../src/formats/glue/index.js';
 import { readInfosysDocument } from '../../../src/hub/infosys/index.js';
-import { documentFor, T0 } from './infosys-fixtures.js';
+import { documentFor, T0 } from '../../helpers/infosys-fixtures.js';
 
 describe('readInfosysDocument', () => {
   const text = JSON.stringify(documentFor('SITE-A'));

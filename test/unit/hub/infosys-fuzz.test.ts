@@ -10,7 +10,7 @@ import { InfosysService } from '../../../src/hub/infosys/index.js';
 import { migrateToLatest } from '../../../src/hub/store/hub-migrator.js';
 import { HubStore } from '../../../src/hub/store/hub-store.js';
 import { fc } from '../../helpers/fuzz.js';
-import { documentFor, T0 } from './infosys-fixtures.js';
+import { documentFor, T0 } from '../../helpers/infosys-fixtures.js';
 
 const ADMIN = 'admin-token-for-fuzzing';
 const SITES = ['SITE-A', 'SITE-B', 'EXAMPLE-CLOUD'] as const;

@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { documentFor, openInfosysHarness, T0, type InfosysHarness } from './infosys-fixtures.js';
+import { documentFor, openInfosysHarness, T0, type InfosysHarness } from '../../helpers/infosys-fixtures.js';
 
 // HTTP behaviour does not depend on the backend; SQLite keeps these fast.
 describe('infosys HTTP API', () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHub, type HubApp } from '../../../src/hub/app.js';
-import { openTestStore, type TestStore } from './helpers/test-stores.js';
-import { documentFor, T0 } from './infosys-fixtures.js';
+import { openTestStore, type TestStore } from '../../helpers/test-stores.js';
+import { documentFor, T0 } from '../../helpers/infosys-fixtures.js';
 
 describe('the information system inside the hub', () => {
   let store: TestStore;

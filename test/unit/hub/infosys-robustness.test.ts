@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { infosysDb } from '../../../src/hub/infosys/index.js';
 import { findSite } from '../../../src/hub/infosys/infosys-queries.js';
-import { documentFor, openInfosysHarness, T0, type InfosysHarness } from './infosys-fixtures.js';
+import { documentFor, openInfosysHarness, T0, type InfosysHarness } from '../../helpers/infosys-fixtures.js';
 
 /** Text nested `depth` levels deep: `{"a":{"a":…1…}}`. */
 function nestedObject(depth: number): string {

@@ -26,7 +26,7 @@ import {
   mutationOf,
   randomTextOf,
   readOrFormatError,
-} from '../fuzz-inputs.js';
+} from '../../../helpers/fuzz-inputs.js';
 
 function rangeOf(field: JsonField): [number, number] {
   return field.isEpoch

@@ -34,7 +34,7 @@ import {
   mutationOf,
   randomTextOf,
   readOrFormatError,
-} from '../fuzz-inputs.js';
+} from '../../../helpers/fuzz-inputs.js';
 
 function integerIn(min: number, max: number): fc.Arbitrary<number> {
   const any = fc.bigInt({ min: BigInt(min), max: BigInt(max) }).map(Number);

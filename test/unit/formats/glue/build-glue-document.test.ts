@@ -7,7 +7,7 @@ import {
   type SiteSnapshot,
 } from '../../../../src/formats/glue/index.js';
 import { parse as parseYaml } from 'yaml';
-import { fixtureText, sampleSnapshot } from './load-fixture.js';
+import { fixtureText, sampleSnapshot } from '../../../helpers/glue-fixtures.js';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 const EP = 'https://keystone.example.org:5000/v3';

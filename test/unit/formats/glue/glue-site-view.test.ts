@@ -5,7 +5,7 @@ import {
   readGlueDocument,
   readGlueSite,
 } from '../../../../src/formats/glue/index.js';
-import { fixtureText, sampleSnapshot } from './load-fixture.js';
+import { fixtureText, sampleSnapshot } from '../../../helpers/glue-fixtures.js';
 
 describe('readGlueSite', () => {
   it('reads name, GOCDB id, URL and hostname of a cip 1.x document', () => {

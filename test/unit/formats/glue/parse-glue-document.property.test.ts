@@ -12,8 +12,8 @@ import {
   type GlueDocument,
 } from '../../../../src/formats/glue/index.js';
 import { fc } from '../../../helpers/fuzz.js';
-import { mutationOf, randomTextOf } from '../fuzz-inputs.js';
-import { fixtureText, sampleSnapshot } from './load-fixture.js';
+import { mutationOf, randomTextOf } from '../../../helpers/fuzz-inputs.js';
+import { fixtureText, sampleSnapshot } from '../../../helpers/glue-fixtures.js';
 
 const EARLIEST_MS = Date.UTC(2000, 0, 1);
 const LATEST_MS = Date.UTC(2101, 0, 1) - 1;

@@ -6,7 +6,7 @@ import {
   readGlueDocument,
   type GlueDocument,
 } from '../../../../src/formats/glue/index.js';
-import { fixtureText, sampleSnapshot } from './load-fixture.js';
+import { fixtureText, sampleSnapshot } from '../../../helpers/glue-fixtures.js';
 
 function validDoc(): GlueDocument {
   return buildGlueDocument(sampleSnapshot(), { now: new Date('2026-03-01T00:00:00Z') });

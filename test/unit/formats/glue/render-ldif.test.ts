@@ -6,7 +6,7 @@ import {
   readGlueDocument,
   renderLdif,
 } from '../../../../src/formats/glue/index.js';
-import { fixtureText, sampleSnapshot } from './load-fixture.js';
+import { fixtureText, sampleSnapshot } from '../../../helpers/glue-fixtures.js';
 
 /** Unfolds LDIF continuation lines and splits entries into attribute lists. */
 function entries(ldif: string): string[][] {

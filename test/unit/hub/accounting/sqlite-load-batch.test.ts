@@ -5,8 +5,8 @@ import type { IngestMessage, PreparedBatch } from '../../../../src/hub/accountin
 import type { LoadOutcome } from '../../../../src/hub/accounting/load-batch.js';
 import { packCloudEntries } from '../../../../src/hub/accounting/packed-cloud.js';
 import { loadBatchSqlite } from '../../../../src/hub/accounting/sqlite-load-batch.js';
-import { openTestStore } from '../helpers/test-stores.js';
-import type { TestStore } from '../helpers/test-stores.js';
+import { openTestStore } from '../../../helpers/test-stores.js';
+import type { TestStore } from '../../../helpers/test-stores.js';
 
 const FEB_1 = Date.UTC(2024, 1, 1) / 1000;
 /** Load time of the batches: after the records' times (a load time limits how late they may be). */

@@ -2,8 +2,8 @@ import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../../src/log.js';
 import { revokeToken } from '../../../../src/hub/store/token-queries.js';
-import { openTestHub } from '../helpers/test-hub.js';
-import type { TestHub } from '../helpers/test-hub.js';
+import { openTestHub } from '../../../helpers/test-hub.js';
+import type { TestHub } from '../../../helpers/test-hub.js';
 
 /** The parts of answers these tests read. */
 interface Body {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishGlueDocument, publishRunReport } from '../../../../src/site/discovery/index.js';
-import { documentFor, openInfosysHarness, type InfosysHarness } from '../../hub/infosys-fixtures.js';
+import { documentFor, openInfosysHarness, type InfosysHarness } from '../../../helpers/infosys-fixtures.js';
 
 describe('publishing to the hub', () => {
   let h: InfosysHarness;

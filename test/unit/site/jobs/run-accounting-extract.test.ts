@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runAccountingExtract } from '../../../../src/site/jobs/index.js';
 import { startStub } from '../../../helpers/stub-server.js';
-import { NOW_MS, PASSWORD_ENV, PROJECT, contextOf, emptyOpenStack, siteConfig } from './job-fixtures.js';
+import { NOW_MS, PASSWORD_ENV, PROJECT, contextOf, emptyOpenStack, siteConfig } from '../../../helpers/job-fixtures.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const THIRTY_DAYS_MS = 30 * 86_400_000;

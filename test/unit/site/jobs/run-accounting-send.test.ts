@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DirqOutbox } from '../../../../src/site/accounting/outbox.js';
 import { runAccountingSend } from '../../../../src/site/jobs/index.js';
 import { startStub } from '../../../helpers/stub-server.js';
-import { NOW_MS, contextOf, siteConfig } from './job-fixtures.js';
+import { NOW_MS, contextOf, siteConfig } from '../../../helpers/job-fixtures.js';
 
 const TOKEN_ENV = 'FEDSTACK_TEST_JOB_AMS_TOKEN';
 let close: (() => Promise<void>) | undefined;

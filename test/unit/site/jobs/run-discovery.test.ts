@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runDiscovery } from '../../../../src/site/jobs/index.js';
 import { startStub } from '../../../helpers/stub-server.js';
-import { NOW_MS, PASSWORD_ENV, contextOf, emptyOpenStack, siteConfig } from './job-fixtures.js';
+import { NOW_MS, PASSWORD_ENV, contextOf, emptyOpenStack, siteConfig } from '../../../helpers/job-fixtures.js';
 
 let close: (() => Promise<void>) | undefined;
 beforeEach(() => {
