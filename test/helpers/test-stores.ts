@@ -8,7 +8,10 @@ import { HubStore } from '../../src/hub/store/hub-store.js';
 import type { HubDialect, HubStoreLocation } from '../../src/hub/store/hub-store.js';
 import { migrateToLatest } from '../../src/hub/store/hub-migrator.js';
 
-/** PostgreSQL used by the tests (trust auth on loopback); override with FEDSTACK_TEST_POSTGRES_URL. */
+/**
+ * PostgreSQL used by the tests (trust auth on loopback); override with FEDSTACK_TEST_POSTGRES_URL.
+ * Only test/integration opens PostgreSQL stores: the unit suite runs on SQLite alone.
+ */
 export const TEST_POSTGRES_URL =
   process.env.FEDSTACK_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 

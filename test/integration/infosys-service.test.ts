@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { HubCaller } from '../../../src/hub/auth/hub-token.js';
-import { InfosysService } from '../../../src/hub/infosys/index.js';
-import { TEST_DIALECTS } from '../../helpers/test-stores.js';
-import { documentFor, openInfosysHarness, T0, type InfosysHarness } from '../../helpers/infosys-fixtures.js';
+import type { HubCaller } from '../../src/hub/auth/hub-token.js';
+import { InfosysService } from '../../src/hub/infosys/index.js';
+import { TEST_DIALECTS } from '../helpers/test-stores.js';
+import { documentFor, openInfosysHarness, T0, type InfosysHarness } from '../helpers/infosys-fixtures.js';
 
 const PUBLISHER_A: HubCaller = { role: 'publisher', site: 'SITE-A', tokenId: 1 };
 const ADMIN: HubCaller = { role: 'admin', site: null, tokenId: null };
