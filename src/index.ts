@@ -1,6 +1,15 @@
-// The Fedstack library API: the typed OpenStack client and the wire-format codecs.
+// The Fedstack library API: the typed OpenStack client, the wire-format codecs and the outbound HTTP layer.
 export * from './openstack/index.js';
 export * from './formats/index.js';
+export {
+  HttpClient,
+  HttpError,
+  RetryBudget,
+  httpRequest,
+  type HttpRequest,
+  type HttpClientOptions,
+  type HttpProgress,
+} from './http/index.js';
 export {
   FedstackError,
   ConfigError,
