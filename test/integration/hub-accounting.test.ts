@@ -1,20 +1,18 @@
 // The accounting capability end to end over HTTP on every test backend: publish, ingest, repository, summaries.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseApelMessage } from '../../src/formats/apel/index.js';
+import { parseApelMessage, type CloudRecord } from '../../src/formats/apel/index.js';
+import { cloudFields, cloudMessage, cloudRecord, readApelFixture } from '../helpers/apel-fixtures.js';
 import { TEST_DIALECTS } from '../helpers/test-stores.js';
 import { openTestHub } from '../helpers/test-hub.js';
 import type { TestHub } from '../helpers/test-hub.js';
 
 const TOPIC = '/v1/projects/accounting/topics/eu-egi-cloud-accounting:publish';
-const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/apel');
 const t = (iso: string) => Date.parse(iso) / 1000;
-
-type Fields = Record<string, string | number>;
 
 /** Signs `text` as ssmsend does (`openssl smime -sign -text`) with a throwaway self-signed host cert. */
 function smimeSign(text: string): string {
@@ -51,59 +49,27 @@ function smimeSign(text: string): string {
   }
 }
 
-/** An APEL cloud v0.4 message from records given as wire key/value maps. */
-function cloudMessage(records: Fields[]): string {
-  const body = records
-    .map((r) =>
-      Object.entries(r)
-        .map(([k, v]) => `${k}: ${v}`)
-        .join('\n'),
-    )
-    .join('\n%%\n');
-  return `APEL-cloud-message: v0.4\n${body}\n%%\n`;
-}
-
 /** VM "a" of SITE-A: started 10 Jan, running at the end of January, completed 5 Feb (cumulative counters). */
-const A_JAN: Fields = {
-  VMUUID: 'vm-a',
-  SiteName: 'SITE-A',
-  CloudComputeService: 'nova-a',
-  FQAN: 'vo1',
-  GlobalUserName: 'alice',
-  Status: 'started',
-  StartTime: t('2024-01-10T00:00:00Z'),
-  EndTime: 0,
-  WallDuration: 1000,
-  CpuDuration: 2000,
-  CpuCount: 2,
-  Memory: 4096,
-  Disk: 20,
-  ImageId: 'img-1',
-};
-const A_FEB: Fields = {
+const A_JAN = cloudRecord({
+  vmUuid: 'vm-a',
+  cloudComputeService: 'nova-a',
+  startTime: t('2024-01-10T00:00:00Z'),
+  wallDuration: 1000,
+  cpuDuration: 2000,
+  cpuCount: 2,
+  memory: 4096,
+  disk: 20,
+  imageId: 'img-1',
+});
+const A_FEB: CloudRecord = {
   ...A_JAN,
-  Status: 'completed',
-  EndTime: t('2024-02-05T00:00:00Z'),
-  WallDuration: 2246400,
-  CpuDuration: 4492800,
+  status: 'completed',
+  endTime: t('2024-02-05T00:00:00Z'),
+  wallDuration: 2246400,
+  cpuDuration: 4492800,
 };
 /** VM "b" of SITE-A: started 1 Feb, one hour so far, one vCPU. */
-const B_FEB: Fields = {
-  VMUUID: 'vm-b',
-  SiteName: 'SITE-A',
-  CloudComputeService: 'nova-a',
-  FQAN: 'vo1',
-  GlobalUserName: 'alice',
-  Status: 'started',
-  StartTime: t('2024-02-01T00:00:00Z'),
-  EndTime: 0,
-  WallDuration: 3600,
-  CpuDuration: 3600,
-  CpuCount: 1,
-  Memory: 2048,
-  Disk: 10,
-  ImageId: 'img-1',
-};
+const B_FEB = cloudRecord({ vmUuid: 'vm-b', cloudComputeService: 'nova-a', imageId: 'img-1' });
 
 describe.each(TEST_DIALECTS)('hub accounting on %s', (dialect) => {
   let h: TestHub;
@@ -191,7 +157,7 @@ describe.each(TEST_DIALECTS)('hub accounting on %s', (dialect) => {
   });
 
   it('keeps the record with the greatest MeasurementTime whatever the arrival order', async () => {
-    const newer = { ...A_JAN, WallDuration: 5000, CpuDuration: 10000 };
+    const newer = { ...A_JAN, wallDuration: 5000, cpuDuration: 10000 };
     await publish([cloudMessage([newer])]);
     const totals = await publish([cloudMessage([A_JAN])]);
     expect(totals).toMatchObject({ records: 1, loaded: 0, superseded: 1, rejected: 0 });
@@ -201,8 +167,8 @@ describe.each(TEST_DIALECTS)('hub accounting on %s', (dialect) => {
   });
 
   it('keeps the newest version and refuses another site when both arrive in one batch', async () => {
-    const newer = { ...A_JAN, WallDuration: 5000, CpuDuration: 10000 };
-    const takeover = { ...A_JAN, SiteName: 'SITE-B', WallDuration: 7000 };
+    const newer = { ...A_JAN, wallDuration: 5000, cpuDuration: 10000 };
+    const takeover = { ...A_JAN, siteName: 'SITE-B', wallDuration: 7000 };
     const totals = await publish([cloudMessage([newer]), cloudMessage([A_JAN, takeover])], h.adminToken);
     expect(totals).toMatchObject({ records: 3, loaded: 1, superseded: 1, rejected: 1 });
     const [reject] = JSON.parse((await call('GET', '/v1/accounting/rejects')).text).rejects;
@@ -226,7 +192,7 @@ describe.each(TEST_DIALECTS)('hub accounting on %s', (dialect) => {
   });
 
   it("rejects records of another site than the token's and still loads the others of the message", async () => {
-    const foreign = { ...B_FEB, VMUUID: 'vm-x', SiteName: 'SITE-B' };
+    const foreign = { ...B_FEB, vmUuid: 'vm-x', siteName: 'SITE-B' };
     const totals = await publish([cloudMessage([A_JAN, foreign])]);
     expect(totals).toMatchObject({ records: 2, loaded: 1, rejected: 1 });
     const rejects = JSON.parse((await call('GET', '/v1/accounting/rejects')).text).rejects;
@@ -246,7 +212,7 @@ describe.each(TEST_DIALECTS)('hub accounting on %s', (dialect) => {
 
   it('never lets a record of another site replace a stored VM', async () => {
     await publish([cloudMessage([A_JAN])]);
-    const takeover = { ...A_JAN, SiteName: 'SITE-B', WallDuration: 9999 };
+    const takeover = { ...A_JAN, siteName: 'SITE-B', wallDuration: 9999 };
     const totals = await publish([cloudMessage([takeover])], h.adminToken);
     expect(totals).toMatchObject({ loaded: 0, rejected: 1 });
     const rejects = JSON.parse((await call('GET', '/v1/accounting/rejects?site=SITE-B')).text).rejects;
@@ -257,7 +223,7 @@ describe.each(TEST_DIALECTS)('hub accounting on %s', (dialect) => {
   });
 
   it('lists an invalid record with its field and index while the valid ones load', async () => {
-    const text = cloudMessage([A_JAN, B_FEB]).replace('WallDuration: 3600', 'WallDuration: 1.5');
+    const text = cloudMessage([A_JAN, cloudFields(B_FEB, { WallDuration: '1.5' })]);
     const totals = await publish([text]);
     expect(totals).toMatchObject({ records: 2, loaded: 1, rejected: 1 });
     const res = JSON.parse((await call('GET', '/v1/accounting/rejects')).text);
@@ -332,8 +298,8 @@ describe.each(TEST_DIALECTS)('hub accounting on %s', (dialect) => {
 
   it('loads cASO public IP and accelerator messages into their monthly views', async () => {
     const testSite = await h.token('publisher', 'TEST-Site');
-    const ip = readFileSync(path.join(FIXTURES, 'caso-public-ip-message-v0.2.json'), 'utf8');
-    const gpu = readFileSync(path.join(FIXTURES, 'caso-accelerator-message-v0.1.json'), 'utf8');
+    const ip = readApelFixture('caso-public-ip-message-v0.2.json');
+    const gpu = readApelFixture('caso-accelerator-message-v0.1.json');
     const totals = await publish([ip, gpu], testSite);
     expect(totals).toMatchObject({ records: 4, loaded: 4, rejected: 0 });
     const ipView = JSON.parse((await call('GET', '/v1/accounting/ip')).text).ip;

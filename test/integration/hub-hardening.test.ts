@@ -6,38 +6,19 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { CLOUD_RECORDS_VERSION } from '../../src/hub/accounting/summariser.js';
 import { bumpState } from '../../src/hub/store/accounting-queries.js';
-import { readApelFixture } from '../helpers/apel-fixtures.js';
+import type { CloudRecord } from '../../src/formats/apel/index.js';
+import { cloudMessage, cloudRecord, readApelFixture } from '../helpers/apel-fixtures.js';
 import { TEST_DIALECTS } from '../helpers/test-stores.js';
 import { openTestHub } from '../helpers/test-hub.js';
 import type { TestHub } from '../helpers/test-hub.js';
 
 const TOPIC = '/v1/projects/accounting/topics/eu-egi-cloud-accounting:publish';
-const t = (iso: string) => Date.parse(iso) / 1000;
 /** 2^63 - 1, passed to the drivers as a bigint (a number cannot hold it). */
 const INT64_MAX = 9223372036854775807n as unknown as number;
 
-/** A cloud v0.4 message of one record of `site`, with `extra` fields set or replaced. */
-function cloudMessage(site: string, vm: string, extra: Record<string, string | number> = {}): string {
-  const fields: Record<string, string | number> = {
-    VMUUID: vm,
-    SiteName: site,
-    CloudComputeService: 'nova',
-    FQAN: 'vo1',
-    GlobalUserName: 'alice',
-    Status: 'started',
-    StartTime: t('2024-02-01T00:00:00Z'),
-    EndTime: 0,
-    WallDuration: 3600,
-    CpuDuration: 3600,
-    CpuCount: 1,
-    Memory: 2048,
-    Disk: 10,
-    ...extra,
-  };
-  const body = Object.entries(fields)
-    .map(([k, v]) => `${k}: ${v}`)
-    .join('\n');
-  return `APEL-cloud-message: v0.4\n${body}\n%%\n`;
+/** A cloud message of one record: the builder's VM as `vm` of `site`, `extra` fields set or replaced. */
+function vmMessage(site: string, vm: string, extra: Partial<CloudRecord> = {}): string {
+  return cloudMessage([cloudRecord({ siteName: site, vmUuid: vm, ...extra })]);
 }
 
 describe.each(TEST_DIALECTS)('hub hardening on %s', (dialect) => {
@@ -105,13 +86,13 @@ describe.each(TEST_DIALECTS)('hub hardening on %s', (dialect) => {
     }
     await publish(
       [
-        cloudMessage('SITE-A', 'vm-1'),
-        cloudMessage('SITE-A', 'vm-poison', { WallDuration: 4242, CpuDuration: 4242 }),
-        cloudMessage('SITE-A', 'vm-3'),
+        vmMessage('SITE-A', 'vm-1'),
+        vmMessage('SITE-A', 'vm-poison', { wallDuration: 4242, cpuDuration: 4242 }),
+        vmMessage('SITE-A', 'vm-3'),
       ],
       siteA,
     );
-    await publish([cloudMessage('SITE-A', 'vm-4')], siteA);
+    await publish([vmMessage('SITE-A', 'vm-4')], siteA);
     const totals = await h.app.hub.ingest!.drain();
     expect(totals).toMatchObject({ messages: 4, loaded: 3, rejected: 1 });
     const rejects = (await call('GET', '/v1/accounting/rejects')).json().rejects as Record<string, unknown>[];
@@ -120,14 +101,14 @@ describe.each(TEST_DIALECTS)('hub hardening on %s', (dialect) => {
     ]);
     expect(String(rejects[0]!.reason)).toContain('injected failure');
     // the cursor moved on: nothing is retried, and a later message loads at once
-    await publish([cloudMessage('SITE-A', 'vm-5')], siteA);
+    await publish([vmMessage('SITE-A', 'vm-5')], siteA);
     expect(await h.app.hub.ingest!.drain()).toMatchObject({ messages: 1, loaded: 1, rejected: 0 });
     const summaries = (await call('GET', '/v1/accounting/summaries?group_by=site')).json();
     expect(summaries.summaries).toEqual([expect.objectContaining({ site: 'SITE-A', numberOfVms: 4 })]);
   });
 
   it('answers every read when stored rows hold values no sum or date can hold, and says they were skipped', async () => {
-    await publish([cloudMessage('SITE-A', 'vm-good')], siteA);
+    await publish([vmMessage('SITE-A', 'vm-good')], siteA);
     await h.app.hub.ingest!.drain();
     // rows as older code or a manual edit could have stored them: overflowing counters, absurd times
     const db = h.store.store.db;
@@ -195,9 +176,9 @@ describe.each(TEST_DIALECTS)('hub hardening on %s', (dialect) => {
 
   it('shows a publisher only the rejects of its own messages, and never names the site holding a key', async () => {
     const siteC = await h.token('publisher', 'SITE-C');
-    await publish([cloudMessage('SITE-A', 'vm-shared')], siteA);
+    await publish([vmMessage('SITE-A', 'vm-shared')], siteA);
     // site C names site A (refused: not its site) and reuses A's VM id for itself (a conflict)
-    await publish([cloudMessage('SITE-A', 'vm-c1'), cloudMessage('SITE-C', 'vm-shared')], siteC);
+    await publish([vmMessage('SITE-A', 'vm-c1'), vmMessage('SITE-C', 'vm-shared')], siteC);
     await h.app.hub.ingest!.drain();
     const own = (await call('GET', '/v1/accounting/rejects', siteA)).json().rejects as unknown[];
     expect(own).toEqual([]);

@@ -7,23 +7,23 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HubStore, migrateToLatest } from '../../dist/hub/index.js';
 import { IngestConsumer } from '../../dist/hub/accounting/ingest-consumer.js';
 import { MessagingService } from '../../dist/hub/messaging/messaging-service.js';
+import { cloudMessage } from '../helpers/apel-fixtures.js';
 
 const ADMIN = { tokenId: null, role: 'admin', site: null } as const;
 const month = (m: number) => Date.UTC(2024, m - 1, 2) / 1000;
 
 /** A cloud message of `vms` (uuid → month of the record), each VM's record cumulative to that month. */
 function message(vms: [string, number][]) {
-  const records = vms.map(([uuid, m]) =>
-    [
-      `VMUUID: ${uuid}`,
-      'SiteName: SITE-A',
-      'FQAN: vo1',
-      'Status: started',
-      `StartTime: ${month(1)}`,
-      `WallDuration: ${month(m) - month(1) + 60}`,
-    ].join('\n'),
+  const text = cloudMessage(
+    vms.map(([uuid, m]) => ({
+      vmUuid: uuid,
+      siteName: 'SITE-A',
+      fqan: 'vo1',
+      status: 'started',
+      startTime: month(1),
+      wallDuration: month(m) - month(1) + 60,
+    })),
   );
-  const text = `APEL-cloud-message: v0.4\n${records.join('\n%%\n')}\n`;
   return { attributes: {}, data: Buffer.from(text).toString('base64') };
 }
 

@@ -2,6 +2,7 @@
 // generated APEL messages through publish and ingest. Never a 5xx or a stuck ingest; a refused
 // record is named by index and field while its valid neighbours load.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FEB_1_2024, cloudFields, cloudMessage, cloudRecord } from '../../helpers/apel-fixtures.js';
 import { fc } from '../../helpers/fuzz.js';
 import { openTestHub } from '../../helpers/test-hub.js';
 import type { TestHub } from '../../helpers/test-hub.js';
@@ -20,7 +21,6 @@ const TRICKY = [
   '%00',
   'k%65y',
 ];
-const START = Date.UTC(2024, 1, 1) / 1000;
 
 /** A query string of generated names and values: known, prototype names, repeats, encodings. */
 const queryString = fc
@@ -37,25 +37,6 @@ const queryString = fc
   )
   .map((pairs) => pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&'));
 
-/** The fields of a valid cloud record of site SITE-A. */
-function validFields(i: number): Record<string, string> {
-  return {
-    VMUUID: `vm-${i}`,
-    SiteName: 'SITE-A',
-    CloudComputeService: 'nova',
-    FQAN: 'vo1',
-    GlobalUserName: 'alice',
-    Status: 'started',
-    StartTime: String(START + i),
-    EndTime: '0',
-    WallDuration: '3600',
-    CpuDuration: '3600',
-    CpuCount: '1',
-    Memory: '2048',
-    Disk: '10',
-  };
-}
-
 /** A value no cloud record field may hold: negative, overflowing, absurd times, not a number. */
 const badNumber = fc.constantFrom(
   '-1',
@@ -70,15 +51,6 @@ const badNumber = fc.constantFrom(
   '18446744073709551616',
 );
 const NUMERIC_FIELDS = ['StartTime', 'WallDuration', 'CpuDuration', 'CpuCount', 'Memory', 'Disk'];
-
-function message(records: Record<string, string>[]): string {
-  const body = records.map((r) =>
-    Object.entries(r)
-      .map(([k, v]) => `${k}: ${v}`)
-      .join('\n'),
-  );
-  return `APEL-cloud-message: v0.4\n${body.join('\n%%\n')}\n%%\n`;
-}
 
 describe('accounting input, generated', () => {
   let h: TestHub;
@@ -118,17 +90,20 @@ describe('accounting input, generated', () => {
           maxLength: 6,
         }),
         async (plan) => {
+          // valid cloud records of SITE-A, each with a bad value in one field where the plan says
           const records = plan.map((bad) => {
-            const fields = validFields(vm++);
-            if (bad) fields[bad[0]] = bad[1];
-            return fields;
+            const i = vm++;
+            return cloudFields(
+              cloudRecord({ vmUuid: `vm-${i}`, startTime: FEB_1_2024 + i }),
+              bad ? { [bad[0]]: bad[1] } : {},
+            );
           });
           const published = await h.app.inject({
             method: 'POST',
             url: TOPIC,
             headers: { 'x-api-key': siteA, 'content-type': 'application/json' },
             payload: JSON.stringify({
-              messages: [{ data: Buffer.from(message(records)).toString('base64') }],
+              messages: [{ data: Buffer.from(cloudMessage(records)).toString('base64') }],
             }),
           });
           expect(published.statusCode).toBe(200);

@@ -9,48 +9,42 @@ import {
   BatchPrepareWorker,
   prepareSqliteBatch,
 } from '../../../../src/hub/accounting/batch-prepare-worker.js';
-import { toIngestMessage } from '../../../../src/hub/accounting/ingest-batch.js';
+import { toIngestMessage, type IngestMessage } from '../../../../src/hub/accounting/ingest-batch.js';
 import { toStoredMessage } from '../../../../src/hub/messaging/subscription-cursor.js';
 import type { PreparedRead } from '../../../../src/hub/accounting/batch-prepare-worker.js';
 import { readPackedRow, unpackStrings } from '../../../../src/hub/accounting/packed-cloud.js';
 import { CLOUD_ROW } from '../../../../src/hub/accounting/record-rows.js';
 import type { MessageRow } from '../../../../src/hub/store/messaging-queries.js';
 import { silentLogger } from '../../../../src/log.js';
+import type { CloudRecord } from '../../../../src/formats/apel/index.js';
+import {
+  FEB_1_2024 as FEB_1,
+  MAR_1_2024 as LOAD,
+  cloudMessage,
+  ingestMessage,
+} from '../../../helpers/apel-fixtures.js';
 
 // the worker runs the built thread file (`npm run build`): a thread cannot load TypeScript
 const BUILT_THREAD = new URL('../../../../dist/hub/accounting/batch-prepare-thread.js', import.meta.url);
-const FEB_1 = Date.UTC(2024, 1, 1) / 1000;
-/** Load time of the batches: after the records' times (a load time limits how late they may be). */
-const LOAD = Date.UTC(2024, 2, 1) / 1000;
 const SQL = 'select * from ams_messages where msg_offset >= ? order by msg_offset limit ?';
 
-function cloud(records: Record<string, string | number>[]): string {
-  const body = records
-    .map((r) =>
-      Object.entries(r)
-        .map(([k, v]) => `${k}: ${v}`)
-        .join('\n'),
-    )
-    .join('\n%%\n');
-  return Buffer.from(`APEL-cloud-message: v0.4\n${body}\n`).toString('base64');
-}
-
-const vm = (uuid: string, site: string, wall: number) => ({
-  VMUUID: uuid,
-  SiteName: site,
-  FQAN: '/vo1/Role=x',
-  Status: 'started',
-  StartTime: FEB_1,
-  WallDuration: wall,
-  CpuCount: 2,
-  Memory: 2048,
+const vm = (uuid: string, site: string, wall: number): CloudRecord => ({
+  vmUuid: uuid,
+  siteName: site,
+  fqan: '/vo1/Role=x',
+  status: 'started',
+  startTime: FEB_1,
+  wallDuration: wall,
+  cpuCount: 2,
+  memory: 2048,
 });
 
-const MESSAGES: [string, string | null][] = [
-  [cloud([vm('vm-1', 'SITE-A', 100), vm('vm-2', 'SITE-A', 50), { VMUUID: 'bad' }]), 'SITE-A'],
-  [cloud([vm('vm-1', 'SITE-A', 10), vm('vm-3', 'SITE-B', 5)]), 'SITE-A'],
-  [Buffer.from('not apel').toString('base64'), null],
-  [cloud([vm('vm-4', 'SITE-B', 7)]), null],
+/** The stored messages, offsets 10 to 13 (a null publisher site: an admin published it). */
+const MESSAGES: IngestMessage[] = [
+  ingestMessage(cloudMessage([vm('vm-1', 'SITE-A', 100), vm('vm-2', 'SITE-A', 50), { VMUUID: 'bad' }]), 10),
+  ingestMessage(cloudMessage([vm('vm-1', 'SITE-A', 10), vm('vm-3', 'SITE-B', 5)]), 11),
+  ingestMessage('not apel', 12, null),
+  ingestMessage(cloudMessage([vm('vm-4', 'SITE-B', 7)]), 13, null),
 ];
 
 describe('BatchPrepareWorker', () => {
@@ -67,9 +61,15 @@ describe('BatchPrepareWorker', () => {
       'create table ams_messages (project text, topic text, msg_offset integer, data text, publisher_role text, publisher_site text)',
     );
     const insert = db.prepare('insert into ams_messages values (?, ?, ?, ?, ?, ?)');
-    MESSAGES.forEach(([data, site], i) =>
-      insert.run('accounting', 't', 10 + i, data, site === null ? 'admin' : 'publisher', site),
-    );
+    for (const m of MESSAGES)
+      insert.run(
+        m.project,
+        m.topic,
+        m.offset,
+        m.data,
+        m.publisherSite === null ? 'admin' : 'publisher',
+        m.publisherSite,
+      );
     rows = db.prepare(SQL).all(0, 100) as MessageRow[];
     db.close();
   });

@@ -1,7 +1,7 @@
 // Packing cloud records as they are prepared gives the packing of the entries they would have been.
 import { describe, expect, it } from 'vitest';
 import { prepareSqliteBatch } from '../../../../src/hub/accounting/batch-prepare-worker.js';
-import type { IngestMessage, MessageRef } from '../../../../src/hub/accounting/ingest-batch.js';
+import type { MessageRef } from '../../../../src/hub/accounting/ingest-batch.js';
 import {
   CloudPacker,
   StringTableBuilder,
@@ -10,61 +10,59 @@ import {
 } from '../../../../src/hub/accounting/packed-cloud.js';
 import { cloudEntry } from '../../../../src/hub/accounting/record-rows.js';
 import type { CloudRecord } from '../../../../src/formats/apel/index.js';
+import {
+  FEB_1_2024 as FEB_1,
+  MAR_1_2024 as LOAD,
+  cloudMessage,
+  ingestMessage,
+} from '../../../helpers/apel-fixtures.js';
 
-const FEB_1 = Date.UTC(2024, 1, 1) / 1000;
-/** Load time of the batches: after the records' times (a load time limits how late they may be). */
-const LOAD = Date.UTC(2024, 2, 1) / 1000;
-
-function cloud(offset: number, publisherSite: string | null, records: Record<string, string | number>[]) {
-  const body = records
-    .map((r) =>
-      Object.entries(r)
-        .map(([k, v]) => `${k}: ${v}`)
-        .join('\n'),
-    )
-    .join('\n%%\n');
-  const data = Buffer.from(`APEL-cloud-message: v0.4\n${body}\n`).toString('base64');
-  return { project: 'accounting', topic: 't', offset, data, publisherSite } satisfies IngestMessage;
-}
-
-const FULL = {
-  VMUUID: 'vm-full',
-  SiteName: 'SITE-A',
-  MachineName: 'host-1',
-  LocalUserId: 'u1',
-  LocalGroupId: 'g1',
-  GlobalUserName: 'user@example.eu',
-  FQAN: '/vo1/Role=NULL/Capability=NULL',
-  Status: 'completed',
-  StartTime: FEB_1,
-  EndTime: FEB_1 + 3600,
-  SuspendDuration: 5,
-  WallDuration: 3600,
-  CpuDuration: 7200,
-  CpuCount: 2,
-  NetworkType: 'eth',
-  NetworkInbound: 10,
-  NetworkOutbound: 20,
-  PublicIPCount: 1,
-  Memory: 4096,
-  Disk: 40,
-  BenchmarkType: 'HEPSPEC',
-  Benchmark: 10.5,
-  StorageRecordId: 'st-1',
-  ImageId: 'img-1',
-  CloudType: 'OpenStack',
-  CloudComputeService: 'nova',
+const FULL: CloudRecord = {
+  vmUuid: 'vm-full',
+  siteName: 'SITE-A',
+  machineName: 'host-1',
+  localUserId: 'u1',
+  localGroupId: 'g1',
+  globalUserName: 'user@example.eu',
+  fqan: '/vo1/Role=NULL/Capability=NULL',
+  status: 'completed',
+  startTime: FEB_1,
+  endTime: FEB_1 + 3600,
+  suspendDuration: 5,
+  wallDuration: 3600,
+  cpuDuration: 7200,
+  cpuCount: 2,
+  networkType: 'eth',
+  networkInbound: 10,
+  networkOutbound: 20,
+  publicIpCount: 1,
+  memory: 4096,
+  disk: 40,
+  benchmarkType: 'HEPSPEC',
+  benchmark: 10.5,
+  storageRecordId: 'st-1',
+  imageId: 'img-1',
+  cloudType: 'OpenStack',
+  cloudComputeService: 'nova',
 };
 
 describe('CloudPacker', () => {
   it('packs prepared records as packCloudEntries packs their entries', () => {
     const messages = [
-      cloud(0, 'SITE-A', [FULL, { VMUUID: 'vm-2', SiteName: 'SITE-A', StartTime: FEB_1, WallDuration: 1 }]),
-      cloud(1, null, [
-        { VMUUID: 'vm-3', SiteName: 'SITE-B', Status: 'started', StartTime: FEB_1, WallDuration: 9 },
-        { VMUUID: 'bad' },
-        { ...FULL, VMUUID: 'vm-4', WallDuration: 60 },
-      ]),
+      ingestMessage(
+        cloudMessage([FULL, { vmUuid: 'vm-2', siteName: 'SITE-A', startTime: FEB_1, wallDuration: 1 }]),
+        0,
+        'SITE-A',
+      ),
+      ingestMessage(
+        cloudMessage([
+          { vmUuid: 'vm-3', siteName: 'SITE-B', status: 'started', startTime: FEB_1, wallDuration: 9 },
+          { VMUUID: 'bad' },
+          { ...FULL, vmUuid: 'vm-4', wallDuration: 60 },
+        ]),
+        1,
+        null,
+      ),
     ];
     const listed = prepareSqliteBatch(messages, LOAD);
     const packed = prepareSqliteBatch(messages, LOAD, true);

@@ -1,41 +1,29 @@
 import { describe, expect, it } from 'vitest';
+import type { CloudRecord } from '../../../../src/formats/apel/index.js';
 import { BatchBuilder } from '../../../../src/hub/accounting/prepare-batch.js';
-import type { IngestMessage } from '../../../../src/hub/accounting/ingest-batch.js';
 import { CLOUD_ROW, monthOf } from '../../../../src/hub/accounting/record-rows.js';
+import {
+  FEB_1_2024 as FEB_1,
+  MAR_1_2024 as LOAD,
+  cloudFields,
+  cloudMessage,
+  ingestMessage,
+} from '../../../helpers/apel-fixtures.js';
 
-const FEB_1 = Date.UTC(2024, 1, 1) / 1000;
-/** Load time of the batches: after the records' times (a load time limits how late they may be). */
-const LOAD = Date.UTC(2024, 2, 1) / 1000;
-
-function cloud(records: Record<string, string | number>[]): string {
-  const body = records
-    .map((r) =>
-      Object.entries(r)
-        .map(([k, v]) => `${k}: ${v}`)
-        .join('\n'),
-    )
-    .join('\n%%\n');
-  return Buffer.from(`APEL-cloud-message: v0.4\n${body}\n`).toString('base64');
-}
-
-function message(data: string, offset = 0, publisherSite: string | null = 'SITE-A'): IngestMessage {
-  return { project: 'accounting', topic: 't', offset, data, publisherSite };
-}
-
-const VM = {
-  VMUUID: 'vm-1',
-  SiteName: 'SITE-A',
-  FQAN: 'vo1',
-  Status: 'started',
-  StartTime: FEB_1,
-  WallDuration: 100,
+const VM: CloudRecord = {
+  vmUuid: 'vm-1',
+  siteName: 'SITE-A',
+  fqan: 'vo1',
+  status: 'started',
+  startTime: FEB_1,
+  wallDuration: 100,
 };
 
 describe('BatchBuilder', () => {
   it('keeps only the newest version of a VM-month seen twice in a batch', () => {
     const b = new BatchBuilder(LOAD);
-    b.add(message(cloud([{ ...VM, WallDuration: 500 }]), 0));
-    b.add(message(cloud([VM]), 1));
+    b.add(ingestMessage(cloudMessage([{ ...VM, wallDuration: 500 }]), 0));
+    b.add(ingestMessage(cloudMessage([VM]), 1));
     const batch = b.finish();
     expect(batch.cloud).toHaveLength(1);
     expect(batch.cloud[0]![13]).toBe(500);
@@ -49,7 +37,7 @@ describe('BatchBuilder', () => {
 
   it('leaves duplicate VM-months to the database when deduplication is off (SQLite)', () => {
     const b = new BatchBuilder(LOAD, { isDedupeNeeded: false });
-    b.add(message(cloud([{ ...VM, WallDuration: 500 }, VM])));
+    b.add(ingestMessage(cloudMessage([{ ...VM, wallDuration: 500 }, VM])));
     const batch = b.finish();
     expect(batch.cloud.map((e) => e[13])).toEqual([500, 100]);
     expect(batch.superseded).toBe(0);
@@ -57,7 +45,7 @@ describe('BatchBuilder', () => {
 
   it('rejects a record of another site than the token with its index and the SiteName field', () => {
     const b = new BatchBuilder(LOAD + 7);
-    b.add(message(cloud([VM, { ...VM, VMUUID: 'vm-2', SiteName: 'SITE-B' }])));
+    b.add(ingestMessage(cloudMessage([VM, { ...VM, vmUuid: 'vm-2', siteName: 'SITE-B' }])));
     const batch = b.finish();
     expect(batch.cloud).toHaveLength(1);
     expect(batch.rejects).toEqual([
@@ -75,7 +63,7 @@ describe('BatchBuilder', () => {
 
   it('rejects a second site claiming a VM-month already in the batch (admin-published)', () => {
     const b = new BatchBuilder(LOAD);
-    b.add(message(cloud([VM, { ...VM, SiteName: 'SITE-B' }]), 0, null));
+    b.add(ingestMessage(cloudMessage([VM, { ...VM, siteName: 'SITE-B' }]), 0, null));
     const batch = b.finish();
     expect(batch.cloud.map((e) => e[CLOUD_ROW.site])).toEqual(['SITE-A']);
     expect(batch.rejects[0]).toMatchObject({ code: 'HUB_RECORD_CONFLICT', record_index: 1, field: 'VMUUID' });
@@ -83,7 +71,7 @@ describe('BatchBuilder', () => {
 
   it('rejects a whole message that is not APEL, with no record index', () => {
     const b = new BatchBuilder(LOAD);
-    b.add(message(Buffer.from('GET / HTTP/1.1').toString('base64')));
+    b.add(ingestMessage('GET / HTTP/1.1'));
     expect(b.finish().rejects).toEqual([
       expect.objectContaining({ code: 'APEL_MESSAGE_INVALID', record_index: null, record_kind: null }),
     ]);
@@ -91,14 +79,7 @@ describe('BatchBuilder', () => {
 
   it('keeps the valid records of a message whose other record breaks a field rule', () => {
     const b = new BatchBuilder(LOAD);
-    b.add(
-      message(
-        cloud([
-          { ...VM, WallDuration: '1.5' },
-          { ...VM, VMUUID: 'vm-2' },
-        ]),
-      ),
-    );
+    b.add(ingestMessage(cloudMessage([cloudFields(VM, { WallDuration: '1.5' }), { ...VM, vmUuid: 'vm-2' }])));
     const batch = b.finish();
     expect(batch.cloud.map((e) => e[CLOUD_ROW.vmId])).toEqual(['vm-2']);
     expect(batch.rejects[0]).toMatchObject({
@@ -112,11 +93,11 @@ describe('BatchBuilder', () => {
   it('registers one group for records that share every grouping field', () => {
     const b = new BatchBuilder(LOAD);
     b.add(
-      message(
-        cloud([
+      ingestMessage(
+        cloudMessage([
           VM,
-          { ...VM, VMUUID: 'vm-2' },
-          { ...VM, VMUUID: 'vm-3', Status: 'completed', EndTime: FEB_1 + 9 },
+          { ...VM, vmUuid: 'vm-2' },
+          { ...VM, vmUuid: 'vm-3', status: 'completed', endTime: FEB_1 + 9 },
         ]),
       ),
     );

@@ -5,40 +5,39 @@ import type { IngestMessage, PreparedBatch } from '../../../../src/hub/accountin
 import type { LoadOutcome } from '../../../../src/hub/accounting/load-batch.js';
 import { packCloudEntries } from '../../../../src/hub/accounting/packed-cloud.js';
 import { loadBatchSqlite } from '../../../../src/hub/accounting/sqlite-load-batch.js';
+import type { CloudRecord } from '../../../../src/formats/apel/index.js';
+import {
+  FEB_1_2024 as FEB_1,
+  MAR_1_2024 as LOAD,
+  cloudMessage,
+  ingestMessage,
+} from '../../../helpers/apel-fixtures.js';
 import { openTestStore } from '../../../helpers/test-stores.js';
 import type { TestStore } from '../../../helpers/test-stores.js';
 
-const FEB_1 = Date.UTC(2024, 1, 1) / 1000;
-/** Load time of the batches: after the records' times (a load time limits how late they may be). */
-const LOAD = Date.UTC(2024, 2, 1) / 1000;
-
-function cloud(offset: number, publisherSite: string | null, records: Record<string, string | number>[]) {
-  const body = records
-    .map((r) =>
-      Object.entries(r)
-        .map(([k, v]) => `${k}: ${v}`)
-        .join('\n'),
-    )
-    .join('\n%%\n');
-  const data = Buffer.from(`APEL-cloud-message: v0.4\n${body}\n`).toString('base64');
-  return { project: 'accounting', topic: 't', offset, data, publisherSite } satisfies IngestMessage;
-}
-
-const vm = (uuid: string, site: string, wall: number, fqan = 'vo1') => ({
-  VMUUID: uuid,
-  SiteName: site,
-  FQAN: fqan,
-  Status: 'started',
-  StartTime: FEB_1,
-  WallDuration: wall,
+const vm = (uuid: string, site: string, wall: number, fqan = 'vo1'): CloudRecord => ({
+  vmUuid: uuid,
+  siteName: site,
+  fqan,
+  status: 'started',
+  startTime: FEB_1,
+  wallDuration: wall,
 });
 
 /** Two batches: the second brings newer, older, cross-site and refused records. */
 const BATCHES: IngestMessage[][] = [
-  [cloud(0, 'SITE-A', [vm('vm-1', 'SITE-A', 100), vm('vm-2', 'SITE-A', 50, 'vo2')])],
+  [ingestMessage(cloudMessage([vm('vm-1', 'SITE-A', 100), vm('vm-2', 'SITE-A', 50, 'vo2')]), 0, 'SITE-A')],
   [
-    cloud(1, null, [vm('vm-1', 'SITE-B', 500), vm('vm-2', 'SITE-A', 10, 'vo2'), vm('vm-3', 'SITE-B', 1)]),
-    cloud(2, 'SITE-A', [vm('vm-1', 'SITE-A', 200), { VMUUID: 'bad' }, vm('vm-1', 'SITE-A', 150)]),
+    ingestMessage(
+      cloudMessage([vm('vm-1', 'SITE-B', 500), vm('vm-2', 'SITE-A', 10, 'vo2'), vm('vm-3', 'SITE-B', 1)]),
+      1,
+      null,
+    ),
+    ingestMessage(
+      cloudMessage([vm('vm-1', 'SITE-A', 200), { VMUUID: 'bad' }, vm('vm-1', 'SITE-A', 150)]),
+      2,
+      'SITE-A',
+    ),
   ],
 ];
 
@@ -123,13 +122,7 @@ describe('loadBatchSqlite', () => {
       )();
     const ids = Array.from({ length: 40 }, (_, k) => k);
     const first = load(
-      [
-        cloud(
-          0,
-          'SITE-A',
-          ids.map((k) => vm(`vm-${k}`, 'SITE-A', 100)),
-        ),
-      ],
+      [ingestMessage(cloudMessage(ids.map((k) => vm(`vm-${k}`, 'SITE-A', 100))), 0, 'SITE-A')],
       LOAD,
     );
     for (const [k, id] of first.newIds.vmIds) known.vmIds.set(k, id);
@@ -137,18 +130,20 @@ describe('loadBatchSqlite', () => {
     // 40 rows: two chunks of 16, then 8 one by one; by k % 4: newer, older, another site's, new
     const second = load(
       [
-        cloud(
+        ingestMessage(
+          cloudMessage(
+            ids.map((k) =>
+              k % 4 === 0
+                ? vm(`vm-${k}`, 'SITE-A', 200)
+                : k % 4 === 1
+                  ? vm(`vm-${k}`, 'SITE-A', 50)
+                  : k % 4 === 2
+                    ? vm(`vm-${k}`, 'SITE-B', 300)
+                    : vm(`new-${k}`, 'SITE-B', 1),
+            ),
+          ),
           1,
           null,
-          ids.map((k) =>
-            k % 4 === 0
-              ? vm(`vm-${k}`, 'SITE-A', 200)
-              : k % 4 === 1
-                ? vm(`vm-${k}`, 'SITE-A', 50)
-                : k % 4 === 2
-                  ? vm(`vm-${k}`, 'SITE-B', 300)
-                  : vm(`new-${k}`, 'SITE-B', 1),
-          ),
         ),
       ],
       LOAD + 1,
