@@ -19,7 +19,7 @@ export interface AmsAnswer {
 
 /** Sends one request (a string payload is sent as is, anything else as JSON). */
 export async function send(
-  target: AmsTarget,
+  target: Pick<AmsTarget, 'app' | 'adminToken'>,
   method: string,
   url: string,
   payload?: unknown,

@@ -2,13 +2,11 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { buildGlueDocument, type GlueDocument, type SiteSnapshot } from '../../src/formats/glue/index.js';
 import { HubAuth } from '../../src/hub/auth/hub-auth.js';
-import { hashHubToken } from '../../src/hub/auth/hub-token.js';
 import { infosysPlugin } from '../../src/hub/http/infosys.js';
 import { InfosysService } from '../../src/hub/infosys/index.js';
 import type { HubDialect } from '../../src/hub/store/hub-store.js';
-import { insertToken } from '../../src/hub/store/token-queries.js';
 import { sampleSnapshot } from './glue-fixtures.js';
-import { openTestStore, type TestStore } from './test-stores.js';
+import { addTestToken, openTestStore, type TestStore } from './test-stores.js';
 
 /** Start of every test clock: 2026-03-01T00:00:00Z. */
 export const T0 = Date.parse('2026-03-01T00:00:00Z');
@@ -53,24 +51,9 @@ export async function openInfosysHarness(
   const store = await openTestStore(dialect);
   const clock: TestClock = { now: T0 };
   const tokens: Record<string, string> = { admin: 'admin-token-for-tests' };
-  for (const [i, site] of sites.entries()) {
-    tokens[site] = `publisher-token-${i}`;
-    await insertToken(store.store.db, {
-      hash: hashHubToken(tokens[site]),
-      role: 'publisher',
-      site,
-      label: null,
-      now: 0,
-    });
-  }
-  tokens.consumer = 'consumer-token';
-  await insertToken(store.store.db, {
-    hash: hashHubToken(tokens.consumer),
-    role: 'consumer',
-    site: null,
-    label: null,
-    now: 0,
-  });
+  for (const [i, site] of sites.entries())
+    tokens[site] = await addTestToken(store.store, `publisher-token-${i}`, 'publisher', site);
+  tokens.consumer = await addTestToken(store.store, 'consumer-token', 'consumer');
   const auth = new HubAuth(store.store, tokens.admin);
   const infosys = await InfosysService.open(store.store, { now: () => clock.now });
   const app = Fastify();

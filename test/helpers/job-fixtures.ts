@@ -3,10 +3,11 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { afterEach, beforeEach } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import type { JobContext } from '../../src/site/jobs/index.js';
 import { validateSiteConfig } from '../../src/site/site-config.js';
-import { tokenBody } from './stub-server.js';
+import { startStub, tokenBody } from './stub-server.js';
 
 export const PROJECT = '0123456789abcdef0123456789abcdef';
 /** The fixed "now" of the job tests: 2026-03-01T12:00:00Z. */
@@ -32,6 +33,29 @@ export function emptyOpenStack(base: () => string) {
     if (url.includes('/os-quota-sets')) return json({ quota_set: {} });
     if (url.includes('/quotas')) return json({ quota: {} });
     json({ error: { message: `no stub for ${req.method} ${url}` } }, 404);
+  };
+}
+
+/**
+ * For the test file that calls it: sets the site password variable before each test and unsets it
+ * after, then closes the stub started by the returned function, an `emptyOpenStack` on 127.0.0.1.
+ */
+export function emptyOpenStackPerTest(): () => ReturnType<typeof startStub> {
+  let close: (() => Promise<void>) | undefined;
+  beforeEach(() => {
+    process.env[PASSWORD_ENV] = 'pw';
+  });
+  afterEach(async () => {
+    delete process.env[PASSWORD_ENV];
+    await close?.();
+    close = undefined;
+  });
+  return async () => {
+    let url = '';
+    const stub = await startStub(emptyOpenStack(() => url));
+    url = stub.url;
+    close = stub.close;
+    return stub;
   };
 }
 

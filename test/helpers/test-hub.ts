@@ -2,10 +2,9 @@
 import type { HubDialect } from '../../src/hub/store/hub-store.js';
 import { buildHub } from '../../src/hub/app.js';
 import type { HubApp, HubOptions } from '../../src/hub/app.js';
-import { generateHubToken, hashHubToken } from '../../src/hub/auth/hub-token.js';
+import { generateHubToken } from '../../src/hub/auth/hub-token.js';
 import type { HubRole } from '../../src/hub/auth/hub-token.js';
-import { insertToken } from '../../src/hub/store/token-queries.js';
-import { openTestStore } from './test-stores.js';
+import { addTestToken, openTestStore } from './test-stores.js';
 import type { TestStore } from './test-stores.js';
 
 /** A hub for one test. */
@@ -39,17 +38,8 @@ export async function openTestHub(
     ingest: options.ingest ?? { autoStart: false },
     ...(options.logger ? { logger: options.logger } : {}),
   });
-  const token = async (role: HubRole, site?: string): Promise<string> => {
-    const secret = generateHubToken();
-    await insertToken(store.store.db, {
-      hash: hashHubToken(secret),
-      role,
-      site: site ?? null,
-      label: null,
-      now: 0,
-    });
-    return secret;
-  };
+  const token = (role: HubRole, site?: string): Promise<string> =>
+    addTestToken(store.store, generateHubToken(), role, site ?? null);
   return {
     app,
     store,

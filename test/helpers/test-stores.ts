@@ -7,6 +7,8 @@ import pg from 'pg';
 import { HubStore } from '../../src/hub/store/hub-store.js';
 import type { HubDialect, HubStoreLocation } from '../../src/hub/store/hub-store.js';
 import { migrateToLatest } from '../../src/hub/store/hub-migrator.js';
+import { hashHubToken, type HubRole } from '../../src/hub/auth/hub-token.js';
+import { insertToken } from '../../src/hub/store/token-queries.js';
 
 /**
  * PostgreSQL used by the tests (trust auth on loopback); override with FEDSTACK_TEST_POSTGRES_URL.
@@ -77,4 +79,15 @@ export async function openTestStore(
       await cleanup();
     },
   };
+}
+
+/** Stores a hub token whose secret is `secret` for `role` (a publisher's bound to `site`); returns the secret. */
+export async function addTestToken(
+  store: HubStore,
+  secret: string,
+  role: HubRole,
+  site: string | null = null,
+): Promise<string> {
+  await insertToken(store.db, { hash: hashHubToken(secret), role, site, label: null, now: 0 });
+  return secret;
 }

@@ -1,11 +1,10 @@
 // Property tests of the AMS routes on an in-memory SQLite hub: generated bodies, path names and query strings.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHub } from '../../../src/hub/app.js';
-import { generateHubToken, hashHubToken } from '../../../src/hub/auth/hub-token.js';
+import { generateHubToken } from '../../../src/hub/auth/hub-token.js';
 import type { HubRole } from '../../../src/hub/auth/hub-token.js';
 import { migrateToLatest } from '../../../src/hub/store/hub-migrator.js';
 import { HubStore } from '../../../src/hub/store/hub-store.js';
-import { insertToken } from '../../../src/hub/store/token-queries.js';
 import {
   checkPathNames,
   checkPublishBodies,
@@ -16,12 +15,10 @@ import {
   send,
 } from '../../helpers/ams-properties.js';
 import type { AmsTarget } from '../../helpers/ams-properties.js';
+import { addTestToken } from '../../helpers/test-stores.js';
 
-async function token(store: HubStore, role: HubRole, site: string | null = null): Promise<string> {
-  const secret = generateHubToken();
-  await insertToken(store.db, { hash: hashHubToken(secret), role, site, label: null, now: 0 });
-  return secret;
-}
+const token = (store: HubStore, role: HubRole, site: string | null = null) =>
+  addTestToken(store, generateHubToken(), role, site);
 
 describe('AMS routes under generated input (in-memory SQLite)', () => {
   let store: HubStore;

@@ -1,6 +1,7 @@
 // AMS request checks: long names, publish bodies, offsets, times and query strings, all answered in AMS's shape.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseZuluTime } from '../../../src/hub/messaging/ams-values.js';
+import { send } from '../../helpers/ams-properties.js';
 import { openTestHub } from '../../helpers/test-hub.js';
 import type { TestHub } from '../../helpers/test-hub.js';
 
@@ -22,15 +23,8 @@ describe('AMS requests (inject, SQLite)', () => {
   afterEach(async () => h.dispose());
 
   async function ams(method: string, url: string, payload?: unknown, token = h.adminToken) {
-    const res = await h.app.inject({
-      method: method as 'GET',
-      url,
-      headers: { 'x-api-key': token, 'content-type': 'application/json' },
-      ...(payload === undefined
-        ? {}
-        : { payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }),
-    });
-    return { status: res.statusCode, json: (res.body ? res.json() : {}) as AmsBody };
+    const answer = await send(h, method, url, payload, token);
+    return { status: answer.status, json: answer.body as AmsBody };
   }
 
   const stored = async () => (await ams('GET', `${P}/subscriptions/s1:offsets`)).json.max;

@@ -1,30 +1,20 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runAccountingExtract } from '../../../../src/site/jobs/index.js';
-import { startStub } from '../../../helpers/stub-server.js';
-import { NOW_MS, PASSWORD_ENV, PROJECT, contextOf, emptyOpenStack, siteConfig } from '../../../helpers/job-fixtures.js';
+import {
+  NOW_MS,
+  PASSWORD_ENV,
+  PROJECT,
+  contextOf,
+  emptyOpenStackPerTest,
+  siteConfig,
+} from '../../../helpers/job-fixtures.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const THIRTY_DAYS_MS = 30 * 86_400_000;
 
-let close: (() => Promise<void>) | undefined;
-beforeEach(() => {
-  process.env[PASSWORD_ENV] = 'pw';
-});
-afterEach(async () => {
-  delete process.env[PASSWORD_ENV];
-  await close?.();
-  close = undefined;
-});
-
-async function stubSite() {
-  let url = '';
-  const stub = await startStub(emptyOpenStack(() => url));
-  url = stub.url;
-  close = stub.close;
-  return stub;
-}
+const stubSite = emptyOpenStackPerTest();
 
 describe('runAccountingExtract', () => {
   it('extracts from 30 days before the injected clock to the clock and moves the watermark to it', async () => {

@@ -1,25 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runDiscovery } from '../../../../src/site/jobs/index.js';
 import { startStub } from '../../../helpers/stub-server.js';
-import { NOW_MS, PASSWORD_ENV, contextOf, emptyOpenStack, siteConfig } from '../../../helpers/job-fixtures.js';
+import {
+  NOW_MS,
+  PASSWORD_ENV,
+  contextOf,
+  emptyOpenStackPerTest,
+  siteConfig,
+} from '../../../helpers/job-fixtures.js';
 
-let close: (() => Promise<void>) | undefined;
-beforeEach(() => {
-  process.env[PASSWORD_ENV] = 'pw';
-});
-afterEach(async () => {
-  delete process.env[PASSWORD_ENV];
-  await close?.();
-  close = undefined;
-});
-
-async function stubSite() {
-  let url = '';
-  const stub = await startStub(emptyOpenStack(() => url));
-  url = stub.url;
-  close = stub.close;
-  return stub;
-}
+const stubSite = emptyOpenStackPerTest();
 
 describe('runDiscovery', () => {
   it('builds the document at the injected clock and measures the run with it', async () => {
