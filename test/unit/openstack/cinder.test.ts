@@ -10,7 +10,13 @@ import {
   parseVolumeQuotas,
   parseVolumeResponse,
 } from '../../../src/openstack/index.js';
-import { expectBadResponse, recorded, startRecordedSite, thrown, withField } from '../../helpers/recorded-site.js';
+import {
+  expectBadResponse,
+  recorded,
+  startRecordedSite,
+  thrown,
+  withField,
+} from '../../helpers/recorded-site.js';
 
 let close: (() => Promise<void>) | undefined;
 afterEach(async () => {

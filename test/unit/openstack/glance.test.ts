@@ -8,7 +8,13 @@ import {
   parseImageList,
   parseImageMemberList,
 } from '../../../src/openstack/index.js';
-import { expectBadResponse, recorded, startRecordedSite, thrown, withField } from '../../helpers/recorded-site.js';
+import {
+  expectBadResponse,
+  recorded,
+  startRecordedSite,
+  thrown,
+  withField,
+} from '../../helpers/recorded-site.js';
 
 let close: (() => Promise<void>) | undefined;
 afterEach(async () => {

@@ -14,7 +14,13 @@ import {
   parseUserList,
   parseUserResponse,
 } from '../../../src/openstack/index.js';
-import { expectBadResponse, recorded, startRecordedSite, thrown, withField } from '../../helpers/recorded-site.js';
+import {
+  expectBadResponse,
+  recorded,
+  startRecordedSite,
+  thrown,
+  withField,
+} from '../../helpers/recorded-site.js';
 
 let close: (() => Promise<void>) | undefined;
 afterEach(async () => {

@@ -11,7 +11,13 @@ import {
   parseNetworkList,
   parsePortList,
 } from '../../../src/openstack/index.js';
-import { expectBadResponse, recorded, startRecordedSite, thrown, withField } from '../../helpers/recorded-site.js';
+import {
+  expectBadResponse,
+  recorded,
+  startRecordedSite,
+  thrown,
+  withField,
+} from '../../helpers/recorded-site.js';
 
 let close: (() => Promise<void>) | undefined;
 afterEach(async () => {

@@ -16,7 +16,13 @@ import {
   parseTenantUsage,
   type Server,
 } from '../../../src/openstack/index.js';
-import { expectBadResponse, recorded, startRecordedSite, thrown, withField } from '../../helpers/recorded-site.js';
+import {
+  expectBadResponse,
+  recorded,
+  startRecordedSite,
+  thrown,
+  withField,
+} from '../../helpers/recorded-site.js';
 
 let close: (() => Promise<void>) | undefined;
 afterEach(async () => {

@@ -4,7 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { parseStorageMessage, STAR_NAMESPACE } from '../../../../src/formats/apel/index.js';
 import { readApelFixture } from '../../../helpers/apel-fixtures.js';
 import { fc } from '../../../helpers/fuzz.js';
-import { expectRecordErrors, mutationOf, randomTextOf, readOrFormatError } from '../../../helpers/fuzz-inputs.js';
+import {
+  expectRecordErrors,
+  mutationOf,
+  randomTextOf,
+  readOrFormatError,
+} from '../../../helpers/fuzz-inputs.js';
 
 const SAMPLE = readApelFixture('caso-storage-star-message.xml');
 
