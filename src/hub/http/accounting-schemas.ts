@@ -1,5 +1,6 @@
-// Query schemas of the accounting API (zod): the routes validate with them and /openapi.json shows them.
+// Query and answer schemas of the accounting API (zod): the routes validate with them and /openapi.json shows them.
 import { z } from 'zod';
+import { SUMMARY_DIMENSIONS, type SummaryDimension } from '../store/summary-queries.js';
 
 const MONTH = z
   .string()
@@ -63,3 +64,117 @@ export function monthNumber(month: string | undefined): number | undefined {
 
 /** Query of the routes that take no parameters: any parameter is refused by name. */
 export const NO_QUERY = z.object({});
+
+// Answers. The routes write them with JSON.stringify (route-schema.ts); these schemas describe what
+// they write, for the typed hub client and the tests that hold both to the same shape.
+
+const ISO_TIME = z.string().nullable().describe('ISO 8601 time (UTC), null when unknown');
+const YEAR_MONTH = z.string().describe('YYYY-MM');
+
+/** The REST error body of the accounting API (and of the hub outside AMS and the information system). */
+export const ERROR_RESPONSE = z.object({
+  error: z.object({
+    code: z.string().describe('a Fedstack error code (docs/errors.md)'),
+    message: z.string(),
+  }),
+});
+
+/** One row of `GET /v1/accounting/summaries`: the fields of the `group_by` dimensions, then the measures. */
+const SUMMARY_ROW = z.object({
+  site: z.string().optional(),
+  service: z.string().optional(),
+  year: z.number().int().optional(),
+  month: YEAR_MONTH.optional(),
+  user: z.string().nullable().optional(),
+  vo: z.string().nullable().optional(),
+  voGroup: z.string().nullable().optional(),
+  voRole: z.string().nullable().optional(),
+  status: z.string().nullable().optional(),
+  cloudType: z.string().nullable().optional(),
+  imageId: z.string().nullable().optional(),
+  cpuCount: z.number().optional(),
+  benchmarkType: z.string().optional(),
+  benchmark: z.number().optional(),
+  wallDuration: z.number(),
+  cpuDuration: z.number(),
+  networkInbound: z.number(),
+  networkOutbound: z.number(),
+  memory: z.number(),
+  disk: z.number(),
+  numberOfVms: z.number(),
+  earliestStartTime: ISO_TIME,
+  latestStartTime: ISO_TIME,
+});
+
+/** JSON answer of `GET /v1/accounting/summaries`. */
+export const SUMMARIES_RESPONSE = z.object({
+  groupBy: z.array(z.enum(Object.keys(SUMMARY_DIMENSIONS) as SummaryDimension[])),
+  summaries: z.array(SUMMARY_ROW),
+});
+
+/** Answer of `GET /v1/accounting/rejects`: newest first; `nextBefore` pages on (null on the last page). */
+export const REJECTS_RESPONSE = z.object({
+  rejects: z.array(
+    z.object({
+      id: z.number().int(),
+      rejectedAt: ISO_TIME,
+      project: z.string(),
+      topic: z.string(),
+      messageId: z.string(),
+      recordIndex: z.number().int().nullable(),
+      recordKind: z.string().nullable(),
+      field: z.string().nullable(),
+      code: z.string(),
+      reason: z.string(),
+      publisherSite: z.string().nullable(),
+      recordSite: z.string().nullable(),
+    }),
+  ),
+  nextBefore: z.number().int().nullable(),
+});
+
+/** Answer of `GET /v1/accounting/sites`: accounting freshness per site. */
+export const ACCOUNTING_SITES_RESPONSE = z.object({
+  sites: z.array(
+    z.object({
+      site: z.string(),
+      cloudRecords: z.number(),
+      recordsReceived: z.number(),
+      recordsRejected: z.number(),
+      lastReceivedAt: ISO_TIME,
+      lastMeasurementTime: ISO_TIME,
+      measurementLagSeconds: z.number().nullable(),
+    }),
+  ),
+});
+
+/** JSON answer of `GET /v1/accounting/ip`. */
+export const IP_RESPONSE = z.object({
+  ip: z.array(
+    z.object({
+      site: z.string(),
+      month: YEAR_MONTH,
+      vo: z.string().nullable(),
+      ipVersion: z.number().int(),
+      ipCount: z.number(),
+      users: z.number(),
+      lastMeasurementTime: ISO_TIME,
+    }),
+  ),
+});
+
+/** JSON answer of `GET /v1/accounting/accelerators`. */
+export const ACCELERATORS_RESPONSE = z.object({
+  accelerators: z.array(
+    z.object({
+      site: z.string(),
+      month: YEAR_MONTH,
+      associatedRecordType: z.string(),
+      type: z.string(),
+      count: z.number(),
+      availableDuration: z.number(),
+      activeDuration: z.number(),
+      records: z.number(),
+    }),
+  ),
+});

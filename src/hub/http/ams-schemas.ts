@@ -1,4 +1,4 @@
-// Schemas of the AMS routes (zod): path parameters with AMS's name checks, queries and bodies.
+// Schemas of the AMS routes (zod): path parameters with AMS's name checks, queries, bodies and answers.
 import { z } from 'zod';
 import type { AmsError } from '../messaging/ams-error.js';
 import { AMS_ERRORS } from '../messaging/ams-error.js';
@@ -134,3 +134,64 @@ export const ACK_DEADLINE_BODY = amsBody(z.object({ ackDeadlineSeconds: z.number
 export const OFFSET_BODY = amsBody(z.object({ offset: z.number().int() }), () =>
   AMS_ERRORS.invalidArguments('Offset'),
 );
+
+// Answers, as ARGO AMS writes them. The routes write them with JSON.stringify (route-schema.ts);
+// these schemas describe what they write, for the typed hub client and the tests that hold both to
+// the same shape.
+
+/** AMS's error body, `{"error":{"code","message","status"}}` (`code` is the HTTP status). */
+export const AMS_ERROR_RESPONSE = z.object({
+  error: z.object({
+    code: z.number().int().describe('the HTTP status'),
+    message: z.string(),
+    status: z.string().describe('AMS status word, e.g. NOT_FOUND'),
+  }),
+});
+/** The answer of the routes that return nothing: `{}`. */
+export const EMPTY_RESPONSE = z.object({});
+/** A topic: `PUT`/`GET …/topics/{t}`. */
+export const TOPIC_RESPONSE = z.object({ name: z.string().describe('/projects/{project}/topics/{topic}') });
+/** `GET …/topics`: one page holds every topic. */
+export const TOPIC_LIST_RESPONSE = z.object({
+  topics: z.array(TOPIC_RESPONSE),
+  nextPageToken: z.string(),
+  totalSize: z.number().int(),
+});
+/** `GET …/topics/{t}/subscriptions`: full subscription names. */
+export const TOPIC_SUBSCRIPTIONS_RESPONSE = z.object({ subscriptions: z.array(z.string()) });
+/** `POST …/topics/{t}:publish`: one id per message, in order. */
+export const PUBLISH_RESPONSE = z.object({ messageIds: z.array(z.string()) });
+/** A subscription: `PUT`/`GET …/subscriptions/{s}`. */
+export const SUBSCRIPTION_RESPONSE = z.object({
+  name: z.string().describe('/projects/{project}/subscriptions/{subscription}'),
+  topic: z.string().describe('/projects/{project}/topics/{topic}'),
+  ackDeadlineSeconds: z.number().int(),
+});
+/** `GET …/subscriptions`: the caller's subscriptions (all of them for an admin). */
+export const SUBSCRIPTION_LIST_RESPONSE = z.object({
+  subscriptions: z.array(SUBSCRIPTION_RESPONSE),
+  nextPageToken: z.string(),
+  totalSize: z.number().int(),
+});
+/** `POST …/subscriptions/{s}:pull`. */
+export const PULL_RESPONSE = z.object({
+  receivedMessages: z.array(
+    z.object({
+      ackId: z.string(),
+      message: z.object({
+        messageId: z.string(),
+        attributes: z.record(z.string(), z.string()),
+        data: z.string().describe('base64'),
+        publishTime: z.string(),
+      }),
+    }),
+  ),
+});
+/** `GET …/subscriptions/{s}:offsets`. */
+export const OFFSETS_RESPONSE = z.object({
+  max: z.number().int(),
+  min: z.number().int(),
+  current: z.number().int(),
+});
+/** `GET …/subscriptions/{s}:timeToOffset`. */
+export const TIME_TO_OFFSET_RESPONSE = z.object({ offset: z.number().int() });

@@ -1,4 +1,4 @@
-// Path, query and body schemas of the information-system API (zod): the routes validate with them and /openapi.json shows them.
+// Path, query, body and answer schemas of the information-system API (zod): the routes validate with them and /openapi.json shows them.
 import { z } from 'zod';
 import { FedstackError } from '../../errors.js';
 import { parseRequest } from './parse-request.js';
@@ -82,4 +82,32 @@ export const REPORT_BODY = readBodyAs(REPORT, {
     }
     return parseRequest(REPORT, body, 'body');
   },
+});
+
+// Answers. The read routes answer with the shapes of infosys-responses.ts (the index builds every
+// answer from them); they are re-exported here, next to the routes' other schemas.
+export type {
+  AcceleratorResponse,
+  FlavorResponse,
+  ImageResponse,
+  ProjectResponse,
+  SiteHealthResponse,
+  SiteResponse,
+} from '../infosys/index.js';
+
+/** The information system's error body: Fedstack's `{error:{code,message}}` plus FastAPI's `detail`. */
+export const INFOSYS_ERROR_RESPONSE = z.object({
+  error: z.object({
+    code: z.string().describe('a Fedstack error code (docs/errors.md)'),
+    message: z.string(),
+  }),
+  detail: z.string().describe('the message again, where cloud-info-api clients read it'),
+});
+
+/** Answer of `PUT|POST /v1/site/{name}/glue`: what was stored. */
+export const GLUE_PUBLISH_RESPONSE = z.object({
+  site: z.string(),
+  shares: z.number().int().describe('shares in the document'),
+  expires_at: z.string().describe('ISO 8601: CreationTime + Validity'),
+  state: z.string().describe('the endpoint health, or expired'),
 });
