@@ -1,6 +1,7 @@
-// The Fedstack library API: the typed OpenStack client, the wire-format codecs and the outbound HTTP layer.
+// The Fedstack library API: the typed OpenStack client, the wire-format codecs, the outbound HTTP layer and the typed hub client.
 export * from './openstack/index.js';
 export * from './formats/index.js';
+export * from './hub-client/index.js';
 export {
   HttpClient,
   HttpError,
