@@ -1,5 +1,6 @@
 // Sends a site's GLUE document, or a failed-run report, to the hub's information system.
 import { FedstackError, describeError } from '../../errors.js';
+import { HubClient, HubClientError } from '../../hub-client/index.js';
 import { redactUrlsInText } from '../../redact-url.js';
 
 /** Where and as whom to publish. */
@@ -12,42 +13,48 @@ export interface HubTarget {
   readonly timeoutMs?: number;
 }
 
-async function send(target: HubTarget, path: string, body: string, what: string): Promise<void> {
-  const url = new URL(path, target.url.replace(/\/*$/, '/'));
-  let res: Response;
+/** The origin of the hub, for messages (no path, no credentials). */
+function originOf(url: string): string {
   try {
-    res = await fetch(url, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json', 'x-api-key': target.token },
-      body,
-      signal: AbortSignal.timeout(target.timeoutMs ?? 30_000),
-    });
+    return new URL(url).origin;
+  } catch {
+    return '(not a URL)';
+  }
+}
+
+/** Why a call failed: the hub's status and error code, or why no answer came. */
+function detailOf(error: unknown): string {
+  if (!(error instanceof HubClientError)) return redactUrlsInText(describeError(error));
+  if (error.kind !== 'status') return error.summary;
+  let detail = `HTTP ${error.status}`;
+  if (error.hubMessage) detail += ` ${error.hubCode ?? ''}: ${error.hubMessage}`;
+  return detail;
+}
+
+/** Runs one call of the hub client; any failure becomes `DISCOVERY_PUBLISH_FAILED` naming the hub. */
+async function send(target: HubTarget, what: string, call: (hub: HubClient) => Promise<unknown>) {
+  try {
+    await call(
+      new HubClient({ url: target.url, token: target.token, timeoutMs: target.timeoutMs ?? 30_000 }),
+    );
   } catch (error) {
     throw new FedstackError(
       'DISCOVERY_PUBLISH_FAILED',
-      `${what} to ${url.origin}: ${redactUrlsInText(describeError(error))}`,
+      `${what} to ${originOf(target.url)}: ${detailOf(error)}`,
       {
         cause: error,
       },
     );
   }
-  if (res.ok) return;
-  let detail = `HTTP ${res.status}`;
-  try {
-    const answer = (await res.json()) as { error?: { code?: string; message?: string } };
-    if (answer.error?.message) detail += ` ${answer.error.code ?? ''}: ${answer.error.message}`;
-  } catch {
-    // not a Fedstack error body; the status says enough
-  }
-  throw new FedstackError('DISCOVERY_PUBLISH_FAILED', `${what} to ${url.origin}: ${detail}`);
 }
 
 /**
- * PUTs a GLUE 2.1 JSON document to `/v1/site/{site}/glue` of the hub.
+ * PUTs a GLUE 2.1 JSON document to `/v1/site/{site}/glue` of the hub (idempotent: a failed attempt
+ * is sent again).
  * @throws FedstackError `DISCOVERY_PUBLISH_FAILED` with the hub's status and error code.
  */
 export function publishGlueDocument(target: HubTarget, site: string, documentJson: string): Promise<void> {
-  return send(target, `v1/site/${encodeURIComponent(site)}/glue`, documentJson, `publishing ${site}`);
+  return send(target, `publishing ${site}`, (hub) => hub.infosys.publishGlue(site, documentJson));
 }
 
 /**
@@ -59,6 +66,7 @@ export function publishRunReport(
   site: string,
   report: { state: 'ok' | 'failed'; error?: string },
 ): Promise<void> {
-  const body = JSON.stringify({ state: report.state, error: report.error?.slice(0, 4000) });
-  return send(target, `v1/site/${encodeURIComponent(site)}/discovery`, body, `reporting ${site}`);
+  return send(target, `reporting ${site}`, (hub) =>
+    hub.infosys.reportRun(site, { state: report.state, error: report.error?.slice(0, 4000) }),
+  );
 }
