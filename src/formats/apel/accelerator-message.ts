@@ -1,12 +1,11 @@
 // Codec of the APEL accelerator message (JSON, "APEL-accelerator-message" v0.1) as cASO sends it.
 import type { FormatError } from '../../errors.js';
 import {
-  checkEnvelope,
-  decodeJsonRecords,
   encodeJsonMessage,
   parseJsonEnvelope,
-  type JsonEnvelope,
+  readJsonEnvelope,
   type JsonField,
+  type JsonMessageKind,
   type JsonRecordCheck,
 } from './json-message.js';
 import { ACCELERATOR_MESSAGE_TYPE, ACCELERATOR_MESSAGE_VERSION } from './types.js';
@@ -18,7 +17,6 @@ import {
   MAX_ACCELERATOR_COUNT,
   MAX_BENCHMARK,
   MAX_MONTH_SECONDS,
-  timeWindowOf,
   type ApelDecodeOptions,
 } from './value-ranges.js';
 import { MAX_BENCHMARK_TYPE_LENGTH } from './wire-value.js';
@@ -129,6 +127,14 @@ export interface AcceleratorMessage {
 // We write cASO's spelling and read both.
 const ACCEPTED_TYPES = [ACCELERATOR_MESSAGE_TYPE, 'APEL-Accelerator-message'];
 
+/** @internal the kind {@link readJsonEnvelope} reads */
+export const ACCELERATOR_MESSAGE: JsonMessageKind = {
+  types: ACCEPTED_TYPES,
+  versions: [ACCELERATOR_MESSAGE_VERSION],
+  fields: ACCELERATOR_FIELDS,
+  check: checkMeasurementMonth,
+};
+
 /**
  * Writes an APEL accelerator message v0.1 the way cASO does:
  * `{"Type": "APEL-accelerator-message", "Version": "0.1", "UsageRecords": [...]}`.
@@ -161,25 +167,7 @@ export function serializeAcceleratorMessage(records: readonly AcceleratorRecord[
  * @throws FormatError `APEL_MESSAGE_INVALID` when the text is not such a JSON message
  */
 export function parseAcceleratorMessage(text: string, options: ApelDecodeOptions = {}): AcceleratorMessage {
-  return readAcceleratorEnvelope(parseJsonEnvelope(text), options);
-}
-
-/**
- * {@link parseAcceleratorMessage} on an envelope already parsed.
- * @internal
- */
-export function readAcceleratorEnvelope(
-  envelope: JsonEnvelope,
-  options: ApelDecodeOptions = {},
-): AcceleratorMessage {
-  checkEnvelope(envelope, ACCEPTED_TYPES, [ACCELERATOR_MESSAGE_VERSION]);
-  const { records, errors } = decodeJsonRecords(
-    envelope.usageRecords,
-    ACCELERATOR_FIELDS,
-    timeWindowOf(options),
-    checkMeasurementMonth,
-  );
-  return { records: records as unknown as AcceleratorRecord[], errors };
+  return readJsonEnvelope<AcceleratorRecord>(parseJsonEnvelope(text), ACCELERATOR_MESSAGE, options);
 }
 
 /** True when a JSON `Type` names an accelerator message in a spelling we read. */

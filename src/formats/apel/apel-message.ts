@@ -1,11 +1,11 @@
 // Reads any APEL message, detecting its kind: StAR XML, JSON (public IP, accelerator) or a text header.
 import { FormatError } from '../../errors.js';
-import { isAcceleratorType, readAcceleratorEnvelope, type AcceleratorRecord } from './accelerator-message.js';
+import { ACCELERATOR_MESSAGE, isAcceleratorType, type AcceleratorRecord } from './accelerator-message.js';
 import { parseCloudMessage } from './cloud-message.js';
 import type { CloudRecord } from './cloud-record.js';
 import { parseCloudSummaryMessage, type CloudSummaryRecord } from './cloud-summary-message.js';
-import { parseJsonEnvelope } from './json-message.js';
-import { readPublicIpEnvelope, type PublicIpRecord } from './public-ip-message.js';
+import { parseJsonEnvelope, readJsonEnvelope } from './json-message.js';
+import { PUBLIC_IP_MESSAGE, type PublicIpRecord } from './public-ip-message.js';
 import { parseStorageMessage } from './storage-message.js';
 import type { StorageRecord } from './storage-record.js';
 import { isSpace } from './text-value-reader.js';
@@ -48,9 +48,12 @@ export function parseApelMessage(text: string, options: ApelDecodeOptions = {}):
   if (first === '{') {
     const envelope = parseJsonEnvelope(text);
     if (envelope.type === PUBLIC_IP_MESSAGE_TYPE)
-      return { kind: 'ip', ...readPublicIpEnvelope(envelope, options) };
+      return { kind: 'ip', ...readJsonEnvelope<PublicIpRecord>(envelope, PUBLIC_IP_MESSAGE, options) };
     if (isAcceleratorType(envelope.type))
-      return { kind: 'accelerator', ...readAcceleratorEnvelope(envelope, options) };
+      return {
+        kind: 'accelerator',
+        ...readJsonEnvelope<AcceleratorRecord>(envelope, ACCELERATOR_MESSAGE, options),
+      };
     throw new FormatError(
       'APEL_MESSAGE_INVALID',
       {},

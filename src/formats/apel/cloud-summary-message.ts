@@ -1,5 +1,5 @@
 // Codec of APEL's cloud summary message (`APEL-cloud-summary-message: v0.4`), server to portal.
-import { FormatError } from '../../errors.js';
+import type { FormatError } from '../../errors.js';
 import {
   KIND_DATETIME,
   KIND_FLOAT,
@@ -28,7 +28,7 @@ import {
   type ApelDecodeOptions,
   type TimeWindow,
 } from './value-ranges.js';
-import { MAX_BENCHMARK_TYPE_LENGTH } from './wire-value.js';
+import { fieldProblemError, MAX_BENCHMARK_TYPE_LENGTH } from './wire-value.js';
 
 /**
  * One row of APEL's monthly cloud summaries (§2.2): usage grouped by site,
@@ -161,13 +161,7 @@ function checkMonth(record: Record<string, unknown>, window: TimeWindow): Record
 export function serializeCloudSummaryMessage(records: readonly CloudSummaryRecord[]): string {
   records.forEach((record, index) => {
     const problem = checkMonth(record as unknown as Record<string, unknown>, STATIC_TIME_WINDOW);
-    if (problem)
-      throw new FormatError(
-        'APEL_FIELD_INVALID',
-        { recordIndex: index, field: problem.field },
-        problem.expected,
-        problem.found,
-      );
+    if (problem) throw fieldProblemError(index, problem.field, problem);
   });
   return serializeTextMessage(
     `${CLOUD_SUMMARY_MESSAGE_TYPE}: ${CLOUD_SUMMARY_MESSAGE_VERSION}`,

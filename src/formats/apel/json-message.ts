@@ -1,7 +1,19 @@
 // Shared machinery of APEL's JSON messages (public IP, accelerator): envelope, field tables, Python-style output.
 import { FormatError } from '../../errors.js';
-import { describeTimeRange, STATIC_TIME_WINDOW, type TimeWindow } from './value-ranges.js';
-import { checkReadString, describeFound, MAX_VALUE_LENGTH, type ValueProblem } from './wire-value.js';
+import {
+  describeTimeRange,
+  STATIC_TIME_WINDOW,
+  timeWindowOf,
+  type ApelDecodeOptions,
+  type TimeWindow,
+} from './value-ranges.js';
+import {
+  checkReadString,
+  describeFound,
+  fieldProblemError,
+  MAX_VALUE_LENGTH,
+  type ValueProblem,
+} from './wire-value.js';
 
 /** One field of a JSON usage record. */
 export interface JsonField {
@@ -144,19 +156,10 @@ export function decodeJsonRecords(
     const refusal =
       outcome instanceof FormatError || check === undefined ? undefined : check(outcome, window);
     if (outcome instanceof FormatError) errors.push(outcome);
-    else if (refusal) errors.push(fieldError(index, refusal.field, refusal.problem));
+    else if (refusal) errors.push(fieldProblemError(index, refusal.field, refusal.problem));
     else records.push(outcome);
   });
   return { records, errors };
-}
-
-function fieldError(index: number, field: string, problem: ValueProblem): FormatError {
-  return new FormatError(
-    'APEL_FIELD_INVALID',
-    { recordIndex: index, field },
-    problem.expected,
-    problem.found,
-  );
 }
 
 function decodeJsonRecord(
@@ -183,7 +186,7 @@ function decodeJsonRecord(
   for (const field of fields) {
     const value = wire[field.wire];
     const problem = checkField(field, value, window);
-    if (problem) return fieldError(index, field.wire, problem);
+    if (problem) return fieldProblemError(index, field.wire, problem);
     if (value !== undefined && value !== null) record[field.key] = value;
   }
   return record;
@@ -194,6 +197,34 @@ function checkField(field: JsonField, value: unknown, window: TimeWindow): Value
     return field.isRequired ? { expected: 'a value (the field is required)' } : undefined;
   }
   return checkJsonValue(field, value, window);
+}
+
+/** What one JSON message kind reads: its `Type` and `Version` spellings, its fields and its record check. */
+export interface JsonMessageKind {
+  readonly types: readonly string[];
+  readonly versions: readonly string[];
+  readonly fields: readonly JsonField[];
+  readonly check?: JsonRecordCheck;
+}
+
+/**
+ * Reads the records of an envelope of one message kind: {@link checkEnvelope}, then
+ * {@link decodeJsonRecords} in the window of times of `options`; `R` is the kind's record type.
+ * @throws FormatError `APEL_MESSAGE_INVALID` when the envelope's `Type` or `Version` is not the kind's
+ */
+export function readJsonEnvelope<R>(
+  envelope: JsonEnvelope,
+  kind: JsonMessageKind,
+  options: ApelDecodeOptions,
+): { records: R[]; errors: FormatError[] } {
+  checkEnvelope(envelope, kind.types, kind.versions);
+  const { records, errors } = decodeJsonRecords(
+    envelope.usageRecords,
+    kind.fields,
+    timeWindowOf(options),
+    kind.check,
+  );
+  return { records: records as unknown as R[], errors };
 }
 
 /**
@@ -217,7 +248,7 @@ export function encodeJsonMessage(
   const parts = records.map((record, index) => {
     const text = encodeJsonRecord(record as Record<string, unknown>, index, fields);
     const refusal = check?.(record as Record<string, unknown>, STATIC_TIME_WINDOW);
-    if (refusal) throw fieldError(index, refusal.field, refusal.problem);
+    if (refusal) throw fieldProblemError(index, refusal.field, refusal.problem);
     return text;
   });
   return `{"Type": ${JSON.stringify(type)}, "Version": ${JSON.stringify(version)}, "UsageRecords": [${parts.join(', ')}]}`;
@@ -232,7 +263,7 @@ function encodeJsonRecord(
   for (const field of fields) {
     const value = record[field.key];
     const problem = checkField(field, value, STATIC_TIME_WINDOW);
-    if (problem) throw fieldError(index, field.wire, problem);
+    if (problem) throw fieldProblemError(index, field.wire, problem);
     if (value !== undefined && value !== null) members.push(`"${field.wire}": ${JSON.stringify(value)}`);
   }
   return `{${members.join(', ')}}`;

@@ -1,15 +1,14 @@
 // Codec of the APEL public IP message (JSON, "APEL Public IP message" v0.2) as cASO sends it.
 import type { FormatError } from '../../errors.js';
 import {
-  checkEnvelope,
-  decodeJsonRecords,
   encodeJsonMessage,
   parseJsonEnvelope,
-  type JsonEnvelope,
+  readJsonEnvelope,
   type JsonField,
+  type JsonMessageKind,
 } from './json-message.js';
 import { PUBLIC_IP_MESSAGE_TYPE, PUBLIC_IP_MESSAGE_VERSION } from './types.js';
-import { MAX_IP_COUNT, timeWindowOf, type ApelDecodeOptions } from './value-ranges.js';
+import { MAX_IP_COUNT, type ApelDecodeOptions } from './value-ranges.js';
 
 /**
  * A snapshot of how many public (floating) IPs one user of one project holds,
@@ -57,6 +56,13 @@ export const PUBLIC_IP_FIELDS: readonly JsonField[] = [
   { wire: 'MeasurementTime', key: 'measurementTime', kind: 'integer', isRequired: true, isEpoch: true },
 ];
 
+/** @internal the kind {@link readJsonEnvelope} reads; "v0.2" is the spelling of APEL PR #226 */
+export const PUBLIC_IP_MESSAGE: JsonMessageKind = {
+  types: [PUBLIC_IP_MESSAGE_TYPE],
+  versions: [PUBLIC_IP_MESSAGE_VERSION, `v${PUBLIC_IP_MESSAGE_VERSION}`],
+  fields: PUBLIC_IP_FIELDS,
+};
+
 /** Records read from a public IP message, and one error per refused record. */
 export interface PublicIpMessage {
   readonly records: PublicIpRecord[];
@@ -90,26 +96,5 @@ export function serializePublicIpMessage(records: readonly PublicIpRecord[]): st
  * @throws FormatError `APEL_MESSAGE_INVALID` when the text is not such a JSON message
  */
 export function parsePublicIpMessage(text: string, options: ApelDecodeOptions = {}): PublicIpMessage {
-  return readPublicIpEnvelope(parseJsonEnvelope(text), options);
-}
-
-/**
- * {@link parsePublicIpMessage} on an envelope already parsed.
- * @internal
- */
-export function readPublicIpEnvelope(
-  envelope: JsonEnvelope,
-  options: ApelDecodeOptions = {},
-): PublicIpMessage {
-  checkEnvelope(
-    envelope,
-    [PUBLIC_IP_MESSAGE_TYPE],
-    [PUBLIC_IP_MESSAGE_VERSION, `v${PUBLIC_IP_MESSAGE_VERSION}`],
-  );
-  const { records, errors } = decodeJsonRecords(
-    envelope.usageRecords,
-    PUBLIC_IP_FIELDS,
-    timeWindowOf(options),
-  );
-  return { records: records as unknown as PublicIpRecord[], errors };
+  return readJsonEnvelope<PublicIpRecord>(parseJsonEnvelope(text), PUBLIC_IP_MESSAGE, options);
 }

@@ -126,8 +126,13 @@ function attributeOf(node: unknown, prefix: string, name: string): string | unde
   return typeof value === 'string' ? value : undefined;
 }
 
+/** The failure of an element that stands more than once where the schema allows it once. */
+function repeatedElement(field: string, occurrences: readonly unknown[]): RecordFailure {
+  return new RecordFailure(field, 'the element once', `${occurrences.length} times`);
+}
+
 function readValue(element: StarElement, raw: unknown, field: string): unknown {
-  if (Array.isArray(raw)) return new RecordFailure(field, 'the element once', `${raw.length} times`);
+  if (Array.isArray(raw)) return repeatedElement(field, raw);
   const text = textOf(raw);
   if (text === undefined) return new RecordFailure(field, 'a text element');
   if (text === '') return undefined;
@@ -198,8 +203,7 @@ function readIdentity(
   prefix: string,
   record: Record<string, unknown>,
 ): RecordFailure | undefined {
-  if (Array.isArray(raw))
-    return new RecordFailure('RecordIdentity', 'the element once', `${raw.length} times`);
+  if (Array.isArray(raw)) return repeatedElement('RecordIdentity', raw);
   const recordId = attributeOf(raw, prefix, 'recordId');
   const createTime = attributeOf(raw, prefix, 'createTime');
   if (recordId) {
@@ -221,8 +225,7 @@ function readSubject(
   prefix: string,
   record: Record<string, unknown>,
 ): RecordFailure | undefined {
-  if (Array.isArray(raw))
-    return new RecordFailure('SubjectIdentity', 'the element once', `${raw.length} times`);
+  if (Array.isArray(raw)) return repeatedElement('SubjectIdentity', raw);
   if (!isNode(raw)) return undefined;
   for (const [name, child] of Object.entries(raw)) {
     if (name.startsWith('@') || name === '#text') continue;

@@ -1,5 +1,5 @@
 // Codec of EMI StAR storage messages (`sr:StorageUsageRecords` XML) as cASO writes them and APEL reads them.
-import { FormatError } from '../../errors.js';
+import type { FormatError } from '../../errors.js';
 import { formatIsoDateTime } from './iso-date-time.js';
 import { readStarDocument } from './star-xml-reader.js';
 import {
@@ -11,7 +11,7 @@ import {
   type StorageRecord,
 } from './storage-record.js';
 import { STAR_NAMESPACE } from './types.js';
-import { checkReadString, MAX_VALUE_LENGTH, type ValueProblem } from './wire-value.js';
+import { checkReadString, fieldProblemError, MAX_VALUE_LENGTH, type ValueProblem } from './wire-value.js';
 
 /** Records read from a StAR message, and one error per refused record. */
 export interface StorageMessage {
@@ -32,15 +32,6 @@ const XML_ESCAPES: Readonly<Record<string, string>> = {
 
 function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]!);
-}
-
-function problemAt(index: number, field: string, problem: ValueProblem): FormatError {
-  return new FormatError(
-    'APEL_FIELD_INVALID',
-    { recordIndex: index, field },
-    problem.expected,
-    problem.found,
-  );
 }
 
 function checkValue(kind: StarElement['kind'], value: unknown): ValueProblem | undefined {
@@ -74,11 +65,11 @@ function writeElements(record: StorageRecord, index: number, elements: readonly 
     const value = record[element.key] as string | number | bigint | undefined | null;
     if (value === undefined || value === null) {
       if (element.isMandatory)
-        throw problemAt(index, element.name, { expected: 'a value (the field is mandatory)' });
+        throw fieldProblemError(index, element.name, { expected: 'a value (the field is mandatory)' });
       continue;
     }
     const problem = checkValue(element.kind, value);
-    if (problem) throw problemAt(index, element.name, problem);
+    if (problem) throw fieldProblemError(index, element.name, problem);
     out += `<sr:${element.name}>${formatValue(element.kind, value)}</sr:${element.name}>`;
   }
   return out;
@@ -89,7 +80,7 @@ function writeSubject(record: StorageRecord, index: number): string {
   (record.groupAttributes ?? []).forEach((attribute) => {
     for (const part of ['attributeType', 'value'] as const) {
       const problem = checkValue('string', attribute[part]);
-      if (problem) throw problemAt(index, `GroupAttribute/${part}`, problem);
+      if (problem) throw fieldProblemError(index, `GroupAttribute/${part}`, problem);
     }
     const type = escapeXml(attribute.attributeType);
     inner += `<sr:GroupAttribute sr:attributeType="${type}">${escapeXml(attribute.value)}</sr:GroupAttribute>`;
@@ -107,7 +98,7 @@ function writeRecord(record: StorageRecord, index: number): string {
       value === undefined || value === null
         ? { expected: 'a value (the field is mandatory)' }
         : checkValue(kind, value);
-    if (problem) throw problemAt(index, field, problem);
+    if (problem) throw fieldProblemError(index, field, problem);
   }
   return (
     '<sr:StorageUsageRecord>' +

@@ -1,8 +1,13 @@
 // Strict writer of the line-based APEL messages: refuses any value APEL would read back differently.
-import { FormatError } from '../../errors.js';
 import { KIND_DATETIME, KIND_FLOAT, KIND_IGNORED, KIND_STRING, type TextField } from './text-field.js';
 import { STATIC_TIME_WINDOW } from './value-ranges.js';
-import { checkWriteInteger, checkWriteNumber, checkWriteString, type ValueProblem } from './wire-value.js';
+import {
+  checkWriteInteger,
+  checkWriteNumber,
+  checkWriteString,
+  fieldProblemError,
+  type ValueProblem,
+} from './wire-value.js';
 
 /**
  * Writes `<header>\n`, then each record as `Key: value` lines in `order`,
@@ -34,11 +39,12 @@ function serializeTextRecord(
     const field = order[f]!;
     const value = record[field.key];
     if (value === undefined || value === null) {
-      if (field.isMandatory) throw fieldError(index, field, { expected: 'a value (the field is mandatory)' });
+      if (field.isMandatory)
+        throw fieldProblemError(index, field.wire, { expected: 'a value (the field is mandatory)' });
       continue;
     }
     const problem = checkValue(field, value);
-    if (problem) throw fieldError(index, field, problem);
+    if (problem) throw fieldProblemError(index, field.wire, problem);
     out += field.linePrefix + (value as string | number) + '\n';
   }
   return out;
@@ -60,13 +66,4 @@ function checkValue(field: TextField, value: unknown): ValueProblem | undefined 
       // APEL's int() refuses "1.5" and "1e+21"
       return checkWriteInteger(value, field.min, field.max);
   }
-}
-
-function fieldError(index: number, field: TextField, problem: ValueProblem): FormatError {
-  return new FormatError(
-    'APEL_FIELD_INVALID',
-    { recordIndex: index, field: field.wire },
-    problem.expected,
-    problem.found,
-  );
 }

@@ -1,4 +1,5 @@
 // Value rules shared by the APEL codecs: which strings and numbers survive APEL, SSM and the database.
+import { FormatError } from '../../errors.js';
 
 /** Longest string APEL's database keeps (VARCHAR(255) columns). */
 export const MAX_VALUE_LENGTH = 255;
@@ -10,6 +11,16 @@ export const MAX_BENCHMARK_TYPE_LENGTH = 50;
 export interface ValueProblem {
   readonly expected: string;
   readonly found?: string;
+}
+
+/** The `APEL_FIELD_INVALID` error of one field of the record at `index`: what was wrong with its value. */
+export function fieldProblemError(index: number, field: string, problem: ValueProblem): FormatError {
+  return new FormatError(
+    'APEL_FIELD_INVALID',
+    { recordIndex: index, field },
+    problem.expected,
+    problem.found,
+  );
 }
 
 // SSM reads the body as ASCII (a non-ASCII byte crashes the sender) and the

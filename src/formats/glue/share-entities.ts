@@ -4,6 +4,7 @@ import { glueAcceleratorId, glueMappingPolicyId, glueShareId } from './glue-ids.
 import { normalizeGluePlatform } from './glue-platform.js';
 import type { ShareSnapshot, SnapshotFlavor, SnapshotImage } from './site-snapshot.js';
 import type {
+  GlueAssociations,
   GlueCloudComputingImage,
   GlueCloudComputingInstanceType,
   GlueCloudComputingVirtualAccelerator,
@@ -172,6 +173,26 @@ function buildAccelerator(
 }
 
 /**
+ * Associates the entity of each item with the share `shareId`: the entity already seen for the
+ * item's id, else a new one from `create` (called once per id, in the order of first sight).
+ */
+function addToShare<T extends { readonly id: string }, E extends { Associations?: GlueAssociations }>(
+  shareId: string,
+  items: readonly T[],
+  seen: Map<string, E>,
+  create: (item: T) => E,
+): void {
+  for (const item of items) {
+    let entity = seen.get(item.id);
+    if (!entity) {
+      entity = create(item);
+      seen.set(item.id, entity);
+    }
+    entity.Associations!.Share!.push(shareId);
+  }
+}
+
+/**
  * Builds every per-share entity. Images and flavors visible in several shares
  * appear once, associated with all those shares, so IDs stay unique within the
  * document (cip 1.x repeated them once per share).
@@ -197,26 +218,18 @@ export function buildShareEntities(shares: readonly ShareSnapshot[], ctx: ShareC
       Scheme: 'org.glite.standard',
       Rule: [`VO:${share.vo}`],
     });
-    for (const image of share.images) {
-      let entity = images.get(image.id);
-      if (!entity) {
-        entity = buildImage(image, ctx);
-        images.set(image.id, entity);
-        out.images.push(entity);
-      }
-      entity.Associations!.Share!.push(shareId);
-    }
-    for (const flavor of share.flavors) {
-      let entity = types.get(flavor.id);
-      if (!entity) {
-        entity = buildInstanceType(flavor, ctx);
-        types.set(flavor.id, entity);
-        out.instanceTypes.push(entity);
-        const accelerator = buildAccelerator(flavor, ctx);
-        if (accelerator) out.accelerators.push(accelerator);
-      }
-      entity.Associations!.Share!.push(shareId);
-    }
+    addToShare(shareId, share.images, images, (image) => {
+      const entity = buildImage(image, ctx);
+      out.images.push(entity);
+      return entity;
+    });
+    addToShare(shareId, share.flavors, types, (flavor) => {
+      const entity = buildInstanceType(flavor, ctx);
+      out.instanceTypes.push(entity);
+      const accelerator = buildAccelerator(flavor, ctx);
+      if (accelerator) out.accelerators.push(accelerator);
+      return entity;
+    });
   }
   return out;
 }
