@@ -5,8 +5,8 @@
  * @module
  */
 import type { z } from 'zod';
-// eslint-disable-next-line fedstack/box-boundaries -- type-only, erased at build: the hub's wire shapes, not its code (src/hub/index.ts does not export them yet)
-import type * as routes from '../hub/http/route-schemas.js';
+// type-only, erased at build: the hub's wire shapes, not its code
+import type { HubRoutes as routes } from '../hub/index.js';
 
 /**
  * A query as the client takes it: every parameter optional, each with the type the route parses

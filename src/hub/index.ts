@@ -1,4 +1,5 @@
-// What other folders may use of the hub: the app factory, the `fedstack hub` command, the store.
+// What other folders may use of the hub: the app factory, the `fedstack hub` command, the store,
+// and (as types only) the wire shapes of its routes, which the typed hub client shares.
 export { buildHub, type HubApp, type HubOptions, type HubServices } from './app.js';
 export { createHubCommand } from './command.js';
 export { HubStore, describeLocation, type HubDialect, type HubStoreLocation } from './store/hub-store.js';
@@ -10,3 +11,4 @@ export {
   type IngestTotals,
 } from './accounting/ingest-consumer.js';
 export { Summariser, type SummariseOutcome } from './accounting/summariser.js';
+export type * as HubRoutes from './http/route-schemas.js';
