@@ -1,4 +1,5 @@
-// Lint rules: typescript-eslint recommended, the purity rule for src/formats, and the box boundaries of src/.
+// Lint rules: typescript-eslint recommended, the purity rule for src/formats, the box boundaries of src/,
+// and no outbound HTTP outside src/http.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
@@ -20,6 +21,30 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     plugins: { fedstack },
     rules: { 'fedstack/box-boundaries': 'error' },
+  },
+  {
+    // one outbound HTTP layer: timeouts, retries, CA bundles and redaction live in src/http only
+    files: ['src/**/*.ts'],
+    ignores: ['src/http/**'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        { name: 'fetch', message: 'send requests through src/http (httpRequest or HttpClient)' },
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'globalThis', property: 'fetch', message: 'send requests through src/http' },
+      ],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['node:http', 'node:https', 'http', 'https', 'undici'].map((name) => ({
+            name,
+            message: 'send requests through src/http (httpRequest or HttpClient)',
+          })),
+        },
+      ],
+    },
   },
   {
     // codecs are pure: no I/O, no clock, no randomness, no environment
