@@ -1,24 +1,25 @@
 // Cinder v3 operations: volumes (detail with changes-since, create, delete) and quotas.
 import { deleteResource, pollUntil } from './resource-lifecycle.js';
 import { parseApiTime } from './api-time.js';
-import { paginate } from './pagination.js';
 import { compareMicroversions, negotiateMicroversion } from './microversion.js';
 import type { OpenStackSession } from './session.js';
 import {
-  fieldPlace,
-  keepRaw,
   optionalString,
-  parseItems,
   parseOptionalItems,
-  parsePages,
   readObject,
   requireNumber,
-  requireObject,
   requireString,
   requireTime,
   type BodyPlace,
   type ResponseSource,
 } from './parse-response.js';
+import {
+  paginateItems,
+  parseListBody,
+  parseQuotaSetBody,
+  parseWrappedBody,
+  serviceSources,
+} from './response-bodies.js';
 
 /** A Cinder volume. */
 export interface Volume {
@@ -34,12 +35,7 @@ export interface Volume {
   readonly attachedTo: readonly string[];
 }
 
-const cinder = (method: string, path: string): ResponseSource => ({
-  service: 'volumev3',
-  serviceName: 'cinder',
-  method,
-  path,
-});
+const cinder = serviceSources('volumev3', 'cinder');
 const VOLUME_LIST = cinder('GET', 'volumes/detail');
 
 function parseAttachment(raw: unknown, place: BodyPlace): string {
@@ -73,8 +69,7 @@ export function parseVolume(
 
 /** Parses the body of `GET /volumes/detail` (one page). */
 export function parseVolumeList(body: unknown, source: ResponseSource = VOLUME_LIST): Volume[] {
-  const place = { source, at: '' };
-  return parseItems(readObject(body, place), 'volumes', place, parseVolume);
+  return parseListBody(body, source, 'volumes', parseVolume);
 }
 
 /** Parses the body of `GET /volumes/{id}` or `POST /volumes`. */
@@ -82,8 +77,7 @@ export function parseVolumeResponse(
   body: unknown,
   source: ResponseSource = cinder('GET', 'volumes/{volume_id}'),
 ): Volume {
-  const place = { source, at: '' };
-  return parseVolume(requireObject(readObject(body, place), 'volume', place), { source, at: 'volume' });
+  return parseWrappedBody(body, source, 'volume', parseVolume);
 }
 
 /** Parses the body of `GET /os-quota-sets/{project_id}?usage=true`: each quota with its usage. */
@@ -91,18 +85,10 @@ export function parseVolumeQuotas(
   body: unknown,
   source: ResponseSource = cinder('GET', 'os-quota-sets/{project_id}'),
 ): Record<string, { limit: number; inUse: number }> {
-  const place = { source, at: '' };
-  const quotaSet = requireObject(readObject(body, place), 'quota_set', place);
-  const setPlace = { source, at: 'quota_set' };
-  const out: Record<string, { limit: number; inUse: number }> = {};
-  for (const [k, v] of Object.entries(quotaSet)) {
-    if (v && typeof v === 'object') {
-      const q = v as Record<string, unknown>;
-      const itemPlace = fieldPlace(setPlace, k);
-      out[k] = { limit: requireNumber(q, 'limit', itemPlace), inUse: requireNumber(q, 'in_use', itemPlace) };
-    }
-  }
-  return out;
+  return parseQuotaSetBody(body, source, (q, place) => ({
+    limit: requireNumber(q, 'limit', place),
+    inUse: requireNumber(q, 'in_use', place),
+  }));
 }
 
 /** From this microversion Cinder filters volumes by `updated_at=gte:`; before it `changes-since` is ignored. */
@@ -120,7 +106,7 @@ export async function* paginateVolumes(
   const microversion = await negotiateMicroversion(session, 'volumev3', UPDATED_AT_FILTER_MICROVERSION);
   const serverFilters = compareMicroversions(microversion, UPDATED_AT_FILTER_MICROVERSION) >= 0;
   const sinceMs = query.changesSince ? Date.parse(query.changesSince) : undefined;
-  const pages = paginate(
+  const pages = paginateItems(
     session,
     {
       service: 'volumev3',
@@ -133,9 +119,9 @@ export async function* paginateVolumes(
         project_id: query.projectId,
       },
     },
-    { itemsKey: 'volumes', parse: keepRaw, limit: 200 },
+    { itemsKey: 'volumes', source: VOLUME_LIST, parseOne: parseVolume, limit: 200 },
   );
-  for await (const page of parsePages(pages, 'volumes', VOLUME_LIST, parseVolume)) {
+  for await (const page of pages) {
     yield serverFilters || sinceMs === undefined
       ? page
       : page.filter((v) => parseApiTime(v.updatedAt ?? v.createdAt) >= sinceMs);

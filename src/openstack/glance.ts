@@ -2,12 +2,8 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { deleteResource } from './resource-lifecycle.js';
-import { paginate } from './pagination.js';
 import type { OpenStackSession } from './session.js';
 import {
-  keepRaw,
-  parseItems,
-  parsePages,
   readObject,
   requireOneOf,
   requireString,
@@ -15,6 +11,7 @@ import {
   type BodyPlace,
   type ResponseSource,
 } from './parse-response.js';
+import { paginateItems, parseListBody, serviceSources } from './response-bodies.js';
 
 /** A Glance image; `properties` holds every non-core attribute (e.g. `os_distro`, `vmcatcher_event_ad_mpuri`). */
 export interface Image {
@@ -72,12 +69,7 @@ const CORE = new Set([
   'stores',
 ]);
 
-const glance = (method: string, path: string): ResponseSource => ({
-  service: 'image',
-  serviceName: 'glance',
-  method,
-  path,
-});
+const glance = serviceSources('image', 'glance');
 const IMAGE_LIST = glance('GET', 'v2/images');
 
 /**
@@ -117,8 +109,7 @@ export function parseImage(
 
 /** Parses the body of `GET /v2/images` (one page). */
 export function parseImageList(body: unknown, source: ResponseSource = IMAGE_LIST): Image[] {
-  const place = { source, at: '' };
-  return parseItems(readObject(body, place), 'images', place, parseImage);
+  return parseListBody(body, source, 'images', parseImage);
 }
 
 /** Filters of {@link paginateImages}, passed as Glance query parameters (`visibility`, `owner`, `status`, `name`, properties). */
@@ -133,12 +124,11 @@ export function paginateImages(
   query: ImageQuery = {},
   limit = 100,
 ): AsyncGenerator<Image[]> {
-  const pages = paginate(
+  return paginateItems(
     session,
     { service: 'image', method: 'GET', path: 'v2/images', query },
-    { itemsKey: 'images', parse: keepRaw, limit },
+    { itemsKey: 'images', source: IMAGE_LIST, parseOne: parseImage, limit },
   );
-  return parsePages(pages, 'images', IMAGE_LIST, parseImage);
 }
 
 /** Reads one image. */
@@ -283,8 +273,7 @@ export function parseImageMemberList(
   body: unknown,
   source: ResponseSource = glance('GET', 'v2/images/{image_id}/members'),
 ): ImageMember[] {
-  const place = { source, at: '' };
-  return parseItems(readObject(body, place), 'members', place, parseImageMember);
+  return parseListBody(body, source, 'members', parseImageMember);
 }
 
 /** Shares an image with a project (the image must have visibility `shared`). */

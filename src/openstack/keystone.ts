@@ -1,12 +1,9 @@
 // Keystone v3 operations: projects (tags, properties), users, role assignments.
-import { paginate, collectAll } from './pagination.js';
+import { collectAll } from './pagination.js';
 import type { OpenStackSession } from './session.js';
 import {
   fieldPlace,
-  keepRaw,
   optionalString,
-  parseItems,
-  parsePages,
   readObject,
   requireObject,
   requireString,
@@ -14,6 +11,7 @@ import {
   type BodyPlace,
   type ResponseSource,
 } from './parse-response.js';
+import { paginateItems, parseListBody, parseWrappedBody, serviceSources } from './response-bodies.js';
 
 /** A Keystone project with its tags and free-form properties (e.g. `VO`, `egi.VO`). */
 export interface Project {
@@ -57,12 +55,7 @@ const PROJECT_FIELDS = new Set([
   'options',
 ]);
 
-const keystone = (method: string, path: string): ResponseSource => ({
-  service: 'identity',
-  serviceName: 'keystone',
-  method,
-  path,
-});
+const keystone = serviceSources('identity', 'keystone');
 const PROJECT_LIST = keystone('GET', 'projects');
 const USER_LIST = keystone('GET', 'users');
 
@@ -91,8 +84,7 @@ export function parseProject(
 
 /** Parses the body of `GET /v3/projects` or `GET /v3/auth/projects` (one page). */
 export function parseProjectList(body: unknown, source: ResponseSource = PROJECT_LIST): Project[] {
-  const place = { source, at: '' };
-  return parseItems(readObject(body, place), 'projects', place, parseProject);
+  return parseListBody(body, source, 'projects', parseProject);
 }
 
 /** Parses the body of `GET /v3/projects/{id}`. */
@@ -100,8 +92,7 @@ export function parseProjectResponse(
   body: unknown,
   source: ResponseSource = keystone('GET', 'projects/{project_id}'),
 ): Project {
-  const place = { source, at: '' };
-  return parseProject(requireObject(readObject(body, place), 'project', place), { source, at: 'project' });
+  return parseWrappedBody(body, source, 'project', parseProject);
 }
 
 /**
@@ -123,8 +114,7 @@ export function parseUser(
 
 /** Parses the body of `GET /v3/users` (one page). */
 export function parseUserList(body: unknown, source: ResponseSource = USER_LIST): User[] {
-  const place = { source, at: '' };
-  return parseItems(readObject(body, place), 'users', place, parseUser);
+  return parseListBody(body, source, 'users', parseUser);
 }
 
 /** Parses the body of `GET /v3/users/{id}`. */
@@ -132,8 +122,7 @@ export function parseUserResponse(
   body: unknown,
   source: ResponseSource = keystone('GET', 'users/{user_id}'),
 ): User {
-  const place = { source, at: '' };
-  return parseUser(requireObject(readObject(body, place), 'user', place), { source, at: 'user' });
+  return parseWrappedBody(body, source, 'user', parseUser);
 }
 
 function optionalIdOf(o: Record<string, unknown>, key: string): string | undefined {
@@ -159,8 +148,7 @@ export function parseRoleAssignmentList(
   body: unknown,
   source: ResponseSource = keystone('GET', 'role_assignments'),
 ): RoleAssignment[] {
-  const place = { source, at: '' };
-  return parseItems(readObject(body, place), 'role_assignments', place, parseRoleAssignment);
+  return parseListBody(body, source, 'role_assignments', parseRoleAssignment);
 }
 
 /**
@@ -171,17 +159,18 @@ export function listProjects(
   session: OpenStackSession,
   query: { tags?: string; name?: string; domainId?: string } = {},
 ): Promise<Project[]> {
-  const pages = paginate(
-    session,
-    {
-      service: 'identity',
-      method: 'GET',
-      path: 'projects',
-      query: { tags: query.tags, name: query.name, domain_id: query.domainId },
-    },
-    { itemsKey: 'projects', parse: keepRaw },
+  return collectAll(
+    paginateItems(
+      session,
+      {
+        service: 'identity',
+        method: 'GET',
+        path: 'projects',
+        query: { tags: query.tags, name: query.name, domain_id: query.domainId },
+      },
+      { itemsKey: 'projects', source: PROJECT_LIST, parseOne: parseProject },
+    ),
   );
-  return collectAll(parsePages(pages, 'projects', PROJECT_LIST, parseProject));
 }
 
 /** Reads one project with its properties. */
@@ -209,17 +198,18 @@ export function listUsers(
   session: OpenStackSession,
   query: { name?: string; domainId?: string } = {},
 ): Promise<User[]> {
-  const pages = paginate(
-    session,
-    {
-      service: 'identity',
-      method: 'GET',
-      path: 'users',
-      query: { name: query.name, domain_id: query.domainId },
-    },
-    { itemsKey: 'users', parse: keepRaw },
+  return collectAll(
+    paginateItems(
+      session,
+      {
+        service: 'identity',
+        method: 'GET',
+        path: 'users',
+        query: { name: query.name, domain_id: query.domainId },
+      },
+      { itemsKey: 'users', source: USER_LIST, parseOne: parseUser },
+    ),
   );
-  return collectAll(parsePages(pages, 'users', USER_LIST, parseUser));
 }
 
 /** Lists role assignments, filtered by project and/or user, with role names. */

@@ -1,20 +1,17 @@
 // Neutron v2 operations: networks, ports, floating IPs.
 import { deleteResource } from './resource-lifecycle.js';
-import { paginate, collectAll } from './pagination.js';
+import { collectAll } from './pagination.js';
 import type { OpenStackSession } from './session.js';
 import {
-  keepRaw,
   optionalString,
-  parseItems,
   parseOptionalItems,
-  parsePages,
   readObject,
-  requireObject,
   requireString,
   requireStringOf,
   type BodyPlace,
   type ResponseSource,
 } from './parse-response.js';
+import { paginateItems, parseListBody, parseWrappedBody, serviceSources } from './response-bodies.js';
 
 /** A Neutron network. */
 export interface Network {
@@ -51,12 +48,7 @@ export interface FloatingIp {
   readonly ipVersion: 4 | 6;
 }
 
-const neutron = (method: string, path: string): ResponseSource => ({
-  service: 'network',
-  serviceName: 'neutron',
-  method,
-  path,
-});
+const neutron = serviceSources('network', 'neutron');
 const NETWORK_LIST = neutron('GET', 'v2.0/networks');
 const PORT_LIST = neutron('GET', 'v2.0/ports');
 const FLOATING_IP_LIST = neutron('GET', 'v2.0/floatingips');
@@ -79,8 +71,7 @@ export function parseNetwork(
 
 /** Parses the body of `GET /v2.0/networks` (one page). */
 export function parseNetworkList(body: unknown, source: ResponseSource = NETWORK_LIST): Network[] {
-  const place = { source, at: '' };
-  return parseItems(readObject(body, place), 'networks', place, parseNetwork);
+  return parseListBody(body, source, 'networks', parseNetwork);
 }
 
 function parseFixedIp(raw: unknown, place: BodyPlace): Port['fixedIps'][number] {
@@ -107,8 +98,7 @@ export function parsePort(
 
 /** Parses the body of `GET /v2.0/ports` (one page). */
 export function parsePortList(body: unknown, source: ResponseSource = PORT_LIST): Port[] {
-  const place = { source, at: '' };
-  return parseItems(readObject(body, place), 'ports', place, parsePort);
+  return parseListBody(body, source, 'ports', parsePort);
 }
 
 /**
@@ -136,8 +126,7 @@ export function parseFloatingIp(
 
 /** Parses the body of `GET /v2.0/floatingips` (one page). */
 export function parseFloatingIpList(body: unknown, source: ResponseSource = FLOATING_IP_LIST): FloatingIp[] {
-  const place = { source, at: '' };
-  return parseItems(readObject(body, place), 'floatingips', place, parseFloatingIp);
+  return parseListBody(body, source, 'floatingips', parseFloatingIp);
 }
 
 /** Parses the body of `POST /v2.0/floatingips` or `PUT`/`GET /v2.0/floatingips/{id}`. */
@@ -145,11 +134,7 @@ export function parseFloatingIpResponse(
   body: unknown,
   source: ResponseSource = neutron('GET', 'v2.0/floatingips/{floatingip_id}'),
 ): FloatingIp {
-  const place = { source, at: '' };
-  return parseFloatingIp(requireObject(readObject(body, place), 'floatingip', place), {
-    source,
-    at: 'floatingip',
-  });
+  return parseWrappedBody(body, source, 'floatingip', parseFloatingIp);
 }
 
 /** Lists networks, filtered by Neutron query parameters (e.g. `{ 'router:external': 'true' }`). */
@@ -157,12 +142,13 @@ export function listNetworks(
   session: OpenStackSession,
   query: Record<string, string | undefined> = {},
 ): Promise<Network[]> {
-  const pages = paginate(
-    session,
-    { service: 'network', method: 'GET', path: 'v2.0/networks', query },
-    { itemsKey: 'networks', parse: keepRaw },
+  return collectAll(
+    paginateItems(
+      session,
+      { service: 'network', method: 'GET', path: 'v2.0/networks', query },
+      { itemsKey: 'networks', source: NETWORK_LIST, parseOne: parseNetwork },
+    ),
   );
-  return collectAll(parsePages(pages, 'networks', NETWORK_LIST, parseNetwork));
 }
 
 /** Lists ports, e.g. of one server (`{ device_id }`). */
@@ -170,12 +156,13 @@ export function listPorts(
   session: OpenStackSession,
   query: Record<string, string | undefined> = {},
 ): Promise<Port[]> {
-  const pages = paginate(
-    session,
-    { service: 'network', method: 'GET', path: 'v2.0/ports', query },
-    { itemsKey: 'ports', parse: keepRaw },
+  return collectAll(
+    paginateItems(
+      session,
+      { service: 'network', method: 'GET', path: 'v2.0/ports', query },
+      { itemsKey: 'ports', source: PORT_LIST, parseOne: parsePort },
+    ),
   );
-  return collectAll(parsePages(pages, 'ports', PORT_LIST, parsePort));
 }
 
 /**
@@ -186,7 +173,7 @@ export function paginateFloatingIps(
   session: OpenStackSession,
   query: { projectId?: string; portId?: string } = {},
 ): AsyncGenerator<FloatingIp[]> {
-  const pages = paginate(
+  return paginateItems(
     session,
     {
       service: 'network',
@@ -194,9 +181,8 @@ export function paginateFloatingIps(
       path: 'v2.0/floatingips',
       query: { project_id: query.projectId, port_id: query.portId },
     },
-    { itemsKey: 'floatingips', parse: keepRaw, limit: 500 },
+    { itemsKey: 'floatingips', source: FLOATING_IP_LIST, parseOne: parseFloatingIp, limit: 500 },
   );
-  return parsePages(pages, 'floatingips', FLOATING_IP_LIST, parseFloatingIp);
 }
 
 /** Allocates a floating IP from an external network, optionally associated to a port. */

@@ -18,6 +18,7 @@ import {
   type BodyPlace,
   type ResponseSource,
 } from './parse-response.js';
+import { parseListBody, parseQuotaSetBody, parseWrappedBody, serviceSources } from './response-bodies.js';
 
 /** A flavor as embedded in a server (≥ 2.47) or listed. */
 export interface Flavor {
@@ -86,12 +87,7 @@ export interface QuotaItem {
 }
 
 /** @internal the source of a Nova answer, for parse errors */
-export const novaSource = (method: string, path: string): ResponseSource => ({
-  service: 'compute',
-  serviceName: 'nova',
-  method,
-  path,
-});
+export const novaSource = serviceSources('compute', 'nova');
 const nova = novaSource;
 const SERVER_LIST = nova('GET', 'servers/detail');
 const FLAVOR_LIST = nova('GET', 'flavors/detail');
@@ -136,8 +132,7 @@ function parseEmbeddedFlavor(o: Record<string, unknown>, place: BodyPlace): Flav
 
 /** Parses the body of `GET /flavors/detail`. */
 export function parseFlavorList(body: unknown, source: ResponseSource = FLAVOR_LIST): Flavor[] {
-  const place = { source, at: '' };
-  return parseItems(readObject(body, place), 'flavors', place, parseFlavor);
+  return parseListBody(body, source, 'flavors', parseFlavor);
 }
 
 /** Parses the body of `GET /flavors/{id}/os-extra_specs`. */
@@ -145,8 +140,7 @@ export function parseExtraSpecsResponse(
   body: unknown,
   source: ResponseSource = nova('GET', 'flavors/{flavor_id}/os-extra_specs'),
 ): Record<string, string> {
-  const place = { source, at: '' };
-  return parseSpecs(requireObject(readObject(body, place), 'extra_specs', place));
+  return parseWrappedBody(body, source, 'extra_specs', parseSpecs);
 }
 
 /** True when the server's flavor is the full embedded form. */
@@ -217,14 +211,15 @@ export function parseServer(
     addresses: parseAddresses(o, place),
     metadata: parseSpecs(o.metadata),
     faultMessage:
-      o.fault && typeof o.fault === 'object' ? optionalString((o.fault as { message?: unknown }).message) : undefined,
+      o.fault && typeof o.fault === 'object'
+        ? optionalString((o.fault as { message?: unknown }).message)
+        : undefined,
   };
 }
 
 /** Parses the body of `GET /servers/detail` (one page). */
 export function parseServerList(body: unknown, source: ResponseSource = SERVER_LIST): Server[] {
-  const place = { source, at: '' };
-  return parseItems(readObject(body, place), 'servers', place, parseServer);
+  return parseListBody(body, source, 'servers', parseServer);
 }
 
 /** Parses the body of `GET /servers/{id}`. */
@@ -232,8 +227,7 @@ export function parseServerResponse(
   body: unknown,
   source: ResponseSource = nova('GET', 'servers/{server_id}'),
 ): Server {
-  const place = { source, at: '' };
-  return parseServer(requireObject(readObject(body, place), 'server', place), { source, at: 'server' });
+  return parseWrappedBody(body, source, 'server', parseServer);
 }
 
 /** Parses the body of `POST /servers`: the id of the (first) server created. */
@@ -274,10 +268,8 @@ export function parseTenantUsage(
   projectId: string,
   source: ResponseSource = nova('GET', 'os-simple-tenant-usage/{project_id}'),
 ): ServerUsage[] {
-  const place = { source, at: '' };
-  const usage = requireObject(readObject(body, place), 'tenant_usage', place);
-  return parseOptionalItems(usage, 'server_usages', { source, at: 'tenant_usage' }, (raw, p) =>
-    parseServerUsage(raw, p, projectId),
+  return parseWrappedBody(body, source, 'tenant_usage', (usage, place) =>
+    parseOptionalItems(usage, 'server_usages', place, (raw, p) => parseServerUsage(raw, p, projectId)),
   );
 }
 
@@ -286,22 +278,11 @@ export function parseComputeQuotas(
   body: unknown,
   source: ResponseSource = nova('GET', 'os-quota-sets/{project_id}/detail'),
 ): Record<string, QuotaItem> {
-  const place = { source, at: '' };
-  const quotaSet = requireObject(readObject(body, place), 'quota_set', place);
-  const setPlace = { source, at: 'quota_set' };
-  const out: Record<string, QuotaItem> = {};
-  for (const [k, v] of Object.entries(quotaSet)) {
-    if (v && typeof v === 'object') {
-      const q = v as Record<string, unknown>;
-      const itemPlace = fieldPlace(setPlace, k);
-      out[k] = {
-        limit: requireNumber(q, 'limit', itemPlace),
-        inUse: requireNumber(q, 'in_use', itemPlace),
-        reserved: Number(q.reserved ?? 0),
-      };
-    }
-  }
-  return out;
+  return parseQuotaSetBody(body, source, (q, place) => ({
+    limit: requireNumber(q, 'limit', place),
+    inUse: requireNumber(q, 'in_use', place),
+    reserved: Number(q.reserved ?? 0),
+  }));
 }
 
 /** Parses the body of `GET /limits`: the absolute limits. */
@@ -309,10 +290,10 @@ export function parseComputeLimits(
   body: unknown,
   source: ResponseSource = nova('GET', 'limits'),
 ): Record<string, number> {
-  const place = { source, at: '' };
-  const limits = requireObject(readObject(body, place), 'limits', place);
-  const absolute = requireObject(limits, 'absolute', { source, at: 'limits' });
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(absolute)) if (typeof v === 'number') out[k] = v;
-  return out;
+  return parseWrappedBody(body, source, 'limits', (limits, place) => {
+    const absolute = requireObject(limits, 'absolute', place);
+    const out: Record<string, number> = {};
+    for (const [k, v] of Object.entries(absolute)) if (typeof v === 'number') out[k] = v;
+    return out;
+  });
 }

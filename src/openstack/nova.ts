@@ -1,6 +1,6 @@
 // Nova (compute) operations: servers, flavors, usage, quotas, limits, microversions.
 import { deleteResource, pollUntil } from './resource-lifecycle.js';
-import { paginate, collectAll } from './pagination.js';
+import { collectAll } from './pagination.js';
 import type { OpenStackSession } from './session.js';
 import { compareMicroversions, negotiateMicroversion } from './microversion.js';
 import {
@@ -18,7 +18,7 @@ import {
   type ServerUsage,
   type QuotaItem,
 } from './nova-responses.js';
-import { keepRaw, parsePages } from './parse-response.js';
+import { paginateItems } from './response-bodies.js';
 
 /** The Nova microversion that embeds the flavor (with extra specs) in the server. */
 export const EMBEDDED_FLAVOR_MICROVERSION = '2.47';
@@ -54,7 +54,7 @@ export async function* paginateServers(
   options: { limit?: number } = {},
 ): AsyncGenerator<Server[], void, undefined> {
   const microversion = await computeMicroversion(session);
-  const pages = paginate(
+  yield* paginateItems(
     session,
     {
       service: 'compute',
@@ -70,9 +70,13 @@ export async function* paginateServers(
         status: query.status,
       },
     },
-    { itemsKey: 'servers', parse: keepRaw, limit: options.limit ?? 200 },
+    {
+      itemsKey: 'servers',
+      source: nova('GET', 'servers/detail'),
+      parseOne: parseServer,
+      limit: options.limit ?? 200,
+    },
   );
-  yield* parsePages(pages, 'servers', nova('GET', 'servers/detail'), parseServer);
 }
 
 /** Reads one server. */
@@ -212,18 +216,19 @@ export async function listFlavors(
   options: { isPublic?: 'true' | 'false' | 'none' } = {},
 ): Promise<Flavor[]> {
   const microversion = await computeMicroversion(session, '2.61'); // 2.61: extra_specs in the list
-  const pages = paginate(
-    session,
-    {
-      service: 'compute',
-      method: 'GET',
-      path: 'flavors/detail',
-      microversion,
-      query: { is_public: options.isPublic ?? 'none' },
-    },
-    { itemsKey: 'flavors', parse: keepRaw },
+  const flavors = await collectAll(
+    paginateItems(
+      session,
+      {
+        service: 'compute',
+        method: 'GET',
+        path: 'flavors/detail',
+        microversion,
+        query: { is_public: options.isPublic ?? 'none' },
+      },
+      { itemsKey: 'flavors', source: nova('GET', 'flavors/detail'), parseOne: parseFlavor },
+    ),
   );
-  const flavors = await collectAll(parsePages(pages, 'flavors', nova('GET', 'flavors/detail'), parseFlavor));
   if (compareMicroversions(microversion, '2.61') >= 0) return flavors;
   // older sites: one extra-specs call per flavor (flavors are few)
   return Promise.all(
