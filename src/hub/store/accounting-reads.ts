@@ -97,7 +97,11 @@ export async function ipMonthly(db: HubDb, filter: SummaryFilter) {
   q = q.where(sql<boolean>`${magnitudesSane(['ip_count'])} and ${epochsSane(['measurement_time'])}`);
   const rows = await q
     .groupBy(['site_name', 'measurement_year', 'measurement_month', 'vo', 'ip_version'])
-    .orderBy(['measurement_year', 'measurement_month', 'site_name', 'vo', 'ip_version'])
+    .orderBy('measurement_year')
+    .orderBy('measurement_month')
+    .orderBy('site_name')
+    .orderBy('vo')
+    .orderBy('ip_version')
     .execute();
   return rows.map((r) => ({ ...r, users: Number(r.users) }));
 }
@@ -123,7 +127,10 @@ export async function acceleratorMonthly(db: HubDb, filter: SummaryFilter) {
   q = q.where(magnitudesSane(['accelerator_count', 'available_duration', 'active_duration']));
   const rows = await q
     .groupBy(['site_name', 'measurement_year', 'measurement_month', 'associated_record_type', 'type'])
-    .orderBy(['measurement_year', 'measurement_month', 'site_name', 'type'])
+    .orderBy('measurement_year')
+    .orderBy('measurement_month')
+    .orderBy('site_name')
+    .orderBy('type')
     .execute();
   return rows.map((r) => ({ ...r, records: Number(r.records), count: Number(r.count) }));
 }

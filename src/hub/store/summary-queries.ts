@@ -157,5 +157,5 @@ export async function listCloudSummaries(db: HubDb, filter: SummaryFilter) {
   if (filter.vos?.length) q = q.where('vo', 'in', [...filter.vos]);
   if (filter.fromMonth !== undefined) q = q.where(sql<number>`year * 100 + month`, '>=', filter.fromMonth);
   if (filter.toMonth !== undefined) q = q.where(sql<number>`year * 100 + month`, '<=', filter.toMonth);
-  return q.orderBy(['year', 'month', 'site_name']).execute();
+  return q.orderBy('year').orderBy('month').orderBy('site_name').execute();
 }
