@@ -1,7 +1,7 @@
 // Recorded testbed answers (test/fixtures/openstack) for the parser tests, and a stub site serving them.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { expect } from 'vitest';
+import { expect, onTestFinished } from 'vitest';
 import { OpenStackError, OpenStackSession } from '../../src/openstack/index.js';
 import { startStub } from './stub-server.js';
 
@@ -53,10 +53,11 @@ export interface StubAnswer {
  * A stub site that logs in with the recorded token body (its catalog pointed at the stub) and
  * answers each request with `route(method, path)`; paths start with the recorded port
  * (`/8774/v2.1/servers/detail`), query strings are dropped. Unrouted paths answer 404.
+ * Call it inside a test: the site closes when the test finishes.
  */
 export async function startRecordedSite(
   route: (method: string, path: string) => StubAnswer | undefined,
-): Promise<{ session: OpenStackSession; close: () => Promise<void>; paths: string[] }> {
+): Promise<{ session: OpenStackSession; paths: string[] }> {
   const paths: string[] = [];
   const stub = await startStub((req, res) => {
     const url = new URL(req.url!, 'http://stub');
@@ -86,5 +87,6 @@ export async function startRecordedSite(
     region: 'RegionOne',
     timeoutMs: 5_000,
   });
-  return { session, close: stub.close, paths };
+  onTestFinished(stub.close);
+  return { session, paths };
 }

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   collectAll,
   createVolume,
@@ -17,12 +17,6 @@ import {
   thrown,
   withField,
 } from '../../helpers/recorded-site.js';
-
-let close: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await close?.();
-  close = undefined;
-});
 
 const cinderRoutes = (volumes: unknown) => (method: string, path: string) => {
   if (path === '/8776') return { body: { versions: [{ id: 'v3.0', version: '3.70', status: 'CURRENT' }] } };
@@ -71,7 +65,6 @@ describe('Cinder volumes, on recorded answers', () => {
 
   it('lists, reads and creates volumes through the operations', async () => {
     const site = await startRecordedSite(cinderRoutes(recorded('cinder', 'volumes-detail')));
-    close = site.close;
     const volumes = await collectAll(paginateVolumes(site.session, { changesSince: '2026-01-01T00:00:00Z' }));
     expect(volumes.map((v) => v.name)).toEqual(['fixture-rec-volume']);
     expect((await getVolume(site.session, 'x')).status).toBe('available');
@@ -111,7 +104,6 @@ describe('Cinder answers missing a required field', () => {
     const site = await startRecordedSite(
       cinderRoutes(withField(recorded('cinder', 'volumes-detail'), 'volumes.0.id')),
     );
-    close = site.close;
     const error = await thrown(() => collectAll(paginateVolumes(site.session)));
     expectBadResponse(error, 'cinder', 'volumes[0].id');
     expect((error as Error).message).toMatch(/^volumev3: GET volumes\/detail: /);

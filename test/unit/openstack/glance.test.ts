@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   collectAll,
   getImage,
@@ -15,12 +15,6 @@ import {
   thrown,
   withField,
 } from '../../helpers/recorded-site.js';
-
-let close: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await close?.();
-  close = undefined;
-});
 
 describe('Glance images, on recorded answers', () => {
   it('reads the seeded image of GET /v2/images with its properties', () => {
@@ -70,7 +64,6 @@ describe('Glance images, on recorded answers', () => {
       if (path.startsWith('/9292/v2/images/')) return { body: recorded('glance', 'image-shared-get') };
       return undefined;
     });
-    close = site.close;
     const images = await collectAll(paginateImages(site.session, { visibility: 'all' }));
     expect(images.map((i) => i.name)).toEqual(['Local Ubuntu 22.04']);
     expect((await getImage(site.session, 'x')).visibility).toBe('shared');
@@ -102,7 +95,6 @@ describe('Glance answers missing a required field', () => {
         return { body: withField(recorded('glance', 'image-get'), 'updated_at', 'soon') };
       return undefined;
     });
-    close = site.close;
     const error = await thrown(() => collectAll(paginateImages(site.session)));
     expectBadResponse(error, 'glance', 'images[0].id');
     expect((error as Error).message).toMatch(/^image: GET v2\/images: /);

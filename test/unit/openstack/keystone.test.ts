@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   getProject,
   getUser,
@@ -22,12 +22,6 @@ import {
   withField,
 } from '../../helpers/recorded-site.js';
 
-let close: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await close?.();
-  close = undefined;
-});
-
 const keystoneRoutes = (method: string, path: string) => {
   if (path === '/5000/v3/projects') return { body: recorded('keystone', 'projects-list') };
   if (path.startsWith('/5000/v3/projects/')) return { body: recorded('keystone', 'project-get') };
@@ -41,7 +35,6 @@ const keystoneRoutes = (method: string, path: string) => {
 describe('Keystone token, on the recorded answer', () => {
   it('logs in with the recorded token body: user, project, roles and catalog', async () => {
     const site = await startRecordedSite(() => undefined);
-    close = site.close;
     const raw = recorded('keystone', 'token-create').token;
     const token = await site.session.token();
     expect(token).toMatchObject({
@@ -122,7 +115,6 @@ describe('Keystone projects, users and role assignments, on recorded answers', (
 
   it('runs the operations on the recorded answers', async () => {
     const site = await startRecordedSite(keystoneRoutes);
-    close = site.close;
     expect((await listProjects(site.session, { tags: 'caso' })).map((p) => p.name).sort()).toContain('vo');
     expect((await getProject(site.session, 'x')).properties.VO).toBe('vo.access.egi.eu');
     expect((await listAuthProjects(site.session)).length).toBe(3);
@@ -161,7 +153,6 @@ describe('Keystone answers missing a required field', () => {
       if (path.startsWith('/5000/v3/users/')) return { body: { error: 'not a user body' } };
       return undefined;
     });
-    close = site.close;
     const error = await thrown(() => listProjects(site.session));
     expectBadResponse(error, 'keystone', 'projects[0].id');
     expect((error as Error).message).toMatch(/^identity: GET projects: /);

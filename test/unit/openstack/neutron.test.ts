@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   collectAll,
   createFloatingIp,
@@ -18,12 +18,6 @@ import {
   thrown,
   withField,
 } from '../../helpers/recorded-site.js';
-
-let close: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await close?.();
-  close = undefined;
-});
 
 describe('Neutron networks, ports and floating IPs, on recorded answers', () => {
   it('reads the seeded networks: one external, two project networks', () => {
@@ -83,7 +77,6 @@ describe('Neutron networks, ports and floating IPs, on recorded answers', () => 
         return { status: 201, body: recorded('neutron', 'floatingip-create') };
       return undefined;
     });
-    close = site.close;
     expect((await listNetworks(site.session)).filter((n) => n.isExternal).map((n) => n.name)).toEqual([
       'public',
     ]);
@@ -137,7 +130,6 @@ describe('Neutron answers missing a required field', () => {
         return { body: withField(recorded('neutron', 'floatingips-list'), 'floatingips.0.id') };
       return undefined;
     });
-    close = site.close;
     const error = await thrown(() => collectAll(paginateFloatingIps(site.session)));
     expectBadResponse(error, 'neutron', 'floatingips[0].id');
     expect((error as Error).message).toMatch(/^network: GET v2\.0\/floatingips: /);

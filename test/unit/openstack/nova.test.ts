@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   collectAll,
   getServer,
@@ -23,12 +23,6 @@ import {
   thrown,
   withField,
 } from '../../helpers/recorded-site.js';
-
-let close: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await close?.();
-  close = undefined;
-});
 
 const byName = (servers: Server[], name: string) => servers.find((s) => s.name === name)!;
 
@@ -115,7 +109,6 @@ describe('Nova servers, on recorded answers', () => {
       if (path.startsWith('/8774/v2.1/servers/')) return { body: recorded('nova', 'server-get') };
       return undefined;
     });
-    close = site.close;
     const servers = (
       await collectAll(paginateServers(site.session, { changesSince: '2026-01-01T00:00:00Z' }))
     )
@@ -169,7 +162,6 @@ describe('Nova servers missing a required field', () => {
         return { body: withField(recorded('nova', 'server-get'), 'server.created') };
       return undefined;
     });
-    close = site.close;
     const error = await thrown(() => collectAll(paginateServers(site.session)));
     expectBadResponse(error, 'nova', 'servers[1].id');
     expect((error as Error).message).toMatch(
@@ -220,7 +212,6 @@ describe('Nova flavors, usage, quotas and limits, on recorded answers', () => {
       if (path === '/8774/v2.1/flavors/detail') return { body: recorded('nova', 'flavors-detail') };
       return undefined;
     });
-    close = site.close;
     expect((await listFlavors(site.session)).find((f) => f.name === 'm1.large')?.extraSpecs).toEqual({
       'accounting:benchmark_type': 'HEPSPEC06',
       'accounting:benchmark_value': '10.5',
