@@ -7,7 +7,7 @@ import { installAmsActionRouting } from './ams-action.js';
 import { installErrorHandler } from './error-handler.js';
 import type { ErrorShape, HubFailure } from './error-handler.js';
 import { ANY_ROLE, authHook, installAuth } from './route-auth.js';
-import { installRouteSchemas } from './route-schema.js';
+import { installRouteSchemas, readBodiesAsText } from './route-schema.js';
 
 /** Options of the AMS plugin. */
 export interface AmsPluginOptions {
@@ -52,12 +52,7 @@ export const AMS_ERROR_SHAPE: ErrorShape = (failure) => {
  * route schemas, the action routing, the token check, and the AMS error shape.
  */
 export function installAmsPlumbing(app: FastifyInstance, options: AmsPluginOptions): void {
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser(
-    '*',
-    { parseAs: 'string', bodyLimit: options.bodyLimitBytes ?? 32 * 1024 * 1024 },
-    (_request, body, done) => done(null, body),
-  );
+  readBodiesAsText(app, options.bodyLimitBytes ?? 32 * 1024 * 1024);
   installRouteSchemas(app);
   installAmsActionRouting(app);
   installAuth(app, options.auth);

@@ -75,6 +75,15 @@ export const routeValidatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schem
  */
 const responseSerializerCompiler = () => (data: unknown) => JSON.stringify(data);
 
+/**
+ * Makes `app` (one area's plugin context) read every request body, whatever its content type, as
+ * text of at most `bodyLimit` bytes; each route's body schema reads that text.
+ */
+export function readBodiesAsText(app: FastifyInstance, bodyLimit: number): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (_request, body, done) => done(null, body));
+}
+
 /** Installs the compilers in `app` (one area's plugin context). */
 export function installRouteSchemas(app: FastifyInstance): void {
   app.setValidatorCompiler(routeValidatorCompiler);

@@ -1,0 +1,40 @@
+// Information-system reads across sites (cloud-info-api): sites, images, VOs, and flavors.
+import { FLAVORS_QUERY, IMAGES_QUERY, NO_QUERY, SITES_QUERY } from './infosys-schemas.js';
+import { infosysRead, type InfosysRead } from './infosys-routes.js';
+
+/** The read routes across sites (at every path {@link registerReads} gives them). */
+export const CATALOGUE_READS: readonly InfosysRead[] = [
+  infosysRead(
+    '/sites',
+    'sites',
+    { summary: 'Sites with their shares (cloud-info-api)', querystring: SITES_QUERY },
+    (index, _p, q) =>
+      index.sites({ vo: q.vo_name, siteName: q.site_name, includeProjects: q.include_projects }),
+  ),
+  infosysRead(
+    '/images',
+    'images',
+    { summary: 'Images across sites', querystring: IMAGES_QUERY },
+    (index, _p, q) => index.images(q.vo_name, q.only_egi_images),
+  ),
+  infosysRead(
+    '/vos',
+    'vos',
+    { summary: 'The VOs with a share at some site', querystring: NO_QUERY },
+    (index) => index.vos(),
+  ),
+  infosysRead(
+    '/flavors',
+    'flavors',
+    { summary: 'Flavors across sites, filtered by CPU, RAM and GPU', querystring: FLAVORS_QUERY },
+    (index, _p, q) =>
+      index.flavors({
+        vo: q.vo,
+        site: q.site,
+        minCpu: q.min_cpu,
+        minRamMb: q.min_ram,
+        gpuVendor: q.gpu_vendor,
+        minGpus: q.min_gpus,
+      }),
+  ),
+];
