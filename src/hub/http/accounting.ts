@@ -190,56 +190,67 @@ function registerSites(app: FastifyInstance, { store, summariser, clock }: Optio
     );
 }
 
+/** `YYYY-MM` of a stored year and month. */
+function yearMonth(year: number, month: number): string {
+  return `${year}-${String(month).padStart(2, '0')}`;
+}
+
+/** A monthly view at `path`: stored rows of the caller's filter, answered as `{ [key]: rows }` or CSV. */
+interface MonthlyView<R> {
+  readonly path: string;
+  readonly summary: string;
+  readonly key: string;
+  readonly read: (db: HubStore['db'], filter: SummaryFilter) => Promise<R[]>;
+  readonly toRow: (row: R) => Record<string, unknown>;
+}
+
+function registerMonthlyView<R>(app: FastifyInstance, store: HubStore, view: MonthlyView<R>): void {
+  app
+    .withTypeProvider<ZodTypeProvider>()
+    .get(
+      view.path,
+      { schema: { tags: TAGS, summary: view.summary, querystring: VIEW_QUERY } },
+      async (request, reply) => {
+        const q = request.query;
+        const rows = (await view.read(store.db, filterOf(callerOf(request), q))).map(view.toRow);
+        return sendRows(reply, wantsCsv(request, q.format), view.key, rows);
+      },
+    );
+}
+
 /** `GET /ip` and `GET /accelerators`: the monthly views of public IPs and accelerators. */
 function registerViews(app: FastifyInstance, { store }: Options): void {
-  const routes = app.withTypeProvider<ZodTypeProvider>();
-  routes.get(
-    '/ip',
-    {
-      schema: {
-        tags: TAGS,
-        summary: 'Public IP usage per site, month, VO and IP version',
-        querystring: VIEW_QUERY,
-      },
-    },
-    async (request, reply) => {
-      const q = request.query;
-      const rows = (await ipMonthly(store.db, filterOf(callerOf(request), q))).map((r) => ({
-        site: r.site_name,
-        month: `${r.measurement_year}-${String(r.measurement_month).padStart(2, '0')}`,
-        vo: r.vo,
-        ipVersion: r.ip_version,
-        ipCount: Number(r.ip_count),
-        users: r.users,
-        lastMeasurementTime: isoOrNull(r.last_measurement_time),
-      }));
-      return sendRows(reply, wantsCsv(request, q.format), 'ip', rows);
-    },
-  );
-  routes.get(
-    '/accelerators',
-    {
-      schema: {
-        tags: TAGS,
-        summary: 'Accelerator usage per site, month, record type and type',
-        querystring: VIEW_QUERY,
-      },
-    },
-    async (request, reply) => {
-      const q = request.query;
-      const rows = (await acceleratorMonthly(store.db, filterOf(callerOf(request), q))).map((r) => ({
-        site: r.site_name,
-        month: `${r.measurement_year}-${String(r.measurement_month).padStart(2, '0')}`,
-        associatedRecordType: r.associated_record_type,
-        type: r.type,
-        count: r.count,
-        availableDuration: Number(r.available_duration),
-        activeDuration: Number(r.active_duration),
-        records: r.records,
-      }));
-      return sendRows(reply, wantsCsv(request, q.format), 'accelerators', rows);
-    },
-  );
+  registerMonthlyView(app, store, {
+    path: '/ip',
+    summary: 'Public IP usage per site, month, VO and IP version',
+    key: 'ip',
+    read: ipMonthly,
+    toRow: (r) => ({
+      site: r.site_name,
+      month: yearMonth(r.measurement_year, r.measurement_month),
+      vo: r.vo,
+      ipVersion: r.ip_version,
+      ipCount: Number(r.ip_count),
+      users: r.users,
+      lastMeasurementTime: isoOrNull(r.last_measurement_time),
+    }),
+  });
+  registerMonthlyView(app, store, {
+    path: '/accelerators',
+    summary: 'Accelerator usage per site, month, record type and type',
+    key: 'accelerators',
+    read: acceleratorMonthly,
+    toRow: (r) => ({
+      site: r.site_name,
+      month: yearMonth(r.measurement_year, r.measurement_month),
+      associatedRecordType: r.associated_record_type,
+      type: r.type,
+      count: r.count,
+      availableDuration: Number(r.available_duration),
+      activeDuration: Number(r.active_duration),
+      records: r.records,
+    }),
+  });
 }
 
 /**

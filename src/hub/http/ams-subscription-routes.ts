@@ -1,6 +1,7 @@
 // AMS subscription routes: create, get, list, delete, `:pull`, `:acknowledge`, deadlines and offsets.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
 import { AMS_ERRORS } from '../messaging/ams-error.js';
 import { parseTopicReference } from '../messaging/ams-names.js';
 import { parseZuluTime } from '../messaging/ams-values.js';
@@ -37,6 +38,35 @@ function readTime(time: string | undefined): number {
   return ms;
 }
 
+const SUBSCRIPTION_PATH = '/:project/subscriptions/:target';
+
+/** Options of a route on one subscription (no action): owners only with `OWNERS`, else any token. */
+function onSubscription(summary: string, roles?: typeof OWNERS) {
+  return {
+    config: roles ? { ...SUBSCRIPTION, roles } : SUBSCRIPTION,
+    schema: { tags: TAGS, params: subscriptionParams(undefined), querystring: NO_QUERY, summary },
+  };
+}
+
+/** Options of a `…/subscriptions/{subscription}:{action}` route: owners only with `OWNERS`, else any token. */
+function onAction(action: string, summary: string, roles?: typeof OWNERS) {
+  return {
+    constraints: { amsAction: action },
+    config: roles ? { ...SUBSCRIPTION, roles } : SUBSCRIPTION,
+    schema: { tags: TAGS, summary, params: subscriptionParams(action), querystring: NO_QUERY },
+  };
+}
+
+/** `options` with `body` as the body schema of the route. */
+function withBody<O extends { readonly schema: object }, B extends z.ZodType>(options: O, body: B) {
+  return { ...options, schema: { ...options.schema, body } };
+}
+
+/** Options of a POST `…/subscriptions/{subscription}:{action}` with a `body` (admins, a consumer's own). */
+function ownersPost<B extends z.ZodType>(action: string, summary: string, body: B) {
+  return withBody(onAction(action, summary, OWNERS), body);
+}
+
 /** The subscriptions themselves: list, create, get, delete. */
 function registerSubscriptions(app: FastifyInstance, { messaging }: AmsPluginOptions): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
@@ -52,152 +82,87 @@ function registerSubscriptions(app: FastifyInstance, { messaging }: AmsPluginOpt
     },
     async (request) => messaging.listSubscriptions(request.params.project, callerOf(request)),
   );
-
-  const subscription = { tags: TAGS, params: subscriptionParams(undefined), querystring: NO_QUERY };
-  routes.put(
-    '/:project/subscriptions/:target',
-    {
-      config: { ...SUBSCRIPTION, roles: OWNERS },
-      schema: {
-        ...subscription,
-        summary: 'Create a subscription at the end of its topic (admin, consumer: then its owner)',
-        body: SUBSCRIPTION_BODY,
-      },
-    },
-    async (request) => {
-      const { body } = request;
-      if (body.pushConfig && Object.keys(body.pushConfig).length > 0) {
-        throw AMS_ERRORS.conflict('Push functionality is currently disabled');
-      }
-      const ref = parseTopicReference(body.topic);
-      if (!ref) throw AMS_ERRORS.invalidName('Topic');
-      const deadline = body.ackDeadlineSeconds ?? DEFAULT_ACK_DEADLINE_SECONDS;
-      const { project, target } = request.params;
-      return messaging.createSubscription(project, target, ref, deadline, callerOf(request));
-    },
+  const create = onSubscription(
+    'Create a subscription at the end of its topic (admin, consumer: then its owner)',
+    OWNERS,
   );
-  routes.get(
-    '/:project/subscriptions/:target',
-    { config: SUBSCRIPTION, schema: { ...subscription, summary: 'Get a subscription' } },
-    async (request) =>
-      messaging.getSubscription(request.params.project, request.params.target, callerOf(request)),
+  routes.put(SUBSCRIPTION_PATH, withBody(create, SUBSCRIPTION_BODY), async (request) => {
+    const { body } = request;
+    if (body.pushConfig && Object.keys(body.pushConfig).length > 0) {
+      throw AMS_ERRORS.conflict('Push functionality is currently disabled');
+    }
+    const ref = parseTopicReference(body.topic);
+    if (!ref) throw AMS_ERRORS.invalidName('Topic');
+    const deadline = body.ackDeadlineSeconds ?? DEFAULT_ACK_DEADLINE_SECONDS;
+    const { project, target } = request.params;
+    return messaging.createSubscription(project, target, ref, deadline, callerOf(request));
+  });
+  routes.get(SUBSCRIPTION_PATH, onSubscription('Get a subscription'), async (request) =>
+    messaging.getSubscription(request.params.project, request.params.target, callerOf(request)),
   );
-  routes.delete(
-    '/:project/subscriptions/:target',
-    {
-      config: { ...SUBSCRIPTION, roles: OWNERS },
-      schema: { ...subscription, summary: "Delete a subscription (admin, or a consumer's own)" },
-    },
-    async (request) => {
-      await messaging.deleteSubscription(request.params.project, request.params.target, callerOf(request));
-      return {};
-    },
-  );
+  const remove = onSubscription("Delete a subscription (admin, or a consumer's own)", OWNERS);
+  routes.delete(SUBSCRIPTION_PATH, remove, async (request) => {
+    await messaging.deleteSubscription(request.params.project, request.params.target, callerOf(request));
+    return {};
+  });
 }
 
 /** Offsets: `GET :offsets`, `GET :timeToOffset`, `POST :modifyOffset`. */
 function registerOffsets(app: FastifyInstance, { messaging }: AmsPluginOptions): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
-  routes.get(
-    '/:project/subscriptions/:target',
-    {
-      constraints: { amsAction: 'offsets' },
-      config: SUBSCRIPTION,
-      schema: {
-        tags: TAGS,
-        summary: 'Offsets {max, min, current}',
-        params: subscriptionParams('offsets'),
-        querystring: NO_QUERY,
-      },
-    },
-    async (request) => messaging.offsets(request.params.project, request.params.target, callerOf(request)),
+  routes.get(SUBSCRIPTION_PATH, onAction('offsets', 'Offsets {max, min, current}'), async (request) =>
+    messaging.offsets(request.params.project, request.params.target, callerOf(request)),
   );
+  const timeToOffset = onAction('timeToOffset', 'First offset published at or after ?time=<ISO, Z>');
   routes.get(
-    '/:project/subscriptions/:target',
-    {
-      constraints: { amsAction: 'timeToOffset' },
-      config: SUBSCRIPTION,
-      schema: {
-        tags: TAGS,
-        summary: 'First offset published at or after ?time=<ISO, Z>',
-        params: subscriptionParams('timeToOffset'),
-        querystring: TIME_QUERY,
-      },
-    },
+    SUBSCRIPTION_PATH,
+    { ...timeToOffset, schema: { ...timeToOffset.schema, querystring: TIME_QUERY } },
     async (request) => {
       const { project, target } = request.params;
       return messaging.timeToOffset(project, target, readTime(request.query.time), callerOf(request));
     },
   );
-  routes.post(
-    '/:project/subscriptions/:target',
-    {
-      constraints: { amsAction: 'modifyOffset' },
-      config: { ...SUBSCRIPTION, roles: OWNERS },
-      schema: {
-        tags: TAGS,
-        summary: 'Move the cursor to an offset between min and max',
-        params: subscriptionParams('modifyOffset'),
-        querystring: NO_QUERY,
-        body: OFFSET_BODY,
-      },
-    },
-    async (request) => {
-      const { project, target } = request.params;
-      await messaging.modifyOffset(project, target, request.body.offset, callerOf(request));
-      return {};
-    },
-  );
+  const modify = ownersPost('modifyOffset', 'Move the cursor to an offset between min and max', OFFSET_BODY);
+  routes.post(SUBSCRIPTION_PATH, modify, async (request) => {
+    const { project, target } = request.params;
+    await messaging.modifyOffset(project, target, request.body.offset, callerOf(request));
+    return {};
+  });
 }
 
-/** Consuming: `:pull`, `:acknowledge`, `:modifyAckDeadline`. */
+/** Consuming: `:pull`, `:acknowledge`, `:modifyAckDeadline`; and the answer to any other action. */
 function registerConsuming(app: FastifyInstance, { messaging }: AmsPluginOptions): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
-  const consuming = (action: string, summary: string) => ({
-    constraints: { amsAction: action },
-    config: { ...SUBSCRIPTION, roles: OWNERS },
-    schema: { tags: TAGS, summary, params: subscriptionParams(action), querystring: NO_QUERY },
-  });
-  const pull = consuming(
+  const pull = ownersPost(
     'pull',
     'Pull messages (admin, consumer); maxMessages and returnImmediately are strings',
+    PULL_BODY,
   );
-  routes.post(
-    '/:project/subscriptions/:target',
-    { ...pull, schema: { ...pull.schema, body: PULL_BODY } },
-    async (request) => {
-      const { project, target } = request.params;
-      const immediate = String(request.body.returnImmediately ?? 'true') !== 'false';
-      const limit = pullLimit(request.body.maxMessages);
-      return { receivedMessages: await messaging.pull(project, target, limit, immediate, callerOf(request)) };
-    },
-  );
-  const ack = consuming(
+  routes.post(SUBSCRIPTION_PATH, pull, async (request) => {
+    const { project, target } = request.params;
+    const immediate = String(request.body.returnImmediately ?? 'true') !== 'false';
+    const limit = pullLimit(request.body.maxMessages);
+    return { receivedMessages: await messaging.pull(project, target, limit, immediate, callerOf(request)) };
+  });
+  const ack = ownersPost(
     'acknowledge',
     'Acknowledge cumulatively up to the highest ackId; 408 after the ack deadline',
+    ACK_BODY,
   );
-  routes.post(
-    '/:project/subscriptions/:target',
-    { ...ack, schema: { ...ack.schema, body: ACK_BODY } },
-    async (request) => {
-      const { project, target } = request.params;
-      await messaging.acknowledge(project, target, request.body.ackIds, callerOf(request));
-      return {};
-    },
-  );
-  const deadline = consuming('modifyAckDeadline', 'Set ackDeadlineSeconds (0-600)');
-  routes.post(
-    '/:project/subscriptions/:target',
-    { ...deadline, schema: { ...deadline.schema, body: ACK_DEADLINE_BODY } },
-    async (request) => {
-      const { project, target } = request.params;
-      await messaging.modifyAckDeadline(project, target, request.body.ackDeadlineSeconds, callerOf(request));
-      return {};
-    },
-  );
+  routes.post(SUBSCRIPTION_PATH, ack, async (request) => {
+    const { project, target } = request.params;
+    await messaging.acknowledge(project, target, request.body.ackIds, callerOf(request));
+    return {};
+  });
+  const deadline = ownersPost('modifyAckDeadline', 'Set ackDeadlineSeconds (0-600)', ACK_DEADLINE_BODY);
+  routes.post(SUBSCRIPTION_PATH, deadline, async (request) => {
+    const { project, target } = request.params;
+    await messaging.modifyAckDeadline(project, target, request.body.ackDeadlineSeconds, callerOf(request));
+    return {};
+  });
   // any other `POST …/subscriptions/{name}[:{action}]`: the name is checked, then 404 "API call not found"
   routes.post(
-    '/:project/subscriptions/:target',
+    SUBSCRIPTION_PATH,
     { config: SUBSCRIPTION, schema: { hide: true, params: subscriptionParams('\0') } },
     async () => ({}),
   );

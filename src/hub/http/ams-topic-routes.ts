@@ -16,47 +16,44 @@ import { callerOf } from './route-auth.js';
 const TAGS = ['messaging (AMS v1)'];
 const ADMIN = ['admin'] as const;
 const TOPIC = { amsTarget: 'topic' } as const;
+const TOPIC_PATH = '/:project/topics/:target';
 
-/** Registers the topic routes under the plugin prefix (`/v1/projects`). */
-export function registerTopicRoutes(app: FastifyInstance, { messaging }: AmsPluginOptions): void {
+/** Options of a route on one topic (`…/topics/{topic}`, no action): admins only with `ADMIN`, else any token. */
+function onTopic(summary: string, roles?: typeof ADMIN) {
+  return {
+    config: roles ? { ...TOPIC, roles } : TOPIC,
+    schema: { tags: TAGS, params: TOPIC_PARAMS, querystring: NO_QUERY, summary },
+  };
+}
+
+/** The topics themselves: list, create, get, delete, and the subscriptions of one. */
+function registerTopics(app: FastifyInstance, { messaging }: AmsPluginOptions): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
   routes.get(
     '/:project/topics',
     { schema: { tags: TAGS, summary: 'List topics', params: PROJECT_PARAMS, querystring: LIST_QUERY } },
     async (request) => messaging.listTopics(request.params.project),
   );
+  routes.put(TOPIC_PATH, onTopic('Create a topic (admin)', ADMIN), async (request) =>
+    messaging.createTopic(request.params.project, request.params.target),
+  );
+  routes.get(TOPIC_PATH, onTopic('Get a topic'), async (request) =>
+    messaging.getTopic(request.params.project, request.params.target),
+  );
+  routes.delete(TOPIC_PATH, onTopic('Delete a topic and its messages (admin)', ADMIN), async (request) => {
+    await messaging.deleteTopic(request.params.project, request.params.target);
+    return {};
+  });
+  routes.get(`${TOPIC_PATH}/subscriptions`, onTopic('List the subscriptions of a topic'), async (request) =>
+    messaging.listTopicSubscriptions(request.params.project, request.params.target, callerOf(request)),
+  );
+}
 
-  const topic = { tags: TAGS, params: TOPIC_PARAMS, querystring: NO_QUERY };
-  routes.put(
-    '/:project/topics/:target',
-    { config: { ...TOPIC, roles: ADMIN }, schema: { ...topic, summary: 'Create a topic (admin)' } },
-    async (request) => messaging.createTopic(request.params.project, request.params.target),
-  );
-  routes.get(
-    '/:project/topics/:target',
-    { config: TOPIC, schema: { ...topic, summary: 'Get a topic' } },
-    async (request) => messaging.getTopic(request.params.project, request.params.target),
-  );
-  routes.delete(
-    '/:project/topics/:target',
-    {
-      config: { ...TOPIC, roles: ADMIN },
-      schema: { ...topic, summary: 'Delete a topic and its messages (admin)' },
-    },
-    async (request) => {
-      await messaging.deleteTopic(request.params.project, request.params.target);
-      return {};
-    },
-  );
-  routes.get(
-    '/:project/topics/:target/subscriptions',
-    { config: TOPIC, schema: { ...topic, summary: 'List the subscriptions of a topic' } },
-    async (request) =>
-      messaging.listTopicSubscriptions(request.params.project, request.params.target, callerOf(request)),
-  );
-
+/** `POST …/topics/{topic}:publish`, and the answer to a POST with any other action. */
+function registerPublish(app: FastifyInstance, { messaging }: AmsPluginOptions): void {
+  const routes = app.withTypeProvider<ZodTypeProvider>();
   routes.post(
-    '/:project/topics/:target',
+    TOPIC_PATH,
     {
       constraints: { amsAction: 'publish' },
       config: { ...TOPIC, roles: ['admin', 'publisher'] },
@@ -77,8 +74,14 @@ export function registerTopicRoutes(app: FastifyInstance, { messaging }: AmsPlug
   );
   // any other `POST …/topics/{name}[:{action}]`: the name is checked, then 404 "API call not found"
   routes.post(
-    '/:project/topics/:target',
+    TOPIC_PATH,
     { config: TOPIC, schema: { hide: true, params: TOPIC_ACTION_PARAMS } },
     async () => ({}),
   );
+}
+
+/** Registers the topic routes under the plugin prefix (`/v1/projects`). */
+export function registerTopicRoutes(app: FastifyInstance, options: AmsPluginOptions): void {
+  registerTopics(app, options);
+  registerPublish(app, options);
 }
