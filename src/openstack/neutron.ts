@@ -1,7 +1,7 @@
 // Neutron v2 operations: networks, ports, floating IPs.
 import { deleteResource } from './resource-lifecycle.js';
 import { collectAll } from './pagination.js';
-import type { OpenStackSession } from './session.js';
+import type { OpenStackSession, ServiceRequest } from './session.js';
 import {
   optionalString,
   parseOptionalItems,
@@ -11,7 +11,13 @@ import {
   type BodyPlace,
   type ResponseSource,
 } from './parse-response.js';
-import { paginateItems, parseListBody, parseWrappedBody, serviceSources } from './response-bodies.js';
+import {
+  paginateItems,
+  parseListBody,
+  parseWrappedBody,
+  serviceSources,
+  type ItemParser,
+} from './response-bodies.js';
 
 /** A Neutron network. */
 export interface Network {
@@ -137,18 +143,24 @@ export function parseFloatingIpResponse(
   return parseWrappedBody(body, source, 'floatingip', parseFloatingIp);
 }
 
+/** Every item of the collection `GET /v2.0/<itemsKey>` that matches the Neutron query parameters. */
+function listAll<T>(
+  session: OpenStackSession,
+  itemsKey: string,
+  query: Record<string, string | undefined>,
+  source: ResponseSource,
+  parseOne: ItemParser<T>,
+): Promise<T[]> {
+  const request: ServiceRequest = { service: 'network', method: 'GET', path: `v2.0/${itemsKey}`, query };
+  return collectAll(paginateItems(session, request, { itemsKey, source, parseOne }));
+}
+
 /** Lists networks, filtered by Neutron query parameters (e.g. `{ 'router:external': 'true' }`). */
 export function listNetworks(
   session: OpenStackSession,
   query: Record<string, string | undefined> = {},
 ): Promise<Network[]> {
-  return collectAll(
-    paginateItems(
-      session,
-      { service: 'network', method: 'GET', path: 'v2.0/networks', query },
-      { itemsKey: 'networks', source: NETWORK_LIST, parseOne: parseNetwork },
-    ),
-  );
+  return listAll(session, 'networks', query, NETWORK_LIST, parseNetwork);
 }
 
 /** Lists ports, e.g. of one server (`{ device_id }`). */
@@ -156,13 +168,7 @@ export function listPorts(
   session: OpenStackSession,
   query: Record<string, string | undefined> = {},
 ): Promise<Port[]> {
-  return collectAll(
-    paginateItems(
-      session,
-      { service: 'network', method: 'GET', path: 'v2.0/ports', query },
-      { itemsKey: 'ports', source: PORT_LIST, parseOne: parsePort },
-    ),
-  );
+  return listAll(session, 'ports', query, PORT_LIST, parsePort);
 }
 
 /**
