@@ -13,15 +13,15 @@ export interface DecodedMessage {
 }
 
 /**
- * Decodes the `data` of an accounting message: base64, then UTF-8 text (APEL messages are ASCII;
- * the codec refuses anything else by record), then the signed part when it is an S/MIME
- * multipart/signed message as ssmsend publishes, then the APEL codec (cloud text, summary text,
- * IP and accelerator JSON, StAR XML). `nowSeconds` (the load time) bounds the records' times: none
- * may be later than a day after it.
+ * Decodes the `data` of an accounting message: base64 (unless given the bytes decoded already),
+ * then UTF-8 text (APEL messages are ASCII; the codec refuses anything else by record), then the
+ * signed part when it is an S/MIME multipart/signed message as ssmsend publishes, then the APEL
+ * codec (cloud text, summary text, IP and accelerator JSON, StAR XML). `nowSeconds` (the load
+ * time) bounds the records' times: none may be later than a day after it.
  * @throws FormatError `APEL_MESSAGE_INVALID` when the message as a whole cannot be read.
  */
-export function decodeAccountingMessage(base64: string, nowSeconds?: number): DecodedMessage {
-  const text = Buffer.from(base64, 'base64').toString('utf8');
+export function decodeAccountingMessage(data: string | Buffer, nowSeconds?: number): DecodedMessage {
+  const text = (typeof data === 'string' ? Buffer.from(data, 'base64') : data).toString('utf8');
   if (!/\S/.test(text)) throw new FormatError('APEL_MESSAGE_INVALID', {}, 'an APEL message', 'empty data');
   const unwrapped = unwrapSignedMessage(text);
   const parsed = parseApelMessage(unwrapped.text, nowSeconds === undefined ? {} : { nowSeconds });

@@ -13,6 +13,7 @@ import {
   resolveCloudGroups,
   resolveCloudVms,
   storageRecordSites,
+  storeMessageDigests,
 } from '../store/accounting-queries.js';
 import type { CloudGroupValues } from '../store/accounting-queries.js';
 import { CLOUD_ROW } from './record-rows.js';
@@ -20,7 +21,7 @@ import { upsertRows } from '../store/bulk-upsert.js';
 import type { AccountingRejectTable } from '../store/hub-database.js';
 import type { HubDb } from '../store/messaging-queries.js';
 import type { MessageRef, PreparedBatch, RecordOrigin } from './ingest-batch.js';
-import { conflictOf } from './ingest-batch.js';
+import { conflictOf, settleCopies } from './ingest-batch.js';
 import { CLOUD_RECORDS_VERSION } from './summariser.js';
 
 /** Ids the consumer keeps between batches (committed ones only). */
@@ -78,7 +79,8 @@ async function resolveIds(tx: HubDb, batch: PreparedBatch, known: IdCaches) {
 
 /**
  * Loads `batch` with the committed id caches. Records whose key is held by another site become
- * HUB_RECORD_CONFLICT rejects; older versions are skipped by the upsert guard.
+ * HUB_RECORD_CONFLICT rejects; older versions are skipped by the upsert guard. A message whose
+ * digest is stored already is a copy: its records load again (idempotent) but are not counted.
  */
 export async function loadBatch(
   tx: HubDb,
@@ -90,6 +92,7 @@ export async function loadBatch(
   let superseded = batch.superseded;
   let loaded = 0;
 
+  const copies = await storeMessageDigests(tx, batch.messages, now);
   const { uuids, newIds } = await resolveIds(tx, batch, known);
   const cloudChanged = await upsertRows(tx, CLOUD_UPSERT, batch.cloud);
   loaded += cloudChanged;
@@ -140,15 +143,9 @@ export async function loadBatch(
     superseded += batch.storage.length - storageChanged - (conflicts.length - before);
   }
 
-  for (const c of conflicts) {
-    const counters = c.record_site ? batch.sites.get(String(c.record_site)) : undefined;
-    if (counters) {
-      counters.received--;
-      counters.rejected++;
-    }
-  }
-  await insertRejects(tx, [...batch.rejects, ...conflicts]);
+  const rejects = settleCopies(batch, conflicts, (m) => copies.has(`${m.publisher}\u0001${m.digest}`));
+  await insertRejects(tx, rejects);
   for (const [site, counts] of batch.sites) await bumpSiteCounters(tx, site, counts, now);
   if (cloudChanged > 0) await bumpState(tx, CLOUD_RECORDS_VERSION);
-  return { loaded, superseded, rejected: batch.rejects.length + conflicts.length, newIds };
+  return { loaded, superseded, rejected: rejects.length, newIds };
 }

@@ -15,6 +15,7 @@ import type { CloudGroupValues } from '../store/accounting-queries.js';
 import type { AccountingRejectTable } from '../store/hub-database.js';
 import { decodeAccountingMessage } from './decode-accounting-message.js';
 import type {
+  BatchMessage,
   CloudEntry,
   IngestMessage,
   MessageRef,
@@ -23,7 +24,7 @@ import type {
   SiteCounters,
   StorageEntry,
 } from './ingest-batch.js';
-import { messageRefOf, rejectOf } from './ingest-batch.js';
+import { messageDigest, messageRefOf, rejectMessageKey, rejectOf } from './ingest-batch.js';
 import { CloudPacker } from './packed-cloud.js';
 import type { VoParts } from './record-rows.js';
 import {
@@ -90,6 +91,11 @@ export class BatchBuilder {
   private readonly fqans = new Map<string, VoParts>();
   private readonly rejects: Insertable<AccountingRejectTable>[] = [];
   private readonly sites = new Map<string, SiteCounters>();
+  /** The counters of the message being added, folded into `sites` when it is done. */
+  private messageSites = new Map<string, SiteCounters>();
+  private readonly messages: BatchMessage[] = [];
+  /** Publisher and digest of every message added. */
+  private readonly digests = new Set<string>();
   private lastSite = '';
   private lastCounters: SiteCounters | undefined;
   private records = 0;
@@ -120,12 +126,43 @@ export class BatchBuilder {
     }
   }
 
-  /** Decodes one message and adds its records. */
+  /**
+   * Decodes one message and adds its records, unless it is a copy (same publisher, same digest) of
+   * a message added before: a publisher that lost the answer to a publish sends it again.
+   */
   add(message: IngestMessage): void {
+    const publisher = message.publisherSite ?? '';
+    const body = Buffer.from(message.data, 'base64');
+    const digest = messageDigest(body);
+    const seen = `${publisher}\u0001${digest}`;
+    if (this.digests.has(seen)) return;
+    this.digests.add(seen);
     const ref = messageRefOf(message);
+    this.messageSites = new Map();
+    this.lastCounters = undefined;
+    this.addRecords(body, ref);
+    const sites: BatchMessage['sites'][number][] = [];
+    for (const [site, c] of this.messageSites) {
+      sites.push({ site, received: c.received, rejected: c.rejected });
+      const total = this.sites.get(site);
+      if (!total) {
+        this.sites.set(site, c);
+        continue;
+      }
+      total.received += c.received;
+      total.rejected += c.rejected;
+      const mt = c.lastMeasurementTime;
+      if (mt !== null && (total.lastMeasurementTime === null || mt > total.lastMeasurementTime))
+        total.lastMeasurementTime = mt;
+    }
+    const key = rejectMessageKey({ project: ref.project, topic: ref.topic, message_id: ref.messageId });
+    this.messages.push({ publisher, digest, key, sites });
+  }
+
+  private addRecords(body: Buffer, ref: MessageRef): void {
     let decoded;
     try {
-      decoded = decodeAccountingMessage(message.data, this.now);
+      decoded = decodeAccountingMessage(body, this.now);
     } catch (error) {
       const code = error instanceof FedstackError ? error.code : 'APEL_MESSAGE_INVALID';
       this.reject(
@@ -217,6 +254,7 @@ export class BatchBuilder {
       storage: [...this.storage.values()],
       rejects: this.rejects,
       sites: this.sites,
+      messages: this.messages,
       records: this.records,
       superseded: this.superseded,
     };
@@ -234,8 +272,8 @@ export class BatchBuilder {
   private counters(site: string | null): SiteCounters | undefined {
     if (site === null) return undefined;
     if (site === this.lastSite && this.lastCounters) return this.lastCounters;
-    let c = this.sites.get(site);
-    if (!c) this.sites.set(site, (c = { received: 0, rejected: 0, lastMeasurementTime: null }));
+    let c = this.messageSites.get(site);
+    if (!c) this.messageSites.set(site, (c = { received: 0, rejected: 0, lastMeasurementTime: null }));
     this.lastSite = site;
     this.lastCounters = c;
     return c;

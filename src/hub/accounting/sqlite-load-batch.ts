@@ -13,7 +13,7 @@ import {
 } from '../store/sqlite-accounting-statements.js';
 import type { SqliteAccountingStatements } from '../store/sqlite-accounting-statements.js';
 import type { PreparedBatch, RecordOrigin } from './ingest-batch.js';
-import { conflictOf } from './ingest-batch.js';
+import { conflictOf, settleCopies } from './ingest-batch.js';
 import type { IdCaches, LoadOutcome } from './load-batch.js';
 import type { PackedCloud } from './ingest-batch.js';
 import { packCloudEntries, packedStringIndex, readPackedRow, unpackStrings } from './packed-cloud.js';
@@ -95,18 +95,16 @@ export function loadBatchSqlite(
     } else superseded++;
   }
 
-  for (const c of conflicts) {
-    const counters = c.record_site ? batch.sites.get(String(c.record_site)) : undefined;
-    if (counters) {
-      counters.received--;
-      counters.rejected++;
-    }
-  }
-  for (const r of batch.rejects) insertRejectSqlite(s, r);
-  for (const r of conflicts) insertRejectSqlite(s, r);
+  // one statement per message (not per record): a digest stored already marks a copy
+  const rejects = settleCopies(
+    batch,
+    conflicts,
+    (m) => s.insertMessageDigest.run(m.publisher, m.digest, now).changes === 0,
+  );
+  for (const r of rejects) insertRejectSqlite(s, r);
   for (const [site, counts] of batch.sites) sqlite.run(siteCountersQuery(db, site, counts, now).compile());
   if (cloudChanged > 0) sqlite.run(bumpStateQuery(db, CLOUD_RECORDS_VERSION).compile());
-  return { loaded, superseded, rejected: batch.rejects.length + conflicts.length, newIds };
+  return { loaded, superseded, rejected: rejects.length, newIds };
 }
 
 /** The number of a VMUUID: cached, numbered earlier in this batch, or numbered now. */

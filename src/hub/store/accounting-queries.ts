@@ -261,6 +261,44 @@ export async function insertRejects(
   await inChunks(rejects, 200, (chunk) => db.insertInto('accounting_rejects').values(chunk).execute());
 }
 
+/** A message's publisher (its token's site, '' for an admin token) and the digest of its body. */
+export interface MessageDigest {
+  readonly publisher: string;
+  readonly digest: string;
+}
+
+/**
+ * Stores the digest of each message (pairs distinct) unless it is stored already, and returns
+ * the ones that were (`publisher` and `digest`, joined by a \u0001): copies of a message ingested
+ * before. Safe against a concurrent writer storing the same digest (ON CONFLICT DO NOTHING).
+ */
+export async function storeMessageDigests(
+  db: HubDb,
+  messages: readonly MessageDigest[],
+  now: number,
+): Promise<Set<string>> {
+  const keyOf = (m: MessageDigest) => `${m.publisher}\u0001${m.digest}`;
+  const copies = new Set(messages.map(keyOf));
+  await inChunks(messages, IN_LIST_CHUNK, async (chunk) => {
+    const inserted = await db
+      .insertInto('accounting_message_digests')
+      .values(chunk.map((m) => ({ publisher: m.publisher, digest: m.digest, received_at: now })))
+      .onConflict((oc) => oc.columns(['publisher', 'digest']).doNothing())
+      .returning(['publisher', 'digest'])
+      .execute();
+    for (const m of inserted) copies.delete(keyOf(m));
+  });
+  return copies;
+}
+
+/** The statement that stores one message digest, changing no row when it is stored already (SQLite ingest). */
+export function messageDigestQuery(db: HubDb, message: MessageDigest, now: number) {
+  return db
+    .insertInto('accounting_message_digests')
+    .values({ publisher: message.publisher, digest: message.digest, received_at: now })
+    .onConflict((oc) => oc.columns(['publisher', 'digest']).doNothing());
+}
+
 /** Adds received/rejected counts for one site, stamps its last receive time, keeps its latest MeasurementTime. */
 export async function bumpSiteCounters(
   db: HubDb,

@@ -209,6 +209,20 @@ export interface AccountingSiteTable {
   last_measurement_time: number | null;
 }
 
+/**
+ * An accounting message ingested once: its publisher and the digest of its body. A later message
+ * with the same publisher and digest is a copy (a publisher retrying a publish whose answer it
+ * lost): its records are not counted again in `accounting_sites`.
+ */
+export interface AccountingMessageDigestTable {
+  /** Site of the publishing token; '' for an admin token. */
+  publisher: string;
+  /** SHA-256 of the message's body (its `data` base64-decoded), base64url. */
+  digest: string;
+  /** When the first copy was ingested, epoch seconds. */
+  received_at: number;
+}
+
 /** A monthly cloud summary row (APEL SummariseVMs grouping). */
 export interface CloudSummaryTable {
   site_name: string;
@@ -242,7 +256,7 @@ export interface HubStateTable {
   value: number;
 }
 
-/** The whole hub schema (migrations 0001-0009). */
+/** The whole hub schema (migrations 0001-0013). */
 export interface HubDatabase {
   hub_tokens: HubTokenTable;
   ams_topics: AmsTopicTable;
@@ -256,6 +270,7 @@ export interface HubDatabase {
   storage_records: StorageRecordTable;
   accounting_rejects: AccountingRejectTable;
   accounting_sites: AccountingSiteTable;
+  accounting_message_digests: AccountingMessageDigestTable;
   cloud_summaries: CloudSummaryTable;
   hub_state: HubStateTable;
 }

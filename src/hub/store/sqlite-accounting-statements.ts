@@ -1,7 +1,13 @@
 // The accounting writes of SQLite ingest as statements prepared once per database and run per row.
 import type Database from 'better-sqlite3';
 import type { Insertable } from 'kysely';
-import { ACCELERATOR_UPSERT, CLOUD_UPSERT, IP_UPSERT, STORAGE_UPSERT } from './accounting-queries.js';
+import {
+  ACCELERATOR_UPSERT,
+  CLOUD_UPSERT,
+  IP_UPSERT,
+  STORAGE_UPSERT,
+  messageDigestQuery,
+} from './accounting-queries.js';
 import type { CloudGroupValues } from './accounting-queries.js';
 import { compileUpsert } from './bulk-upsert.js';
 import type { AccountingRejectTable } from './hub-database.js';
@@ -70,6 +76,8 @@ export interface SqliteAccountingStatements {
   readonly groupId: Database.Statement;
   readonly insertGroup: Database.Statement;
   readonly insertReject: Database.Statement;
+  /** (publisher, digest, received_at): `changes` 0 when the message digest is stored already. */
+  readonly insertMessageDigest: Database.Statement;
 }
 
 const prepared = new WeakMap<SqliteConnection, SqliteAccountingStatements>();
@@ -124,6 +132,7 @@ export function sqliteAccountingStatements(sqlite: SqliteConnection, db: HubDb):
         .values(Object.fromEntries(REJECT_COLUMNS.map((c) => [c, null])) as never)
         .compile().sql,
     ),
+    insertMessageDigest: p(messageDigestQuery(db, { publisher: '', digest: '' }, 0).compile().sql),
   };
   void GROUP_COLUMNS_COMPLETE;
   prepared.set(sqlite, statements);
