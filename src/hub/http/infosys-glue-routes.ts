@@ -1,9 +1,18 @@
 // The GLUE document of a site: `GET /v1/site/{name}/glue` (as published, or LDIF) and publishing it (PUT, POST).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
 import { readGlueDocument, renderLdif } from '../../formats/glue/index.js';
 import type { InfosysService } from '../infosys/index.js';
-import { GLUE_QUERY, SITE_PARAMS } from './infosys-schemas.js';
+import {
+  GLUE_DOCUMENT_RESPONSE,
+  GLUE_PUBLISH_RESPONSE,
+  GLUE_QUERY,
+  INFOSYS_ERROR_RESPONSES,
+  LDIF_RESPONSE,
+  NOT_MODIFIED_RESPONSE,
+  SITE_PARAMS,
+} from './infosys-schemas.js';
 import { publicRoute, sendCached, SITE_WRITE } from './infosys-routes.js';
 import { requestCacheKey } from './parse-request.js';
 import { callerOf } from './route-auth.js';
@@ -22,6 +31,17 @@ function registerGlueRead(app: FastifyInstance, infosys: InfosysService): void {
       summary: 'The site’s latest GLUE 2.1 document, as published or as LDIF',
       params: SITE_PARAMS,
       querystring: GLUE_QUERY,
+      response: {
+        200: {
+          description: 'The document: JSON as published (format=json), or LDIF text (format=ldif)',
+          content: {
+            'application/json': { schema: GLUE_DOCUMENT_RESPONSE },
+            'text/plain': { schema: LDIF_RESPONSE },
+          },
+        },
+        304: NOT_MODIFIED_RESPONSE,
+        ...INFOSYS_ERROR_RESPONSES,
+      },
     }),
     async (request, reply) => {
       const { name } = request.params;
@@ -40,6 +60,8 @@ function registerGlueRead(app: FastifyInstance, infosys: InfosysService): void {
   );
 }
 
+const PUBLISH_RESPONSES = { 200: GLUE_PUBLISH_RESPONSE, ...INFOSYS_ERROR_RESPONSES };
+
 /** `PUT` and `POST /v1/site/{name}/glue`: a publisher of the site (or an admin) publishes its document. */
 function registerGluePublish(app: FastifyInstance, infosys: InfosysService): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
@@ -50,7 +72,7 @@ function registerGluePublish(app: FastifyInstance, infosys: InfosysService): voi
       shares: outcome.shares,
       expires_at: outcome.expiresAt,
       state: outcome.state,
-    });
+    } satisfies z.output<typeof GLUE_PUBLISH_RESPONSE>);
   };
   routes.put(
     '/v1/site/:name/glue',
@@ -59,13 +81,21 @@ function registerGluePublish(app: FastifyInstance, infosys: InfosysService): voi
       schema: {
         ...SITE_WRITE.schema,
         summary: 'Publish a GLUE 2.1 document for the site (validated against the shipped schema)',
+        response: PUBLISH_RESPONSES,
       },
     },
     publish,
   );
   routes.post(
     '/v1/site/:name/glue',
-    { ...SITE_WRITE, schema: { ...SITE_WRITE.schema, summary: 'Publish a GLUE 2.1 document (same as PUT)' } },
+    {
+      ...SITE_WRITE,
+      schema: {
+        ...SITE_WRITE.schema,
+        summary: 'Publish a GLUE 2.1 document (same as PUT)',
+        response: PUBLISH_RESPONSES,
+      },
+    },
     publish,
   );
 }

@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import type { CachedResponse, InfosysIndex, InfosysService } from '../infosys/index.js';
-import { SITE_PARAMS } from './infosys-schemas.js';
+import { INFOSYS_ERROR_RESPONSES, NOT_MODIFIED_RESPONSE, SITE_PARAMS } from './infosys-schemas.js';
+import type { Frozen } from './infosys-schemas.js';
 import { requestCacheKey } from './parse-request.js';
 import { ANY_ROLE } from './route-auth.js';
 
@@ -41,11 +42,12 @@ export function sendCached(
 
 type Parsed<S> = S extends z.ZodType ? z.output<S> : Record<string, never>;
 
-/** A read route's schemas: its path parameters (if any) and its query. */
-interface ReadSchemas<P extends z.ZodObject | undefined, Q extends z.ZodObject> {
+/** A read route's schemas: its path parameters (if any), its query and its JSON answer. */
+interface ReadSchemas<P extends z.ZodObject | undefined, Q extends z.ZodObject, R extends z.ZodType> {
   readonly summary: string;
   readonly params?: P;
   readonly querystring: Q;
+  readonly response: R;
 }
 
 /** A public read answered as JSON from the current index's cache; made by {@link infosysRead}. */
@@ -55,6 +57,8 @@ export interface InfosysRead {
   readonly summary: string;
   readonly params?: z.ZodObject;
   readonly querystring: z.ZodObject;
+  /** The JSON answer's schema (the answer itself is the index's cached text). */
+  readonly response: z.ZodType;
   /** The cached answer to the parsed path parameters and query. */
   readonly read: (
     index: InfosysIndex,
@@ -66,13 +70,14 @@ export interface InfosysRead {
 /**
  * A read route at `path`. Its cache key is {@link requestCacheKey} of `cacheName` and the parsed path
  * parameters and query (queries are checked strictly by the route schemas), so no raw input can
- * alias another query's cached answer; `answer` computes the JSON answer on a cache miss.
+ * alias another query's cached answer; `answer` computes the JSON answer on a cache miss, of the
+ * `response` schema's type (the handler sends the cached text, so this is where it is checked).
  */
-export function infosysRead<P extends z.ZodObject | undefined, Q extends z.ZodObject>(
+export function infosysRead<P extends z.ZodObject | undefined, Q extends z.ZodObject, R extends z.ZodType>(
   path: string,
   cacheName: string,
-  schemas: ReadSchemas<P, Q>,
-  answer: (index: InfosysIndex, params: Parsed<P>, query: z.output<Q>) => unknown,
+  schemas: ReadSchemas<P, Q, R>,
+  answer: (index: InfosysIndex, params: Parsed<P>, query: z.output<Q>) => Frozen<z.output<R>>,
 ): InfosysRead {
   return {
     path,
@@ -96,7 +101,7 @@ export function registerReads(
   const isSlashLenient =
     app.initialConfig.ignoreTrailingSlash === true ||
     app.initialConfig.routerOptions?.ignoreTrailingSlash === true;
-  for (const { path, summary, params, querystring, read } of reads) {
+  for (const { path, summary, params, querystring, response, read } of reads) {
     const urls = isSlashLenient ? [`/v1${path}`, path] : [`/v1${path}`, `/v1${path}/`, path, `${path}/`];
     for (const url of urls) {
       const isAlias = !url.startsWith('/v1');
@@ -106,6 +111,7 @@ export function registerReads(
           summary: isAlias ? `${summary} (cloud-info-api path; same as /v1${path})` : summary,
           ...(params ? { params } : {}),
           querystring,
+          response: { 200: response, 304: NOT_MODIFIED_RESPONSE, ...INFOSYS_ERROR_RESPONSES },
         }),
         async (request, reply) =>
           sendCached(
