@@ -140,13 +140,17 @@ export const OFFSET_BODY = amsBody(z.object({ offset: z.number().int() }), () =>
 // the same shape.
 
 /** AMS's error body, `{"error":{"code","message","status"}}` (`code` is the HTTP status). */
-export const AMS_ERROR_RESPONSE = z.object({
-  error: z.object({
-    code: z.number().int().describe('the HTTP status'),
-    message: z.string(),
-    status: z.string().describe('AMS status word, e.g. NOT_FOUND'),
-  }),
-});
+export const AMS_ERROR_RESPONSE = z
+  .object({
+    error: z.object({
+      code: z.number().int().describe('the HTTP status'),
+      message: z.string(),
+      status: z.string().describe('AMS status word, e.g. NOT_FOUND'),
+    }),
+  })
+  .describe('AMS error: {"error":{"code","message","status"}}');
+/** The error answers of every AMS route. */
+export const AMS_ERROR_RESPONSES = { '4xx': AMS_ERROR_RESPONSE, '5xx': AMS_ERROR_RESPONSE };
 /** The answer of the routes that return nothing: `{}`. */
 export const EMPTY_RESPONSE = z.object({});
 /** A topic: `PUT`/`GET …/topics/{t}`. */

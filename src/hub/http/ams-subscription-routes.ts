@@ -9,13 +9,20 @@ import type { AmsPluginOptions } from './ams-http.js';
 import {
   ACK_BODY,
   ACK_DEADLINE_BODY,
+  AMS_ERROR_RESPONSES,
+  EMPTY_RESPONSE,
   LIST_QUERY,
   NO_QUERY,
   OFFSET_BODY,
+  OFFSETS_RESPONSE,
   PROJECT_PARAMS,
   PULL_BODY,
+  PULL_RESPONSE,
   SUBSCRIPTION_BODY,
+  SUBSCRIPTION_LIST_RESPONSE,
+  SUBSCRIPTION_RESPONSE,
   TIME_QUERY,
+  TIME_TO_OFFSET_RESPONSE,
   subscriptionParams,
 } from './ams-schemas.js';
 import { callerOf } from './route-auth.js';
@@ -40,20 +47,43 @@ function readTime(time: string | undefined): number {
 
 const SUBSCRIPTION_PATH = '/:project/subscriptions/:target';
 
-/** Options of a route on one subscription (no action): owners only with `OWNERS`, else any token. */
-function onSubscription(summary: string, roles?: typeof OWNERS) {
+/** The answers of a route: `ok` with 200, AMS's error body otherwise. */
+function answers<R extends z.ZodType>(ok: R) {
+  return { 200: ok, ...AMS_ERROR_RESPONSES };
+}
+
+/**
+ * Options of a route on one subscription (no action) answering `response`: owners only with
+ * `OWNERS`, else any token.
+ */
+function onSubscription<R extends z.ZodType>(summary: string, response: R, roles?: typeof OWNERS) {
   return {
     config: roles ? { ...SUBSCRIPTION, roles } : SUBSCRIPTION,
-    schema: { tags: TAGS, params: subscriptionParams(undefined), querystring: NO_QUERY, summary },
+    schema: {
+      tags: TAGS,
+      params: subscriptionParams(undefined),
+      querystring: NO_QUERY,
+      summary,
+      response: answers(response),
+    },
   };
 }
 
-/** Options of a `…/subscriptions/{subscription}:{action}` route: owners only with `OWNERS`, else any token. */
-function onAction(action: string, summary: string, roles?: typeof OWNERS) {
+/**
+ * Options of a `…/subscriptions/{subscription}:{action}` route answering `response`: owners only
+ * with `OWNERS`, else any token.
+ */
+function onAction<R extends z.ZodType>(action: string, summary: string, response: R, roles?: typeof OWNERS) {
   return {
     constraints: { amsAction: action },
     config: roles ? { ...SUBSCRIPTION, roles } : SUBSCRIPTION,
-    schema: { tags: TAGS, summary, params: subscriptionParams(action), querystring: NO_QUERY },
+    schema: {
+      tags: TAGS,
+      summary,
+      params: subscriptionParams(action),
+      querystring: NO_QUERY,
+      response: answers(response),
+    },
   };
 }
 
@@ -62,9 +92,17 @@ function withBody<O extends { readonly schema: object }, B extends z.ZodType>(op
   return { ...options, schema: { ...options.schema, body } };
 }
 
-/** Options of a POST `…/subscriptions/{subscription}:{action}` with a `body` (admins, a consumer's own). */
-function ownersPost<B extends z.ZodType>(action: string, summary: string, body: B) {
-  return withBody(onAction(action, summary, OWNERS), body);
+/**
+ * Options of a POST `…/subscriptions/{subscription}:{action}` with a `body`, answering `response`
+ * (admins, a consumer's own).
+ */
+function ownersPost<B extends z.ZodType, R extends z.ZodType>(
+  action: string,
+  summary: string,
+  body: B,
+  response: R,
+) {
+  return withBody(onAction(action, summary, response, OWNERS), body);
 }
 
 /** The subscriptions themselves: list, create, get, delete. */
@@ -78,12 +116,14 @@ function registerSubscriptions(app: FastifyInstance, { messaging }: AmsPluginOpt
         summary: "List subscriptions (a consumer's own)",
         params: PROJECT_PARAMS,
         querystring: LIST_QUERY,
+        response: answers(SUBSCRIPTION_LIST_RESPONSE),
       },
     },
     async (request) => messaging.listSubscriptions(request.params.project, callerOf(request)),
   );
   const create = onSubscription(
     'Create a subscription at the end of its topic (admin, consumer: then its owner)',
+    SUBSCRIPTION_RESPONSE,
     OWNERS,
   );
   routes.put(SUBSCRIPTION_PATH, withBody(create, SUBSCRIPTION_BODY), async (request) => {
@@ -97,10 +137,13 @@ function registerSubscriptions(app: FastifyInstance, { messaging }: AmsPluginOpt
     const { project, target } = request.params;
     return messaging.createSubscription(project, target, ref, deadline, callerOf(request));
   });
-  routes.get(SUBSCRIPTION_PATH, onSubscription('Get a subscription'), async (request) =>
-    messaging.getSubscription(request.params.project, request.params.target, callerOf(request)),
+  routes.get(
+    SUBSCRIPTION_PATH,
+    onSubscription('Get a subscription', SUBSCRIPTION_RESPONSE),
+    async (request) =>
+      messaging.getSubscription(request.params.project, request.params.target, callerOf(request)),
   );
-  const remove = onSubscription("Delete a subscription (admin, or a consumer's own)", OWNERS);
+  const remove = onSubscription("Delete a subscription (admin, or a consumer's own)", EMPTY_RESPONSE, OWNERS);
   routes.delete(SUBSCRIPTION_PATH, remove, async (request) => {
     await messaging.deleteSubscription(request.params.project, request.params.target, callerOf(request));
     return {};
@@ -110,10 +153,16 @@ function registerSubscriptions(app: FastifyInstance, { messaging }: AmsPluginOpt
 /** Offsets: `GET :offsets`, `GET :timeToOffset`, `POST :modifyOffset`. */
 function registerOffsets(app: FastifyInstance, { messaging }: AmsPluginOptions): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
-  routes.get(SUBSCRIPTION_PATH, onAction('offsets', 'Offsets {max, min, current}'), async (request) =>
-    messaging.offsets(request.params.project, request.params.target, callerOf(request)),
+  routes.get(
+    SUBSCRIPTION_PATH,
+    onAction('offsets', 'Offsets {max, min, current}', OFFSETS_RESPONSE),
+    async (request) => messaging.offsets(request.params.project, request.params.target, callerOf(request)),
   );
-  const timeToOffset = onAction('timeToOffset', 'First offset published at or after ?time=<ISO, Z>');
+  const timeToOffset = onAction(
+    'timeToOffset',
+    'First offset published at or after ?time=<ISO, Z>',
+    TIME_TO_OFFSET_RESPONSE,
+  );
   routes.get(
     SUBSCRIPTION_PATH,
     { ...timeToOffset, schema: { ...timeToOffset.schema, querystring: TIME_QUERY } },
@@ -122,7 +171,12 @@ function registerOffsets(app: FastifyInstance, { messaging }: AmsPluginOptions):
       return messaging.timeToOffset(project, target, readTime(request.query.time), callerOf(request));
     },
   );
-  const modify = ownersPost('modifyOffset', 'Move the cursor to an offset between min and max', OFFSET_BODY);
+  const modify = ownersPost(
+    'modifyOffset',
+    'Move the cursor to an offset between min and max',
+    OFFSET_BODY,
+    EMPTY_RESPONSE,
+  );
   routes.post(SUBSCRIPTION_PATH, modify, async (request) => {
     const { project, target } = request.params;
     await messaging.modifyOffset(project, target, request.body.offset, callerOf(request));
@@ -137,6 +191,7 @@ function registerConsuming(app: FastifyInstance, { messaging }: AmsPluginOptions
     'pull',
     'Pull messages (admin, consumer); maxMessages and returnImmediately are strings',
     PULL_BODY,
+    PULL_RESPONSE,
   );
   routes.post(SUBSCRIPTION_PATH, pull, async (request) => {
     const { project, target } = request.params;
@@ -148,13 +203,19 @@ function registerConsuming(app: FastifyInstance, { messaging }: AmsPluginOptions
     'acknowledge',
     'Acknowledge cumulatively up to the highest ackId; 408 after the ack deadline',
     ACK_BODY,
+    EMPTY_RESPONSE,
   );
   routes.post(SUBSCRIPTION_PATH, ack, async (request) => {
     const { project, target } = request.params;
     await messaging.acknowledge(project, target, request.body.ackIds, callerOf(request));
     return {};
   });
-  const deadline = ownersPost('modifyAckDeadline', 'Set ackDeadlineSeconds (0-600)', ACK_DEADLINE_BODY);
+  const deadline = ownersPost(
+    'modifyAckDeadline',
+    'Set ackDeadlineSeconds (0-600)',
+    ACK_DEADLINE_BODY,
+    EMPTY_RESPONSE,
+  );
   routes.post(SUBSCRIPTION_PATH, deadline, async (request) => {
     const { project, target } = request.params;
     await messaging.modifyAckDeadline(project, target, request.body.ackDeadlineSeconds, callerOf(request));

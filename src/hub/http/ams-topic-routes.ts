@@ -2,14 +2,21 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AmsPluginOptions } from './ams-http.js';
+import type { z } from 'zod';
 import {
+  AMS_ERROR_RESPONSES,
+  EMPTY_RESPONSE,
   LIST_QUERY,
   NO_QUERY,
   PROJECT_PARAMS,
   PUBLISH_BODY,
   PUBLISH_PARAMS,
+  PUBLISH_RESPONSE,
   TOPIC_ACTION_PARAMS,
+  TOPIC_LIST_RESPONSE,
   TOPIC_PARAMS,
+  TOPIC_RESPONSE,
+  TOPIC_SUBSCRIPTIONS_RESPONSE,
 } from './ams-schemas.js';
 import { callerOf } from './route-auth.js';
 
@@ -18,11 +25,19 @@ const ADMIN = ['admin'] as const;
 const TOPIC = { amsTarget: 'topic' } as const;
 const TOPIC_PATH = '/:project/topics/:target';
 
-/** Options of a route on one topic (`…/topics/{topic}`, no action): admins only with `ADMIN`, else any token. */
-function onTopic(summary: string, roles?: typeof ADMIN) {
+/** The answers of a route: `ok` with 200, AMS's error body otherwise. */
+function answers<R extends z.ZodType>(ok: R) {
+  return { 200: ok, ...AMS_ERROR_RESPONSES };
+}
+
+/**
+ * Options of a route on one topic (`…/topics/{topic}`, no action) answering `response`: admins
+ * only with `ADMIN`, else any token.
+ */
+function onTopic<R extends z.ZodType>(summary: string, response: R, roles?: typeof ADMIN) {
   return {
     config: roles ? { ...TOPIC, roles } : TOPIC,
-    schema: { tags: TAGS, params: TOPIC_PARAMS, querystring: NO_QUERY, summary },
+    schema: { tags: TAGS, params: TOPIC_PARAMS, querystring: NO_QUERY, summary, response: answers(response) },
   };
 }
 
@@ -31,21 +46,36 @@ function registerTopics(app: FastifyInstance, { messaging }: AmsPluginOptions): 
   const routes = app.withTypeProvider<ZodTypeProvider>();
   routes.get(
     '/:project/topics',
-    { schema: { tags: TAGS, summary: 'List topics', params: PROJECT_PARAMS, querystring: LIST_QUERY } },
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'List topics',
+        params: PROJECT_PARAMS,
+        querystring: LIST_QUERY,
+        response: answers(TOPIC_LIST_RESPONSE),
+      },
+    },
     async (request) => messaging.listTopics(request.params.project),
   );
-  routes.put(TOPIC_PATH, onTopic('Create a topic (admin)', ADMIN), async (request) =>
+  routes.put(TOPIC_PATH, onTopic('Create a topic (admin)', TOPIC_RESPONSE, ADMIN), async (request) =>
     messaging.createTopic(request.params.project, request.params.target),
   );
-  routes.get(TOPIC_PATH, onTopic('Get a topic'), async (request) =>
+  routes.get(TOPIC_PATH, onTopic('Get a topic', TOPIC_RESPONSE), async (request) =>
     messaging.getTopic(request.params.project, request.params.target),
   );
-  routes.delete(TOPIC_PATH, onTopic('Delete a topic and its messages (admin)', ADMIN), async (request) => {
-    await messaging.deleteTopic(request.params.project, request.params.target);
-    return {};
-  });
-  routes.get(`${TOPIC_PATH}/subscriptions`, onTopic('List the subscriptions of a topic'), async (request) =>
-    messaging.listTopicSubscriptions(request.params.project, request.params.target, callerOf(request)),
+  routes.delete(
+    TOPIC_PATH,
+    onTopic('Delete a topic and its messages (admin)', EMPTY_RESPONSE, ADMIN),
+    async (request) => {
+      await messaging.deleteTopic(request.params.project, request.params.target);
+      return {};
+    },
+  );
+  routes.get(
+    `${TOPIC_PATH}/subscriptions`,
+    onTopic('List the subscriptions of a topic', TOPIC_SUBSCRIPTIONS_RESPONSE),
+    async (request) =>
+      messaging.listTopicSubscriptions(request.params.project, request.params.target, callerOf(request)),
   );
 }
 
@@ -64,6 +94,7 @@ function registerPublish(app: FastifyInstance, { messaging }: AmsPluginOptions):
         params: PUBLISH_PARAMS,
         querystring: NO_QUERY,
         body: PUBLISH_BODY,
+        response: answers(PUBLISH_RESPONSE),
       },
     },
     async (request) => {
