@@ -1,3 +1,4 @@
 // The pure codecs: APEL accounting messages and GLUE 2.1 documents.
 export * as apel from './apel/index.js';
 export * as glue from './glue/index.js';
+export * as imagelist from './imagelist/index.js';
