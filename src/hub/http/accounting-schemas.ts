@@ -72,12 +72,26 @@ const ISO_TIME = z.string().nullable().describe('ISO 8601 time (UTC), null when 
 const YEAR_MONTH = z.string().describe('YYYY-MM');
 
 /** The REST error body of the accounting API (and of the hub outside AMS and the information system). */
-export const ERROR_RESPONSE = z.object({
-  error: z.object({
-    code: z.string().describe('a Fedstack error code (docs/errors.md)'),
-    message: z.string(),
-  }),
-});
+export const ERROR_RESPONSE = z
+  .object({
+    error: z.object({
+      code: z.string().describe('a Fedstack error code (docs/errors.md)'),
+      message: z.string(),
+    }),
+  })
+  .describe('Hub error: {"error":{"code","message"}} (codes in docs/errors.md)');
+/** The error answers of every accounting route. */
+export const ERROR_RESPONSES = { '4xx': ERROR_RESPONSE, '5xx': ERROR_RESPONSE };
+
+/** A CSV answer (`format=csv`, or `Accept: text/csv`): a header line, then one line per row. */
+export const CSV_RESPONSE = z.string().describe('RFC 4180 CSV with a header line, CRLF line ends');
+/** `format=apel` of `GET /v1/accounting/summaries`. */
+export const APEL_SUMMARY_RESPONSE = z.string().describe('an APEL-cloud-summary-message v0.4');
+
+/** The content types of a 200 answer: `json` as JSON, or CSV text. */
+export function jsonOrCsv<J extends z.ZodType>(json: J) {
+  return { 'application/json': { schema: json }, 'text/csv': { schema: CSV_RESPONSE } };
+}
 
 /** One row of `GET /v1/accounting/summaries`: the fields of the `group_by` dimensions, then the measures. */
 const SUMMARY_ROW = z.object({

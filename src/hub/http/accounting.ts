@@ -1,6 +1,7 @@
 // The accounting API as one fastify plugin at /v1/accounting: summaries, rejects, sites, IP and GPU views.
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
 import { FedstackError } from '../../errors.js';
 import type { HubAuth } from '../auth/hub-auth.js';
 import type { HubCaller } from '../auth/hub-token.js';
@@ -13,10 +14,18 @@ import { isoOrNull } from '../store/stored-ranges.js';
 import { SUMMARY_DIMENSIONS, listCloudSummaries, readCloudSummaries } from '../store/summary-queries.js';
 import type { SummaryDimension, SummaryFilter } from '../store/summary-queries.js';
 import {
+  ACCELERATORS_RESPONSE,
+  ACCOUNTING_SITES_RESPONSE,
+  APEL_SUMMARY_RESPONSE,
+  ERROR_RESPONSES,
+  IP_RESPONSE,
   NO_QUERY,
   REJECTS_QUERY,
+  REJECTS_RESPONSE,
   SUMMARIES_QUERY,
+  SUMMARIES_RESPONSE,
   VIEW_QUERY,
+  jsonOrCsv,
   monthNumber,
   splitList,
 } from './accounting-schemas.js';
@@ -81,11 +90,14 @@ function wantsCsv(request: FastifyRequest, format: string | undefined): boolean 
   return /\btext\/csv\b/.test(request.headers.accept ?? '');
 }
 
-function sendRows(reply: FastifyReply, isCsv: boolean, key: string, rows: Record<string, unknown>[]) {
-  if (!isCsv) return { [key]: rows };
+/** Sends `rows` as CSV, their columns those of the first row. */
+function sendCsv(reply: FastifyReply, rows: readonly Record<string, unknown>[]) {
   const columns = rows[0] ? Object.keys(rows[0]) : [];
   return reply.type('text/csv; charset=utf-8').send(toCsv(columns, rows));
 }
+
+/** One row of the JSON summaries answer. */
+type SummaryViewRow = z.output<typeof SUMMARIES_RESPONSE>['summaries'][number];
 
 /** `GET /summaries`: monthly cloud summaries as JSON, CSV or an APEL summary message. */
 function registerSummaries(app: FastifyInstance, { store, summariser }: Options): void {
@@ -97,6 +109,14 @@ function registerSummaries(app: FastifyInstance, { store, summariser }: Options)
         summary:
           'Monthly cloud summaries (APEL grouping and deltas), rolled up by group_by; JSON, CSV or APEL v0.4',
         querystring: SUMMARIES_QUERY,
+        response: {
+          200: {
+            description:
+              'JSON (default), CSV (format=csv or Accept: text/csv) or an APEL message (format=apel)',
+            content: { ...jsonOrCsv(SUMMARIES_RESPONSE), 'text/plain': { schema: APEL_SUMMARY_RESPONSE } },
+          },
+          ...ERROR_RESPONSES,
+        },
       },
     },
     async (request, reply) => {
@@ -113,7 +133,9 @@ function registerSummaries(app: FastifyInstance, { store, summariser }: Options)
       );
       if (wantsCsv(request, q.format))
         return reply.type('text/csv; charset=utf-8').send(toCsv(summaryColumns(groupBy), rows));
-      return { groupBy, summaries: rows };
+      // toSummaryView builds each row field by field from group_by, so its type is only a record;
+      // SUMMARIES_RESPONSE is the shape it builds (the tests hold both to it)
+      return { groupBy, summaries: rows as SummaryViewRow[] };
     },
   );
 }
@@ -127,6 +149,7 @@ function registerRejects(app: FastifyInstance, { store }: Options): void {
         tags: TAGS,
         summary: 'Rejected records and messages with reason, message id and record index',
         querystring: REJECTS_QUERY,
+        response: { 200: REJECTS_RESPONSE, ...ERROR_RESPONSES },
       },
     },
     async (request) => {
@@ -163,31 +186,36 @@ function registerRejects(app: FastifyInstance, { store }: Options): void {
 
 /** `GET /sites`: accounting freshness per site. */
 function registerSites(app: FastifyInstance, { store, summariser, clock }: Options): void {
-  app
-    .withTypeProvider<ZodTypeProvider>()
-    .get(
-      '/sites',
-      { schema: { tags: TAGS, summary: 'Accounting freshness per site', querystring: NO_QUERY } },
-      async (request) => {
-        const caller = callerOf(request);
-        await summariser.refresh();
-        const now = Math.floor(clock() / 1000);
-        const own = caller.role === 'publisher' ? caller.site : undefined;
-        const sites = (await listSiteFreshness(store.db))
-          .filter((s) => own === undefined || s.site_name === own)
-          .map((s) => ({
-            site: s.site_name,
-            cloudRecords: s.cloud_records,
-            recordsReceived: Number(s.records_received),
-            recordsRejected: Number(s.records_rejected),
-            lastReceivedAt: isoOrNull(s.last_received_at),
-            lastMeasurementTime: isoOrNull(s.last_measurement_time),
-            measurementLagSeconds:
-              s.last_measurement_time === null ? null : now - Number(s.last_measurement_time),
-          }));
-        return { sites };
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/sites',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Accounting freshness per site',
+        querystring: NO_QUERY,
+        response: { 200: ACCOUNTING_SITES_RESPONSE, ...ERROR_RESPONSES },
       },
-    );
+    },
+    async (request) => {
+      const caller = callerOf(request);
+      await summariser.refresh();
+      const now = Math.floor(clock() / 1000);
+      const own = caller.role === 'publisher' ? caller.site : undefined;
+      const sites = (await listSiteFreshness(store.db))
+        .filter((s) => own === undefined || s.site_name === own)
+        .map((s) => ({
+          site: s.site_name,
+          cloudRecords: s.cloud_records,
+          recordsReceived: Number(s.records_received),
+          recordsRejected: Number(s.records_rejected),
+          lastReceivedAt: isoOrNull(s.last_received_at),
+          lastMeasurementTime: isoOrNull(s.last_measurement_time),
+          measurementLagSeconds:
+            s.last_measurement_time === null ? null : now - Number(s.last_measurement_time),
+        }));
+      return { sites };
+    },
+  );
 }
 
 /** `YYYY-MM` of a stored year and month. */
@@ -195,27 +223,51 @@ function yearMonth(year: number, month: number): string {
   return `${year}-${String(month).padStart(2, '0')}`;
 }
 
-/** A monthly view at `path`: stored rows of the caller's filter, answered as `{ [key]: rows }` or CSV. */
-interface MonthlyView<R> {
+/** The JSON answers of the monthly views. */
+type MonthlyViewResponse = typeof IP_RESPONSE | typeof ACCELERATORS_RESPONSE;
+
+/** A monthly view at `path`: stored rows of the caller's filter, answered as JSON (`answer`) or CSV. */
+interface MonthlyView<R, Row extends Record<string, unknown>, S extends MonthlyViewResponse> {
   readonly path: string;
   readonly summary: string;
-  readonly key: string;
+  /** The JSON answer's schema. */
+  readonly response: S;
   readonly read: (db: HubStore['db'], filter: SummaryFilter) => Promise<R[]>;
-  readonly toRow: (row: R) => Record<string, unknown>;
+  readonly toRow: (row: R) => Row;
+  /** The JSON answer of the rows, e.g. `{ ip: rows }`. */
+  readonly answer: (rows: Row[]) => z.output<S>;
 }
 
-function registerMonthlyView<R>(app: FastifyInstance, store: HubStore, view: MonthlyView<R>): void {
-  app
-    .withTypeProvider<ZodTypeProvider>()
-    .get(
-      view.path,
-      { schema: { tags: TAGS, summary: view.summary, querystring: VIEW_QUERY } },
-      async (request, reply) => {
-        const q = request.query;
-        const rows = (await view.read(store.db, filterOf(callerOf(request), q))).map(view.toRow);
-        return sendRows(reply, wantsCsv(request, q.format), view.key, rows);
+function registerMonthlyView<R, Row extends Record<string, unknown>, S extends MonthlyViewResponse>(
+  app: FastifyInstance,
+  store: HubStore,
+  view: MonthlyView<R, Row, S>,
+): void {
+  const json: MonthlyViewResponse = view.response;
+  app.withTypeProvider<ZodTypeProvider>().get(
+    view.path,
+    {
+      schema: {
+        tags: TAGS,
+        summary: view.summary,
+        querystring: VIEW_QUERY,
+        response: {
+          200: {
+            description: 'JSON (default) or CSV (format=csv or Accept: text/csv)',
+            content: jsonOrCsv(json),
+          },
+          ...ERROR_RESPONSES,
+        },
       },
-    );
+    },
+    async (request, reply) => {
+      const q = request.query;
+      const rows = (await view.read(store.db, filterOf(callerOf(request), q))).map(view.toRow);
+      if (wantsCsv(request, q.format)) return sendCsv(reply, rows);
+      const answer: z.output<MonthlyViewResponse> = view.answer(rows);
+      return answer;
+    },
+  );
 }
 
 /** `GET /ip` and `GET /accelerators`: the monthly views of public IPs and accelerators. */
@@ -223,7 +275,7 @@ function registerViews(app: FastifyInstance, { store }: Options): void {
   registerMonthlyView(app, store, {
     path: '/ip',
     summary: 'Public IP usage per site, month, VO and IP version',
-    key: 'ip',
+    response: IP_RESPONSE,
     read: ipMonthly,
     toRow: (r) => ({
       site: r.site_name,
@@ -234,11 +286,12 @@ function registerViews(app: FastifyInstance, { store }: Options): void {
       users: r.users,
       lastMeasurementTime: isoOrNull(r.last_measurement_time),
     }),
+    answer: (ip) => ({ ip }),
   });
   registerMonthlyView(app, store, {
     path: '/accelerators',
     summary: 'Accelerator usage per site, month, record type and type',
-    key: 'accelerators',
+    response: ACCELERATORS_RESPONSE,
     read: acceleratorMonthly,
     toRow: (r) => ({
       site: r.site_name,
@@ -250,6 +303,7 @@ function registerViews(app: FastifyInstance, { store }: Options): void {
       activeDuration: Number(r.active_duration),
       records: r.records,
     }),
+    answer: (accelerators) => ({ accelerators }),
   });
 }
 
