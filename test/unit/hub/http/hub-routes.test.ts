@@ -61,6 +61,31 @@ describe('hub routes (inject, SQLite)', () => {
     }
   });
 
+  it('documents the answers of every AMS, accounting and information-system route, errors included', async () => {
+    h = await openTestHub('sqlite');
+    const res = await h.app.inject({ method: 'GET', url: '/openapi.json' });
+    const paths = (
+      res.json() as {
+        paths: Record<string, Record<string, { responses: Record<string, { content?: object }> }>>;
+      }
+    ).paths;
+    for (const [path, ops] of Object.entries(paths)) {
+      if (path === '/v1/status') continue;
+      for (const [method, op] of Object.entries(ops)) {
+        const codes = Object.keys(op.responses);
+        expect(codes, `${method} ${path}`).toEqual(expect.arrayContaining(['4XX', '5XX']));
+        const ok = op.responses['200'] ?? op.responses['204'];
+        expect(ok, `${method} ${path}`).toBeDefined();
+        if (op.responses['200']) expect(op.responses['200'].content, `${method} ${path}`).toBeDefined();
+      }
+    }
+    const summaries = paths['/v1/accounting/summaries']!.get!.responses['200']!.content!;
+    expect(Object.keys(summaries)).toEqual(['application/json', 'text/csv', 'text/plain']);
+    const pull = paths['/v1/projects/{project}/subscriptions/{subscription}:pull']!.post!.responses;
+    expect(Object.keys(pull['4XX']!.content!)).toEqual(['application/json']);
+    expect(Object.keys(paths['/v1/site/{name}']!.delete!.responses).sort()).toEqual(['204', '4XX', '5XX']);
+  });
+
   it('answers /v1/status without a token', async () => {
     h = await openTestHub('sqlite');
     expect(await get('/v1/status')).toEqual({ status: 200, body: { status: 'ok' } });
