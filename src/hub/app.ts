@@ -1,4 +1,5 @@
 // The hub's app factory: builds the fastify instance with every area plugin, without listening.
+import { z } from 'zod';
 import fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { StoreError } from '../errors.js';
@@ -127,7 +128,11 @@ export async function buildHub(options: HubOptions): Promise<HubApp> {
     '/v1/status',
     {
       config: { roles: 'public' },
-      schema: { tags: ['hub'], summary: 'Liveness: {"status":"ok"} while the hub serves' },
+      schema: {
+        tags: ['hub'],
+        summary: 'Liveness: {"status":"ok"} while the hub serves',
+        response: { 200: z.object({ status: z.literal('ok') }) },
+      },
     },
     async () => ({ status: 'ok' }),
   );

@@ -2,14 +2,6 @@
 import { z } from 'zod';
 import { FedstackError } from '../../errors.js';
 import { parseRequest } from './parse-request.js';
-import type {
-  AcceleratorResponse,
-  FlavorResponse,
-  ImageResponse,
-  ProjectResponse,
-  SiteHealthResponse,
-  SiteResponse,
-} from '../infosys/index.js';
 import { readBodyAs } from './route-schema.js';
 
 // FastAPI's bool parsing, which cloud-info-api clients rely on (`include_projects=true`, `=1`, `=yes`).
@@ -93,71 +85,24 @@ export const REPORT_BODY = readBodyAs(REPORT, {
 });
 
 // Answers. The routes write them with JSON.stringify (route-schema.ts; the reads send the index's
-// cached text); these schemas describe what they write. The read shapes are those of
-// infosys-responses.ts, which the index builds every answer from: the types below are checked to
-// match them, so the document and the index cannot drift apart.
+// cached text); these schemas describe what they write. The read shapes are defined once, in
+// infosys-responses.ts, which the index builds every answer from; their types come from them.
+export {
+  ACCELERATOR_RESPONSE,
+  FLAVOR_RESPONSE,
+  IMAGE_RESPONSE,
+  PROJECT_RESPONSE,
+  SITE_HEALTH_RESPONSE,
+  SITE_RESPONSE,
+  type AcceleratorResponse,
+  type FlavorResponse,
+  type ImageResponse,
+  type ProjectResponse,
+  type SiteHealthResponse,
+  type SiteResponse,
+  type Frozen,
+} from '../infosys/index.js';
 
-/** A VO's project at a site (cloud-info-api `Project`: `name` is the VO). */
-export const PROJECT_RESPONSE = z.object({ id: z.string(), name: z.string().describe('the VO') });
-/** A site (cloud-info-api `Site`); `projects` only when asked for. */
-export const SITE_RESPONSE = z.object({
-  id: z.string().describe('GOCDB service id; the site name when the document has none'),
-  name: z.string(),
-  url: z.string(),
-  state: z.string().describe('ok, warning, critical from the endpoint health, or expired'),
-  hostname: z.string(),
-  projects: z.array(PROJECT_RESPONSE).optional().describe('with include_projects'),
-});
-/** An image of a VO at a site (cloud-info-api `Image`). */
-export const IMAGE_RESPONSE = z.object({
-  egi_id: z.string(),
-  id: z.string(),
-  endpoint: z.string(),
-  mpuri: z.string(),
-  name: z.string(),
-  version: z.string(),
-  vo: z.string(),
-});
-/** An accelerator in a flavor listing. */
-export const ACCELERATOR_RESPONSE = z.object({
-  type: z.string(),
-  number: z.number(),
-  vendor: z.string().optional(),
-  model: z.string().optional(),
-  memory_mb: z.number().optional(),
-  virtualization_type: z.string().optional(),
-});
-/** A flavor offered at a site, with the VOs that can use it. */
-export const FLAVOR_RESPONSE = z.object({
-  site: z.string(),
-  endpoint: z.string(),
-  id: z.string(),
-  name: z.string(),
-  cpu: z.number(),
-  ram_mb: z.number(),
-  disk_gb: z.number(),
-  platform: z.string().optional(),
-  accelerator: ACCELERATOR_RESPONSE.optional(),
-  vos: z.array(z.string()),
-});
-/** Discovery health of one site, for operators. */
-export const SITE_HEALTH_RESPONSE = z.object({
-  site: z.string(),
-  gocdb_id: z.string().optional(),
-  state: z
-    .string()
-    .describe('ok, warning, critical, unknown (endpoint health), expired, failed (run report) or invalid'),
-  info: z.string().optional(),
-  expired: z.boolean(),
-  created_at: z.string().optional(),
-  expires_at: z.string().optional(),
-  published_at: z.string().optional(),
-  last_run: z
-    .object({ state: z.string(), error: z.string().optional(), at: z.string().optional() })
-    .optional()
-    .describe("the agent's last run report"),
-  shares: z.array(z.object({ vo: z.string(), state: z.string().optional(), info: z.string().optional() })),
-});
 /** `GET /v1/vos`: the VO names. */
 export const VOS_RESPONSE = z.array(z.string());
 /** `GET /v1/site/{name}/glue`: the GLUE 2.1 document as published. */
@@ -175,34 +120,6 @@ const noBody = (description: string) => z.undefined().meta({ type: 'null', descr
 export const NO_CONTENT_RESPONSE = noBody('No Content');
 /** A read's answer when `If-None-Match` names the current ETag. */
 export const NOT_MODIFIED_RESPONSE = noBody('Not Modified (If-None-Match names the current ETag)');
-
-/** `T` with every array and property read-only: what the index's answers are. */
-export type Frozen<T> = T extends readonly (infer U)[]
-  ? readonly Frozen<U>[]
-  : T extends object
-    ? { readonly [K in keyof T]: Frozen<T[K]> }
-    : T;
-
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Check<T extends true> = T;
-/** Each schema above is the shape of infosys-responses.ts it documents (compile-time check only). */
-export type ResponseShapesMatch = [
-  Check<Same<Frozen<z.output<typeof PROJECT_RESPONSE>>, ProjectResponse>>,
-  Check<Same<Frozen<z.output<typeof SITE_RESPONSE>>, SiteResponse>>,
-  Check<Same<Frozen<z.output<typeof IMAGE_RESPONSE>>, ImageResponse>>,
-  Check<Same<Frozen<z.output<typeof ACCELERATOR_RESPONSE>>, AcceleratorResponse>>,
-  Check<Same<Frozen<z.output<typeof FLAVOR_RESPONSE>>, FlavorResponse>>,
-  Check<Same<Frozen<z.output<typeof SITE_HEALTH_RESPONSE>>, SiteHealthResponse>>,
-];
-
-export type {
-  AcceleratorResponse,
-  FlavorResponse,
-  ImageResponse,
-  ProjectResponse,
-  SiteHealthResponse,
-  SiteResponse,
-};
 
 /** The information system's error body: Fedstack's `{error:{code,message}}` plus FastAPI's `detail`. */
 export const INFOSYS_ERROR_RESPONSE = z

@@ -1,77 +1,83 @@
-// Response shapes of the information-system API (cloud-info-api's, plus flavors and health) and their mappers.
+// Response shapes of the information-system API (cloud-info-api's, plus flavors and health), defined
+// once as schemas (the route documentation) with their types, and their mappers.
+import { z } from 'zod';
 import type { GlueFlavorView, GlueShareView, GlueSiteView } from '../../formats/glue/index.js';
 
 /** A VO's project at a site (cloud-info-api `Project`: `name` is the VO). */
-export interface ProjectResponse {
-  readonly id: string;
-  readonly name: string;
-}
-
+export const PROJECT_RESPONSE = z.object({ id: z.string(), name: z.string().describe('the VO') });
 /** A site (cloud-info-api `Site`); `projects` only when asked for. */
-export interface SiteResponse {
-  /** GOCDB service id; the site name when the document has none. */
-  readonly id: string;
-  readonly name: string;
-  readonly url: string;
-  /** `ok`, `warning`, `critical` from the endpoint health, or `expired` when the document is too old. */
-  readonly state: string;
-  readonly hostname: string;
-  readonly projects?: readonly ProjectResponse[];
-}
-
+export const SITE_RESPONSE = z.object({
+  id: z.string().describe('GOCDB service id; the site name when the document has none'),
+  name: z.string(),
+  url: z.string(),
+  state: z.string().describe('ok, warning, critical from the endpoint health, or expired'),
+  hostname: z.string(),
+  projects: z.array(PROJECT_RESPONSE).optional().describe('with include_projects'),
+});
 /** An image of a VO at a site (cloud-info-api `Image`). */
-export interface ImageResponse {
-  readonly egi_id: string;
-  readonly id: string;
-  readonly endpoint: string;
-  readonly mpuri: string;
-  readonly name: string;
-  readonly version: string;
-  readonly vo: string;
-}
-
+export const IMAGE_RESPONSE = z.object({
+  egi_id: z.string(),
+  id: z.string(),
+  endpoint: z.string(),
+  mpuri: z.string(),
+  name: z.string(),
+  version: z.string(),
+  vo: z.string(),
+});
 /** An accelerator in a flavor listing. */
-export interface AcceleratorResponse {
-  readonly type: string;
-  readonly number: number;
-  readonly vendor?: string;
-  readonly model?: string;
-  readonly memory_mb?: number;
-  readonly virtualization_type?: string;
-}
-
+export const ACCELERATOR_RESPONSE = z.object({
+  type: z.string(),
+  number: z.number(),
+  vendor: z.string().optional(),
+  model: z.string().optional(),
+  memory_mb: z.number().optional(),
+  virtualization_type: z.string().optional(),
+});
 /** A flavor offered at a site, with the VOs that can use it. */
-export interface FlavorResponse {
-  readonly site: string;
-  readonly endpoint: string;
-  readonly id: string;
-  readonly name: string;
-  readonly cpu: number;
-  readonly ram_mb: number;
-  readonly disk_gb: number;
-  readonly platform?: string;
-  readonly accelerator?: AcceleratorResponse;
-  readonly vos: readonly string[];
-}
-
+export const FLAVOR_RESPONSE = z.object({
+  site: z.string(),
+  endpoint: z.string(),
+  id: z.string(),
+  name: z.string(),
+  cpu: z.number(),
+  ram_mb: z.number(),
+  disk_gb: z.number(),
+  platform: z.string().optional(),
+  accelerator: ACCELERATOR_RESPONSE.optional(),
+  vos: z.array(z.string()),
+});
 /** Discovery health of one site, for operators. */
-export interface SiteHealthResponse {
-  readonly site: string;
-  readonly gocdb_id?: string;
-  /**
-   * The endpoint health (`ok`, `warning`, `critical`, `unknown`), `expired`, `failed` after a failed
-   * run report, or `invalid` when the stored document is left out of every answer (reason in `info`).
-   */
-  readonly state: string;
-  readonly info?: string;
-  readonly expired: boolean;
-  readonly created_at?: string;
-  readonly expires_at?: string;
-  readonly published_at?: string;
-  /** The agent's last run report: `ok` or `failed`, with its error and time. */
-  readonly last_run?: { readonly state: string; readonly error?: string; readonly at?: string };
-  readonly shares: readonly { readonly vo: string; readonly state?: string; readonly info?: string }[];
-}
+export const SITE_HEALTH_RESPONSE = z.object({
+  site: z.string(),
+  gocdb_id: z.string().optional(),
+  state: z
+    .string()
+    .describe('ok, warning, critical, unknown (endpoint health), expired, failed (run report) or invalid'),
+  info: z.string().optional(),
+  expired: z.boolean(),
+  created_at: z.string().optional(),
+  expires_at: z.string().optional(),
+  published_at: z.string().optional(),
+  last_run: z
+    .object({ state: z.string(), error: z.string().optional(), at: z.string().optional() })
+    .optional()
+    .describe("the agent's last run report"),
+  shares: z.array(z.object({ vo: z.string(), state: z.string().optional(), info: z.string().optional() })),
+});
+
+/** `T` with every array and property read-only: what the index's answers are. */
+export type Frozen<T> = T extends readonly (infer U)[]
+  ? readonly Frozen<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: Frozen<T[K]> }
+    : T;
+
+export type ProjectResponse = Frozen<z.output<typeof PROJECT_RESPONSE>>;
+export type SiteResponse = Frozen<z.output<typeof SITE_RESPONSE>>;
+export type ImageResponse = Frozen<z.output<typeof IMAGE_RESPONSE>>;
+export type AcceleratorResponse = Frozen<z.output<typeof ACCELERATOR_RESPONSE>>;
+export type FlavorResponse = Frozen<z.output<typeof FLAVOR_RESPONSE>>;
+export type SiteHealthResponse = Frozen<z.output<typeof SITE_HEALTH_RESPONSE>>;
 
 /** The cloud-info-api `Site` of a site view. */
 export function toSiteResponse(view: GlueSiteView, state: string, includeProjects: boolean): SiteResponse {

@@ -79,6 +79,7 @@ describe('hub routes (inject, SQLite)', () => {
         if (op.responses['200']) expect(op.responses['200'].content, `${method} ${path}`).toBeDefined();
       }
     }
+    expect(paths['/v1/status']!.get!.responses['200']!.content).toBeDefined();
     const summaries = paths['/v1/accounting/summaries']!.get!.responses['200']!.content!;
     expect(Object.keys(summaries)).toEqual(['application/json', 'text/csv', 'text/plain']);
     const pull = paths['/v1/projects/{project}/subscriptions/{subscription}:pull']!.post!.responses;
