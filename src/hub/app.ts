@@ -16,6 +16,7 @@ import { infosysPlugin } from './http/infosys.js';
 import { AMS_ERROR_SHAPE } from './http/ams-http.js';
 import { REST_ERROR_SHAPE, installErrorHandler, sendFailure, toHubFailure } from './http/error-handler.js';
 import { installOpenApi } from './http/openapi.js';
+import { installRouteSchemas } from './http/route-schema.js';
 import { MessagingService } from './messaging/messaging-service.js';
 import type { MessagingOptions } from './messaging/messaging-service.js';
 import { migrationStatus } from './store/hub-migrator.js';
@@ -124,18 +125,21 @@ export async function buildHub(options: HubOptions): Promise<HubApp> {
   app.decorate('hub', services);
 
   await installOpenApi(app);
-  app.get(
-    '/v1/status',
-    {
-      config: { roles: 'public' },
-      schema: {
-        tags: ['hub'],
-        summary: 'Liveness: {"status":"ok"} while the hub serves',
-        response: { 200: z.object({ status: z.literal('ok') }) },
+  await app.register(async (scope) => {
+    installRouteSchemas(scope);
+    scope.get(
+      '/v1/status',
+      {
+        config: { roles: 'public' },
+        schema: {
+          tags: ['hub'],
+          summary: 'Liveness: {"status":"ok"} while the hub serves',
+          response: { 200: z.object({ status: z.literal('ok') }) },
+        },
       },
-    },
-    async () => ({ status: 'ok' }),
-  );
+      async () => ({ status: 'ok' as const }),
+    );
+  });
   await app.register(amsPlugin, { prefix: '/v1/projects', messaging, auth });
   await app.register(accountingPlugin, { prefix: '/v1/accounting', store, auth, summariser, clock });
   await app.register(infosysPlugin, { store, auth, now: clock });
