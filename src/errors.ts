@@ -22,6 +22,9 @@ export const ERROR_CODES = {
   HTTP_REQUEST_FAILED: 'an outbound HTTP request got an error status, no answer or no answer in time',
   APEL_MESSAGE_INVALID: 'an APEL message cannot be read at all (header, JSON or XML structure)',
   APEL_FIELD_INVALID: 'a record of an APEL message has a missing, malformed or unknown field',
+  IMAGE_LIST_INVALID:
+    'a HEPiX image list cannot be read or written at all (JSON structure or a list-level field)',
+  IMAGE_INVALID: 'an image of a HEPiX image list has a missing or malformed field',
   APEL_RECORD_TOO_LARGE: 'one APEL record alone serialises to more bytes than the message size limit',
   OUTBOX_IO: 'the outbox directory cannot be written or read',
   STATE_IO: 'the watermark state cannot be written or read',
@@ -62,6 +65,8 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   HTTP_REQUEST_FAILED: 500,
   APEL_MESSAGE_INVALID: 400,
   APEL_FIELD_INVALID: 400,
+  IMAGE_LIST_INVALID: 400,
+  IMAGE_INVALID: 400,
   APEL_RECORD_TOO_LARGE: 400,
   OUTBOX_IO: 500,
   STATE_IO: 500,

@@ -2,12 +2,10 @@
 import { FormatError, type ErrorCode } from '../../errors.js';
 import { parseIsoDateTimeMs } from '../apel/index.js';
 
-// src/errors.ts has no image-list codes yet; these two share the meaning (a whole message vs one
-// record) and the HTTP status of the APEL pair until IMAGE_LIST_* codes are added there.
 /** Code of a list that cannot be read or written at all. */
-export const IMAGE_LIST_INVALID: ErrorCode = 'APEL_MESSAGE_INVALID';
+export const IMAGE_LIST_INVALID: ErrorCode = 'IMAGE_LIST_INVALID';
 /** Code of one image of a list with a missing or malformed field. */
-export const IMAGE_INVALID: ErrorCode = 'APEL_FIELD_INVALID';
+export const IMAGE_INVALID: ErrorCode = 'IMAGE_INVALID';
 
 /** Where a value sits: the list's name (`file`) and, for an image, its index in `hv:images`. */
 export interface ValuePlace {

@@ -73,7 +73,7 @@ const APPDB_LIST_KEYS = [
  * the other images are kept.
  * @example
  * const { list, problems, expiry } = parseImageList(text, { source: url, now: new Date() });
- * @throws FormatError `APEL_MESSAGE_INVALID` (until image-list codes exist) when the text is not
+ * @throws FormatError `IMAGE_LIST_INVALID` when the text is not
  *   JSON, has no `hv:imagelist` object, or a list field (`dc:identifier`, `dc:date:expires`,
  *   `hv:images`, the endorser, …) is missing or malformed; the error names the source and field
  */
@@ -183,7 +183,7 @@ function expiryOf(
  * Writes an image list as the JSON a vmcatcher, cloudkeeper or atrope subscriber reads (the
  * payload to sign), three-space indented as AppDB's lists are. List and images keep their
  * `attributes` in order, with the model's fields written over the keys they stand for.
- * @throws FormatError `APEL_MESSAGE_INVALID` naming a list field, or `APEL_FIELD_INVALID` naming the
+ * @throws FormatError `IMAGE_LIST_INVALID` naming a list field, or `IMAGE_INVALID` naming the
  *   image index and field, that a subscriber would refuse (missing, malformed, or for the default
  *   `appdb` profile an AppDB field atrope or cloudkeeper require)
  */

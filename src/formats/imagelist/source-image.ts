@@ -76,7 +76,7 @@ export const APPDB_IMAGE_KEYS = [
  * required: cloudkeeper's per-image minimum. atrope refuses a whole list whose images lack any
  * AppDB field; we read pure HEPiX lists too, and keep every other field optional.
  * @param listVo the list's `ad:vo`, inherited by an image without its own
- * @throws FormatError `APEL_FIELD_INVALID` naming `place` and the first bad field
+ * @throws FormatError `IMAGE_INVALID` naming `place` and the first bad field
  */
 export function parseSourceImage(wire: WireObject, place: ValuePlace, listVo?: string): SourceImage {
   const id = readText(wire, 'dc:identifier', place, true)!;
@@ -121,7 +121,7 @@ function readFormat(wire: WireObject, place: ValuePlace): string | undefined {
  * model's fields the attributes lack. Counts are written as decimal text, as AppDB does.
  * @param listVo the list's `ad:vo`: an image of that VO gets no `ad:vo` of its own unless its
  *   attributes had one
- * @throws FormatError `APEL_FIELD_INVALID` naming `place` and the field a subscriber would refuse
+ * @throws FormatError `IMAGE_INVALID` naming `place` and the field a subscriber would refuse
  */
 export function serializeSourceImage(
   image: SourceImage,

@@ -268,7 +268,7 @@ describe('parseImageList errors', () => {
       expect(list.images.map((i) => i.id)).toEqual(['c0482bc2-bf41-5d49-aaaa-a750174a186b']);
       expect(problems).toHaveLength(1);
       const [problem] = problems;
-      expect(problem!.code).toBe('APEL_FIELD_INVALID');
+      expect(problem!.code).toBe('IMAGE_INVALID');
       expect(problem!.file).toBe(SOURCE);
       expect(problem!.recordIndex).toBe(1);
       expect(problem!.field).toBe(field);
@@ -303,7 +303,7 @@ describe('parseImageList errors', () => {
     ['hv:imagelist', { images: [] }],
   ])('throws on a list-level fault in %s, naming the list and the field', (field, input) => {
     const error = thrown(() => parse(input));
-    expect(error.code).toBe('APEL_MESSAGE_INVALID');
+    expect(error.code).toBe('IMAGE_LIST_INVALID');
     expect(error.file).toBe(SOURCE);
     expect(error.recordIndex).toBeUndefined();
     expect(error.field).toBe(field);
@@ -352,7 +352,7 @@ describe('serializeImageList refuses what a subscriber refuses', () => {
   ])('an image with a bad %s, naming the image index and the field', (field, changes) => {
     const bad: ImageList = { ...list, images: [list.images[1]!, { ...image, ...changes }] };
     const error = thrown(() => serializeImageList(bad));
-    expect(error.code).toBe('APEL_FIELD_INVALID');
+    expect(error.code).toBe('IMAGE_INVALID');
     expect(error.recordIndex).toBe(1);
     expect(error.field).toBe(field);
   });
