@@ -2,3 +2,4 @@
 export * as apel from './apel/index.js';
 export * as glue from './glue/index.js';
 export * as imagelist from './imagelist/index.js';
+export * as smime from './smime/index.js';
