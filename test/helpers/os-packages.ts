@@ -4,8 +4,11 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** Packages the tests need: python3-dirq for the outbox's compatibility test with Python dirq. */
-export const TEST_OS_PACKAGES = ['python3-dirq'] as const;
+/**
+ * Packages the tests need: python3-dirq for the outbox's compatibility test with Python dirq,
+ * qemu-utils (qemu-img) for the image format and conversion tests.
+ */
+export const TEST_OS_PACKAGES = ['python3-dirq', 'qemu-utils'] as const;
 
 const UPDATE_TIMEOUT_MS = 300_000;
 const INSTALL_TIMEOUT_MS = 600_000;
