@@ -26,6 +26,11 @@ export const ERROR_CODES = {
     'a HEPiX image list cannot be read or written at all (JSON structure or a list-level field)',
   IMAGE_INVALID: 'an image of a HEPiX image list has a missing or malformed field',
   APEL_RECORD_TOO_LARGE: 'one APEL record alone serialises to more bytes than the message size limit',
+  IMAGE_VERIFY_FAILED:
+    'a downloaded image file does not have the size or checksum its image list declares; it was discarded',
+  IMAGE_CACHE_IO: 'the image cache directory cannot be written or read, or has too little free space',
+  IMAGE_CONVERT_FAILED:
+    'an image file cannot be converted (qemu-img failed, or the file is not a self-contained disk image)',
   OUTBOX_IO: 'the outbox directory cannot be written or read',
   STATE_IO: 'the watermark state cannot be written or read',
   AMS_ERROR: 'an AMS (messaging) endpoint refused a request',
@@ -68,6 +73,9 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   IMAGE_LIST_INVALID: 400,
   IMAGE_INVALID: 400,
   APEL_RECORD_TOO_LARGE: 400,
+  IMAGE_VERIFY_FAILED: 500,
+  IMAGE_CACHE_IO: 500,
+  IMAGE_CONVERT_FAILED: 500,
   OUTBOX_IO: 500,
   STATE_IO: 500,
   AMS_ERROR: 500,
