@@ -10,6 +10,7 @@ export {
   type SmimeVerification,
   type VerifySmimeOptions,
 } from './verify-smime.js';
+export { signSmime, type SignSmimeOptions } from './sign-smime.js';
 export {
   parseCertificates,
   parseTrustedCas,

@@ -74,13 +74,13 @@ export async function signSmime(content: string | Uint8Array, options: SignSmime
     certificates: [certificate, ...extra],
   });
   await signedData.sign(privateKey, 0, 'SHA-256', entity, crypto);
-  await checkKeyMatches(signedData, entity, source);
   const der = new pkijs.ContentInfo({
     contentType: pkijs.ContentInfo.SIGNED_DATA,
     content: signedData.toSchema(true),
   })
     .toSchema()
     .toBER(false);
+  await checkKeyMatches(der, entity, source);
   return multipartSigned(entity, new Uint8Array(der), await boundaryFor(entity));
 }
 
@@ -123,12 +123,10 @@ function keyAlgorithm(info: pkijs.PrivateKeyInfo, source: string): ImportAlgorit
   throw smimeError(source, 'private key', 'an RSA or EC P-256/P-384/P-521 key', oid);
 }
 
-async function checkKeyMatches(
-  signedData: pkijs.SignedData,
-  entity: Uint8Array,
-  source: string,
-): Promise<void> {
-  const ok = await signedData
+// Checked on the encoded SignedData: pkijs keeps the signed attributes' encoding only when it decodes them.
+async function checkKeyMatches(der: ArrayBuffer, entity: Uint8Array, source: string): Promise<void> {
+  const decoded = new pkijs.SignedData({ schema: pkijs.ContentInfo.fromBER(der).content });
+  const ok = await decoded
     .verify({ signer: 0, data: entity.slice().buffer, checkChain: false }, cryptoEngine())
     .catch(() => false);
   if (!ok) throw smimeError(source, 'private key', 'the private key of the signer certificate');
