@@ -3,6 +3,7 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { dnTypeOfOid, formatRfc2253Dn, formatSlashDn, type DistinguishedName } from './distinguished-name.js';
 import { decodeBase64 } from './mime-entity.js';
+import { readBer } from './read-ber.js';
 import { smimeError } from './smime-error.js';
 
 /** A certificate's name in both printed forms and parsed. */
@@ -54,10 +55,9 @@ export function parseCertificates(input: string | Uint8Array, source: string): p
 }
 
 function decodeCertificate(der: Uint8Array, source: string): pkijs.Certificate {
-  const asn1 = asn1js.fromBER(der);
-  if (asn1.offset === -1) throw smimeError(source, 'CERTIFICATE', 'a DER certificate', asn1.result.error);
+  const asn1 = readBer(der, source, 'CERTIFICATE', 'a DER certificate');
   try {
-    return new pkijs.Certificate({ schema: asn1.result });
+    return new pkijs.Certificate({ schema: asn1 });
   } catch (error) {
     throw smimeError(source, 'CERTIFICATE', 'an X.509 certificate', String(error).slice(0, 80));
   }
@@ -92,8 +92,13 @@ function certificateName(name: pkijs.RelativeDistinguishedNames): CertificateNam
 
 // pkijs flattens the RDN SETs into one list; re-reading the encoded Name keeps multi-valued RDNs.
 function readRdns(name: pkijs.RelativeDistinguishedNames): DistinguishedName {
-  const encoded = asn1js.fromBER(name.valueBeforeDecode);
-  const sets = encoded.offset === -1 ? [] : sequenceItems(encoded.result);
+  let sets: asn1js.AsnType[] = [];
+  try {
+    const encoded = asn1js.fromBER(name.valueBeforeDecode);
+    if (encoded.offset !== -1) sets = sequenceItems(encoded.result);
+  } catch {
+    // pkijs decoded this Name once already; fall back to its flat list below
+  }
   if (sets.length === 0) {
     return name.typesAndValues.map((tv) => [{ type: dnTypeOfOid(tv.type), value: attributeValue(tv.value) }]);
   }

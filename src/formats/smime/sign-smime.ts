@@ -3,6 +3,7 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { cryptoEngine, parseCertificates } from './certificate.js';
 import { bytesToBinary, decodeBase64, encodeBase64Lines, toCanonicalCrlf } from './mime-entity.js';
+import { readBer } from './read-ber.js';
 import { smimeError } from './smime-error.js';
 
 /** The signer's credentials and the optional parts of a signature. */
@@ -98,11 +99,10 @@ async function importPrivateKey(pem: string, source: string): Promise<CryptoKey>
     throw smimeError(source, 'private key', 'an unencrypted PEM PKCS#8 key (BEGIN PRIVATE KEY)', found);
   }
   const der = decodeBase64(block[1]!, source, 'private key').slice();
-  const asn1 = asn1js.fromBER(der);
+  const asn1 = readBer(der, source, 'private key', 'a DER PKCS#8 key');
   let info: pkijs.PrivateKeyInfo;
   try {
-    if (asn1.offset === -1) throw new Error(asn1.result.error);
-    info = new pkijs.PrivateKeyInfo({ schema: asn1.result });
+    info = new pkijs.PrivateKeyInfo({ schema: asn1 });
   } catch (error) {
     throw smimeError(source, 'private key', 'a PKCS#8 PrivateKeyInfo', String(error).slice(0, 80));
   }

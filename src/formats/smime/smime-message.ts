@@ -1,5 +1,4 @@
 // S/MIME reading: multipart/signed (detached), application/pkcs7-mime (opaque) and bare PKCS#7 into SmimeMessage.
-import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import {
   binaryToBytes,
@@ -9,6 +8,7 @@ import {
   splitEntity,
   toCanonicalCrlf,
 } from './mime-entity.js';
+import { readBer } from './read-ber.js';
 import { smimeError } from './smime-error.js';
 
 /**
@@ -171,11 +171,10 @@ function decodeTransfer(
 
 /** Decodes a DER/BER ContentInfo holding SignedData with asn1js and pkijs. */
 function decodeSignedData(der: Uint8Array, source: string): pkijs.SignedData {
-  const asn1 = asn1js.fromBER(der);
-  if (asn1.offset === -1) throw smimeError(source, 'PKCS7', 'a DER ContentInfo', asn1.result.error);
+  const asn1 = readBer(der, source, 'PKCS7', 'a DER ContentInfo');
   let contentInfo: pkijs.ContentInfo;
   try {
-    contentInfo = new pkijs.ContentInfo({ schema: asn1.result });
+    contentInfo = new pkijs.ContentInfo({ schema: asn1 });
   } catch (error) {
     throw smimeError(source, 'PKCS7', 'a CMS ContentInfo', describe(error));
   }
