@@ -1,0 +1,491 @@
+/**
+ * The download half of the image cache: streams an image to `<cacheDir>/partial/<hex>.part` while
+ * hashing it, resumes an interrupted part with `Range`, checks size and digest, and renames the
+ * verified file to `<cacheDir>/<algorithm>/<hex>`. One cache serves every site of a run, and a
+ * file verified once is trusted again from its sidecar (no re-hash: atrope re-read each image on
+ * every run, images.md §5.2). Memory stays at a few chunks whatever the image size.
+ * @module
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ImageHashAlgorithm } from '../../formats/imagelist/index.js';
+import { HttpClient, HttpError, contentLengthOf } from '../../http/index.js';
+import { silentLogger, type Logger } from '../../log.js';
+import { redactUrl } from '../../redact-url.js';
+import {
+  cachePathsOf,
+  ensureFreeSpace,
+  hashFileInto,
+  isDigestHex,
+  lookUpCached,
+  sizeOf,
+  writeSidecar,
+  type CachePaths,
+  type StatFs,
+} from './cache-entry.js';
+import { ImageCacheError, ImageVerifyError } from './image-errors.js';
+
+/** What the image list says the file is: digest and, when known, size. */
+export interface ExpectedImage {
+  readonly algorithm: ImageHashAlgorithm;
+  /** The digest in hex (either case). */
+  readonly hex: string;
+  readonly sizeBytes?: number;
+}
+
+/** How far a download has come; `doneBytes` counts a resumed part's bytes too. */
+export interface DownloadProgress {
+  readonly doneBytes: number;
+  readonly totalBytes: number | undefined;
+}
+
+/** Options of {@link fetchToCache}. */
+export interface FetchToCacheOptions {
+  readonly url: string;
+  readonly expected: ExpectedImage;
+  readonly cacheDir: string;
+  /** Default: a client of its own (Node's CA roots). */
+  readonly httpClient?: HttpClient;
+  /** Extra request headers (e.g. `Authorization` of a list's token); never logged. */
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly signal?: AbortSignal;
+  /** Time limit of each request including its whole body, ms; default 6 h. */
+  readonly requestTimeoutMs?: number;
+  /** Longest wait for the answer or for the next bytes of the body, ms; default 60 000. */
+  readonly stallTimeoutMs?: number;
+  /** Resumptions (`Range` requests) after the transfer broke off, within this call; default 3. */
+  readonly maxResumes?: number;
+  /** Bytes the download must leave free on the cache's file system; default 1 GiB. */
+  readonly freeSpaceMarginBytes?: number;
+  readonly onProgress?: (progress: DownloadProgress) => void;
+  readonly logger?: Logger;
+  /** @internal Free-space probe; default `fs.statfs`. */
+  readonly statFs?: StatFs;
+}
+
+/** A verified file of the cache. */
+export interface CachedImage {
+  readonly path: string;
+  readonly algorithm: ImageHashAlgorithm;
+  readonly hex: string;
+  readonly sizeBytes: number;
+  /** `cache`: trusted from its sidecar (or re-hashed once); `download`: fetched by this call. */
+  readonly source: 'cache' | 'download';
+  /** HTTP requests this call sent (0 for a cache hit). */
+  readonly requests: number;
+  /** Body bytes this call received (a resumed part's earlier bytes not counted). */
+  readonly receivedBytes: number;
+}
+
+const GIB = 2 ** 30;
+const inFlight = new Map<string, Promise<CachedImage>>();
+
+/** The state of one download across its requests. */
+interface Transfer {
+  readonly options: FetchToCacheOptions;
+  readonly expected: ExpectedImage & { readonly hex: string };
+  readonly paths: CachePaths;
+  readonly logger: Logger;
+  readonly client: HttpClient;
+  hash: Hash;
+  doneBytes: number;
+  totalBytes: number | undefined;
+  requests: number;
+  receivedBytes: number;
+}
+
+/** Why a request is ended by us: no bytes for `stallTimeoutMs`. */
+class StallTimeout extends Error {}
+
+/** Resolves with `promise`, or rejects at once with the reason when `signal` aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/**
+ * Returns the cached file of `expected`'s digest, downloading it from `url` first when the cache
+ * has none. The body streams into a part file while it is hashed; a part left by an interrupted
+ * run is resumed with `Range: bytes=N-` (its bytes hashed once to rebuild the state; a server that
+ * answers 200 instead of 206 is read from the start). A transfer that breaks off is resumed within
+ * the call up to `maxResumes` times. Concurrent calls for one digest share one download.
+ * @example const image = await fetchToCache({ url, expected: { algorithm: 'sha512', hex, sizeBytes }, cacheDir: '/var/cache/fedstack/images' })
+ * @throws ImageVerifyError `IMAGE_VERIFY_FAILED` on a size or digest mismatch (the part is removed).
+ * @throws ImageCacheError `IMAGE_CACHE_IO` when the cache cannot be written or lacks free space.
+ * @throws HttpError `HTTP_REQUEST_FAILED` when the server fails or the transfer keeps breaking off
+ *   (the part is kept for the next call to resume).
+ */
+export async function fetchToCache(options: FetchToCacheOptions): Promise<CachedImage> {
+  const { algorithm } = options.expected;
+  const hex = options.expected.hex.toLowerCase();
+  if (!isDigestHex(algorithm, hex))
+    throw new ImageVerifyError(options.url, 'checksum', `a ${algorithm} hex digest`, options.expected.hex);
+  const paths = cachePathsOf(options.cacheDir, algorithm, hex);
+  const running = inFlight.get(paths.file);
+  if (running) return await untilAborted(running, options.signal);
+  const task = fetchOnce(options, { ...options.expected, hex }, paths).finally(() =>
+    inFlight.delete(paths.file),
+  );
+  inFlight.set(paths.file, task);
+  return await task;
+}
+
+async function fetchOnce(
+  options: FetchToCacheOptions,
+  expected: ExpectedImage & { readonly hex: string },
+  paths: CachePaths,
+): Promise<CachedImage> {
+  const logger = options.logger ?? silentLogger;
+  const { algorithm, hex } = expected;
+  const url = redactUrl(options.url);
+  try {
+    await mkdir(path.dirname(paths.file), { recursive: true });
+    await mkdir(path.dirname(paths.part), { recursive: true });
+  } catch (error) {
+    throw new ImageCacheError(options.cacheDir, 'cannot create the cache directories', { cause: error });
+  }
+  const cached = await lookUpCached(paths, algorithm, hex, options.url);
+  if (cached.kind === 'hit') {
+    if (expected.sizeBytes !== undefined && cached.sizeBytes !== expected.sizeBytes)
+      throw new ImageVerifyError(options.url, 'size', `${expected.sizeBytes} bytes`, `${cached.sizeBytes}`);
+    logger.debug({ url, hex, isRehashed: cached.isRehashed }, 'image found in the cache');
+    return {
+      path: paths.file,
+      algorithm,
+      hex,
+      sizeBytes: cached.sizeBytes,
+      source: 'cache',
+      requests: 0,
+      receivedBytes: 0,
+    };
+  }
+  const transfer: Transfer = {
+    options,
+    expected,
+    paths,
+    logger,
+    client: options.httpClient ?? new HttpClient(),
+    hash: createHash(algorithm),
+    doneBytes: 0,
+    totalBytes: expected.sizeBytes,
+    requests: 0,
+    receivedBytes: 0,
+  };
+  await adoptPart(transfer);
+  if (expected.sizeBytes !== undefined)
+    await ensureFreeSpace(
+      options.cacheDir,
+      expected.sizeBytes - transfer.doneBytes,
+      options.freeSpaceMarginBytes ?? GIB,
+      url,
+      options.statFs,
+    );
+  const started = performance.now();
+  if (expected.sizeBytes === undefined || transfer.doneBytes < expected.sizeBytes) await download(transfer);
+  const sizeBytes = await finish(transfer);
+  const seconds = (performance.now() - started) / 1000;
+  logger.info(
+    {
+      url,
+      hex,
+      sizeBytes,
+      seconds: Math.round(seconds),
+      mibPerSecond: Math.round(transfer.receivedBytes / 2 ** 20 / seconds),
+    },
+    'image downloaded and verified',
+  );
+  return {
+    path: paths.file,
+    algorithm,
+    hex,
+    sizeBytes,
+    source: 'download',
+    requests: transfer.requests,
+    receivedBytes: transfer.receivedBytes,
+  };
+}
+
+/** Takes over a part file of an earlier run: its bytes hashed once, so the download resumes after them. */
+async function adoptPart(transfer: Transfer): Promise<void> {
+  const { paths, expected } = transfer;
+  const partBytes = await sizeOf(paths.part);
+  if (partBytes === undefined || partBytes === 0) return;
+  if (expected.sizeBytes !== undefined && partBytes > expected.sizeBytes) {
+    await rm(paths.part, { force: true });
+    return;
+  }
+  await hashFileInto(transfer.hash, paths.part);
+  transfer.doneBytes = partBytes;
+  transfer.logger.info({ url: redactUrl(transfer.options.url), partBytes }, 'resuming an image download');
+}
+
+/** Forgets the part: the next request starts from byte 0. */
+async function restart(transfer: Transfer): Promise<void> {
+  await rm(transfer.paths.part, { force: true });
+  transfer.hash = createHash(transfer.expected.algorithm);
+  transfer.doneBytes = 0;
+}
+
+function isResumable(error: unknown): boolean {
+  if (error instanceof ImageVerifyError || error instanceof ImageCacheError) return false;
+  if (error instanceof HttpError) return error.kind === 'network' || error.kind === 'timeout';
+  return true;
+}
+
+/** Requests until the body is complete, resuming after breaks; the part then holds every byte. */
+async function download(transfer: Transfer): Promise<void> {
+  const { options } = transfer;
+  const maxResumes = options.maxResumes ?? 3;
+  for (let resumes = 0; ; resumes++) {
+    try {
+      await requestOnce(transfer);
+      return;
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      if (!isResumable(error) || resumes >= maxResumes) throw asHttpError(transfer, error);
+      transfer.logger.warn(
+        {
+          url: redactUrl(options.url),
+          doneBytes: transfer.doneBytes,
+          resume: resumes + 1,
+          reason: String(error),
+        },
+        'image download broke off; resuming',
+      );
+      // what reached the disk decides where to resume, should a write not have landed
+      const onDisk = (await sizeOf(transfer.paths.part)) ?? 0;
+      if (onDisk !== transfer.doneBytes) {
+        await restart(transfer);
+        await adoptPart(transfer);
+      }
+      await sleep(Math.min(5_000, 250 * 2 ** resumes), undefined, { signal: options.signal });
+    }
+  }
+}
+
+function asHttpError(transfer: Transfer, error: unknown): unknown {
+  if (error instanceof ImageVerifyError || error instanceof ImageCacheError || error instanceof HttpError)
+    return error;
+  const isStall = error instanceof StallTimeout;
+  return new HttpError(
+    {
+      kind: isStall ? 'timeout' : 'network',
+      method: 'GET',
+      url: transfer.options.url,
+      attempts: transfer.requests,
+    },
+    `${isStall ? error.message : 'the transfer broke off'} after ${transfer.doneBytes} of ` +
+      `${transfer.totalBytes ?? 'unknown'} bytes; the part is kept for a resume`,
+    { cause: error },
+  );
+}
+
+/** Parses `Content-Range: bytes <start>-<end>/<total|*>`. */
+function parseContentRange(value: string | null): { start: number; total: number | undefined } | undefined {
+  const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(value?.trim() ?? '');
+  if (!match) return undefined;
+  return { start: Number(match[1]), total: match[3] === '*' ? undefined : Number(match[3]) };
+}
+
+/** Sends one GET (with `Range` when resuming) and appends its body to the part. */
+async function requestOnce(transfer: Transfer): Promise<void> {
+  const { options, expected } = transfer;
+  const stallMs = options.stallTimeoutMs ?? 60_000;
+  const stall = new AbortController();
+  const timer = setTimeout(() => stall.abort(new StallTimeout(`no bytes for ${stallMs} ms`)), stallMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, stall.signal]) : stall.signal;
+  const resumeFrom = transfer.doneBytes;
+  try {
+    let res: Response;
+    try {
+      transfer.requests++;
+      res = await transfer.client.request({
+        method: 'GET',
+        url: options.url,
+        // identity: fetch would otherwise inflate a gzip-encoded body, and sizes and digests would not match
+        headers: {
+          'accept-encoding': 'identity',
+          ...options.headers,
+          ...(resumeFrom > 0 ? { range: `bytes=${resumeFrom}-` } : {}),
+        },
+        signal,
+        timeoutMs: options.requestTimeoutMs ?? 6 * 3600_000,
+        redirect: 'follow',
+      });
+    } catch (error) {
+      if (stall.signal.aborted) throw stall.signal.reason;
+      // 416: the part is no prefix of what the server has; start over
+      if (error instanceof HttpError && error.status === 416 && resumeFrom > 0) {
+        await restart(transfer);
+        throw new Error(`the server refused Range bytes=${resumeFrom}- (416)`, { cause: error });
+      }
+      throw error;
+    }
+    const total = await checkAnswer(transfer, res, resumeFrom);
+    transfer.totalBytes = total;
+    const needed = (total ?? 0) - transfer.doneBytes;
+    if (needed > 0 && expected.sizeBytes === undefined)
+      await ensureFreeSpace(
+        options.cacheDir,
+        needed,
+        options.freeSpaceMarginBytes ?? GIB,
+        redactUrl(options.url),
+        options.statFs,
+      );
+    await appendBody(transfer, res, timer);
+    if (total !== undefined && transfer.doneBytes < total)
+      throw new Error(`the body ended after ${transfer.doneBytes} of ${total} bytes`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Checks the answer against the part and the expected size; returns the total size it announces.
+ * A 200 to a Range request restarts the part (the server sends everything).
+ */
+async function checkAnswer(
+  transfer: Transfer,
+  res: Response,
+  resumeFrom: number,
+): Promise<number | undefined> {
+  const { options, expected } = transfer;
+  let total: number | undefined;
+  if (resumeFrom > 0 && res.status === 206) {
+    const range = parseContentRange(res.headers.get('content-range'));
+    if (range === undefined || range.start !== resumeFrom) {
+      await res.body?.cancel();
+      await restart(transfer);
+      throw new Error(
+        `the server answered Range bytes=${resumeFrom}- with Content-Range ${res.headers.get('content-range')}`,
+      );
+    }
+    total = range.total;
+    const length = contentLengthOf(res.headers);
+    if (total !== undefined && length !== undefined && length !== total - resumeFrom) {
+      await res.body?.cancel();
+      throw new Error(
+        `Content-Length ${length} does not fit Content-Range ${res.headers.get('content-range')}`,
+      );
+    }
+  } else if (res.status === 200) {
+    if (resumeFrom > 0) {
+      transfer.logger.info(
+        { url: redactUrl(options.url) },
+        'the server ignored Range; downloading from the start',
+      );
+      await restart(transfer);
+    }
+    total = contentLengthOf(res.headers);
+  } else {
+    await res.body?.cancel();
+    throw new HttpError(
+      { kind: 'status', method: 'GET', url: options.url, status: res.status, attempts: transfer.requests },
+      `answered ${res.status} instead of the image`,
+    );
+  }
+  if (expected.sizeBytes !== undefined && total !== undefined && total !== expected.sizeBytes) {
+    await res.body?.cancel();
+    await rm(transfer.paths.part, { force: true });
+    throw new ImageVerifyError(
+      options.url,
+      'size',
+      `${expected.sizeBytes} bytes`,
+      `${total} (Content-Length)`,
+    );
+  }
+  return total ?? expected.sizeBytes;
+}
+
+/** Streams the body into the part (appending), hashing each chunk once, with back-pressure. */
+async function appendBody(transfer: Transfer, res: Response, stallTimer: NodeJS.Timeout): Promise<void> {
+  const { options, expected, paths } = transfer;
+  const out = createWriteStream(paths.part, {
+    flags: transfer.doneBytes > 0 ? 'a' : 'w',
+    highWaterMark: 4 << 20,
+  });
+  let writeError: unknown;
+  out.on('error', (error) => (writeError ??= error));
+  const limit = expected.sizeBytes ?? transfer.totalBytes;
+  try {
+    if (!res.body) throw new Error('the answer has no body');
+    for await (const chunk of res.body) {
+      stallTimer.refresh();
+      if (writeError !== undefined) throw writeError;
+      transfer.doneBytes += chunk.byteLength;
+      transfer.receivedBytes += chunk.byteLength;
+      if (limit !== undefined && transfer.doneBytes > limit)
+        throw new ImageVerifyError(
+          options.url,
+          'size',
+          `${limit} bytes`,
+          `more (${transfer.doneBytes} so far)`,
+        );
+      transfer.hash.update(chunk);
+      if (!out.write(chunk)) await once(out, 'drain');
+      options.onProgress?.({ doneBytes: transfer.doneBytes, totalBytes: transfer.totalBytes });
+    }
+  } catch (error) {
+    if (error instanceof ImageVerifyError) {
+      out.destroy();
+      await rm(paths.part, { force: true });
+      throw error;
+    }
+    // keep what was received: every counted byte is flushed, so a resume starts right after it
+    await closeStream(out).catch(() => undefined);
+    throw writeError === undefined
+      ? error
+      : new ImageCacheError(paths.part, 'cannot be written', { cause: writeError });
+  }
+  try {
+    await closeStream(out);
+  } catch (error) {
+    throw new ImageCacheError(paths.part, 'cannot be written', { cause: error });
+  }
+}
+
+function closeStream(out: ReturnType<typeof createWriteStream>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (out.destroyed) return reject(new Error('the file stream was destroyed'));
+    out.end((error?: Error | null) => (error ? reject(error) : resolve()));
+  });
+}
+
+/** Checks size and digest of the complete part, then makes it the cache file. */
+async function finish(transfer: Transfer): Promise<number> {
+  const { options, expected, paths } = transfer;
+  const actualHex = transfer.hash.digest('hex');
+  if (expected.sizeBytes !== undefined && transfer.doneBytes !== expected.sizeBytes) {
+    await rm(paths.part, { force: true });
+    throw new ImageVerifyError(options.url, 'size', `${expected.sizeBytes} bytes`, `${transfer.doneBytes}`);
+  }
+  if (actualHex !== expected.hex) {
+    await rm(paths.part, { force: true });
+    transfer.logger.warn(
+      { url: redactUrl(options.url), expected: expected.hex, found: actualHex },
+      'image checksum mismatch',
+    );
+    throw new ImageVerifyError(options.url, 'checksum', `${expected.algorithm} ${expected.hex}`, actualHex);
+  }
+  try {
+    const handle = await open(paths.part, 'r+');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(paths.part, paths.file);
+    return await writeSidecar(paths, expected.algorithm, expected.hex, options.url);
+  } catch (error) {
+    throw new ImageCacheError(paths.file, 'cannot be stored', { cause: error });
+  }
+}

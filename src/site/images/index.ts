@@ -1,0 +1,16 @@
+// Image sync building blocks: the content-addressed download cache, its progress display, conversion.
+export {
+  fetchToCache,
+  type FetchToCacheOptions,
+  type ExpectedImage,
+  type CachedImage,
+  type DownloadProgress,
+} from './download-cache.js';
+export { ensureFreeSpace, hashFile, cachePathsOf, type CachePaths, type StatFs } from './cache-entry.js';
+export {
+  createProgressReporter,
+  formatProgressLine,
+  type ProgressReporter,
+  type ProgressReporterOptions,
+} from './progress-reporter.js';
+export { ImageVerifyError, ImageCacheError, ImageConvertError } from './image-errors.js';
