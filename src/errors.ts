@@ -25,6 +25,8 @@ export const ERROR_CODES = {
   IMAGE_LIST_INVALID:
     'a HEPiX image list cannot be read or written at all (JSON structure or a list-level field)',
   IMAGE_INVALID: 'an image of a HEPiX image list has a missing or malformed field',
+  SMIME_INVALID:
+    'an S/MIME document cannot be read (MIME structure, CMS encoding, certificates) or its signature is refused',
   APEL_RECORD_TOO_LARGE: 'one APEL record alone serialises to more bytes than the message size limit',
   IMAGE_VERIFY_FAILED:
     'a downloaded image file does not have the size or checksum its image list declares; it was discarded',
@@ -72,6 +74,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   APEL_FIELD_INVALID: 400,
   IMAGE_LIST_INVALID: 400,
   IMAGE_INVALID: 400,
+  SMIME_INVALID: 400,
   APEL_RECORD_TOO_LARGE: 400,
   IMAGE_VERIFY_FAILED: 500,
   IMAGE_CACHE_IO: 500,
