@@ -14,3 +14,11 @@ export {
   type ProgressReporterOptions,
 } from './progress-reporter.js';
 export { ImageVerifyError, ImageCacheError, ImageConvertError } from './image-errors.js';
+export {
+  convertImage,
+  inspectImageFile,
+  assertSelfContained,
+  listTarFile,
+  type ConvertImageOptions,
+  type ConvertedImage,
+} from './convert.js';
