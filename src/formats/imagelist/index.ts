@@ -10,3 +10,12 @@ export {
 export { APPDB_IMAGE_KEYS, type ImageListProfile } from './source-image.js';
 export { parseImageLocation, formatImageLocation } from './image-location.js';
 export { IMAGE_INVALID, IMAGE_LIST_INVALID } from './hepix-value.js';
+export {
+  compareListVersions,
+  decideListTrust,
+  type ExpectedEndorser,
+  type LastAcceptedList,
+  type ListRefusal,
+  type ListTrust,
+  type ListTrustInput,
+} from './list-trust.js';

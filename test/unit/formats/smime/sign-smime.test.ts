@@ -8,7 +8,7 @@ import {
   verifySmime,
   SMIME_INVALID,
 } from '../../../../src/formats/smime/index.js';
-import { createTestPki, type TestCredentials, type TestPki } from './openssl-ca.js';
+import { createTestPki, type TestCredentials, type TestPki } from '../../../helpers/openssl-ca.js';
 
 const LIST = '{\n  "hv:imagelist": {\n    "dc:title": "Fedstack hub list \u00e9"\n  }\n}\n';
 const SIGNING_TIME = new Date('2026-01-15T12:00:00Z');

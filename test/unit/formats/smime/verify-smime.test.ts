@@ -12,7 +12,7 @@ import {
   SMIME_INVALID,
   type SmimeVerification,
 } from '../../../../src/formats/smime/index.js';
-import { createTestPki, type TestCredentials, type TestPki } from './openssl-ca.js';
+import { createTestPki, type TestCredentials, type TestPki } from '../../../helpers/openssl-ca.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../../fixtures/smime');
 const LIST01 = readFileSync(path.join(FIXTURES, 'cloudkeeper-imagelist01.signed'));
