@@ -23,6 +23,13 @@ export class HubAuth {
       return { role: 'admin', site: null, tokenId: null };
     const row = await findActiveToken(this.store.db, hash);
     if (!row || !isHubRole(row.role)) return undefined;
-    return { role: row.role, site: row.role === 'publisher' ? row.site : null, tokenId: Number(row.id) };
+    const tokenId = Number(row.id);
+    // a vo-manager token keeps its VO in the binding column `site` (migration 0001), which
+    // otherwise holds a publisher's site: each role has one binding, so one column serves both
+    if (row.role === 'vo-manager') {
+      if (row.site === null) return undefined;
+      return { role: row.role, site: null, vo: row.site, tokenId };
+    }
+    return { role: row.role, site: row.role === 'publisher' ? row.site : null, tokenId };
   }
 }

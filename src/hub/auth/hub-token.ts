@@ -2,15 +2,20 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** The roles a hub token can have. */
-export const HUB_ROLES = ['admin', 'publisher', 'consumer'] as const;
-/** A hub token role: admin (everything), publisher (publish for one site), consumer (pull, read accounting). */
+export const HUB_ROLES = ['admin', 'publisher', 'consumer', 'vo-manager'] as const;
+/**
+ * A hub token role: admin (everything), publisher (publish for one site), consumer (pull, read
+ * accounting), vo-manager (edit the image list of one VO, nothing else).
+ */
 export type HubRole = (typeof HUB_ROLES)[number];
 
-/** Who is calling: the role of the presented token and, for a publisher, its site. */
+/** Who is calling: the role of the presented token and, for a publisher, its site; for a vo-manager, its VO. */
 export interface HubCaller {
   readonly role: HubRole;
   /** The site a publisher token is bound to; null for admin and consumer tokens. */
   readonly site: string | null;
+  /** The VO a vo-manager token is bound to; absent for the other roles. */
+  readonly vo?: string;
   /** Database id of the token; null for the bootstrap admin token from the environment or a file. */
   readonly tokenId: number | null;
 }
