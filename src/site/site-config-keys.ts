@@ -50,7 +50,13 @@ function joinPath(path: readonly PropertyKey[]): string {
 export function inlineSecretMessage(path: readonly PropertyKey[], key: string): string {
   const holder = path.slice(0, -1);
   const last = holder[holder.length - 1];
-  const inHolder = last === 'credentials' || (last === 'ams' && holder[holder.length - 2] === 'accounting');
+  const inHolder =
+    last === 'credentials' ||
+    (last === 'ams' && holder[holder.length - 2] === 'accounting') ||
+    // an image source holds its own references (`images.sources[0].token_env`)
+    (typeof last === 'number' &&
+      holder[holder.length - 2] === 'sources' &&
+      holder[holder.length - 3] === 'images');
   const where = inHolder ? '' : ' in a `credentials` block';
   return (
     `is a secret written inline, which is refused: give it by reference as \`${key}_env\` (an environment ` +
@@ -95,4 +101,28 @@ export function configUrl(): z.ZodString {
         'must not carry credentials (user:password@ or a secret query parameter); secrets are given only ' +
         'by reference (`*_env` or `*_file`); the value is not shown',
     });
+}
+
+/** `<name>_env` and `<name>_file`: a secret by reference (environment variable or file). */
+export function secretRef<N extends string>(
+  name: N,
+): { [K in `${N}_env` | `${N}_file`]: z.ZodOptional<z.ZodString> } {
+  return {
+    [`${name}_env`]: z.string().min(1).optional(),
+    [`${name}_file`]: z.string().min(1).optional(),
+  } as { [K in `${N}_env` | `${N}_file`]: z.ZodOptional<z.ZodString> };
+}
+
+/** A secret by reference: `<name>Env` (an environment variable) or `<name>File` (a file). */
+export type SecretRef<N extends string> = { readonly [K in `${N}Env` | `${N}File`]?: string };
+
+/** A key path as `vos[0].auth.project_id`; a key that is no plain name is quoted: `vos[0][" x"]`. */
+export function issuePath(p: readonly PropertyKey[]): string {
+  let out = '';
+  for (const k of p) {
+    if (typeof k === 'number') out += `[${k}]`;
+    else if (/^[A-Za-z_$][\w$-]*$/.test(String(k))) out += out ? `.${String(k)}` : String(k);
+    else out += `[${JSON.stringify(String(k))}]`;
+  }
+  return out || '(top level)';
 }

@@ -5,23 +5,22 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import {
+  ImagesSchema,
+  checkImagesConfig,
+  toImagesConfig,
+  type ImagesConfig,
+} from './images/images-config.js';
+import {
   IGNORED_VO_KEYS,
   configUrl,
   findInlineSecrets,
   inlineSecretMessage,
   isInlineSecretKey,
+  issuePath,
+  secretRef,
   type KeyProblem,
+  type SecretRef,
 } from './site-config-keys.js';
-
-/** `<name>_env` and `<name>_file`: a secret by reference (environment variable or file). */
-function secretRef<N extends string>(
-  name: N,
-): { [K in `${N}_env` | `${N}_file`]: z.ZodOptional<z.ZodString> } {
-  return {
-    [`${name}_env`]: z.string().min(1).optional(),
-    [`${name}_file`]: z.string().min(1).optional(),
-  } as { [K in `${N}_env` | `${N}_file`]: z.ZodOptional<z.ZodString> };
-}
 
 /** Credentials, with secrets only by reference (`*_env`: an environment variable, `*_file`: a file). */
 const CredentialsSchema = z.discriminatedUnion('type', [
@@ -82,14 +81,6 @@ const VoSchema = z
       })
       .strict(),
     ...ignoredKeys(IGNORED_VO_KEYS),
-  })
-  .strict();
-
-/** `images` of the catch-all schema (read by image sync). */
-const ImagesSchema = z
-  .object({
-    sync: z.boolean().optional(),
-    formats: z.array(z.string()).optional(),
   })
   .strict();
 
@@ -156,9 +147,6 @@ export const SiteConfigSchema = z
 /** The site YAML as zod parsed it (YAML key names); only {@link toSiteConfig} reads it. */
 type RawSiteConfig = z.infer<typeof SiteConfigSchema>;
 type RawCredentials = z.infer<typeof CredentialsSchema>;
-
-/** A secret by reference: `<name>Env` (an environment variable) or `<name>File` (a file). */
-type SecretRef<N extends string> = { readonly [K in `${N}Env` | `${N}File`]?: string };
 
 /** Credentials as configured (secrets by reference). */
 export type CredentialsConfig =
@@ -234,7 +222,8 @@ export interface SiteConfig {
   /** Federation protocol in Keystone for OIDC logins; when absent `openid` then `oidc` are tried. */
   readonly protocol?: string;
   readonly vos: readonly VoConfig[];
-  readonly images?: { readonly sync?: boolean; readonly formats?: readonly string[] };
+  /** `images`: image sync; the loader always sets it (defaults when the YAML has no `images`). */
+  readonly images?: ImagesConfig;
   readonly accounting: AccountingConfig;
   readonly credentials?: CredentialsConfig;
   /** Per service type, the URL that replaces the catalog's. */
@@ -317,24 +306,13 @@ function toSiteConfig(raw: RawSiteConfig, file: string): SiteConfig {
         credentials: vo.auth.credentials && toCredentials(vo.auth.credentials),
       },
     })),
-    images: raw.images,
+    images: toImagesConfig(raw.images),
     accounting: toAccounting(raw.accounting),
     credentials: raw.credentials && toCredentials(raw.credentials),
     endpoints: raw.endpoints,
     interface: raw.interface,
     timeoutSeconds: raw.timeout_seconds,
   };
-}
-
-/** A key path as `vos[0].auth.project_id`; a key that is no plain name is quoted: `vos[0][" x"]`. */
-function issuePath(p: readonly PropertyKey[]): string {
-  let out = '';
-  for (const k of p) {
-    if (typeof k === 'number') out += `[${k}]`;
-    else if (/^[A-Za-z_$][\w$-]*$/.test(String(k))) out += out ? `.${String(k)}` : String(k);
-    else out += `[${JSON.stringify(String(k))}]`;
-  }
-  return out || '(top level)';
 }
 
 /** True when the YAML has no value at `keys` (zod's issues do not carry the input, so look it up). */
@@ -400,7 +378,14 @@ export function validateSiteConfig(value: unknown, file: string): SiteConfig {
     if (config.vos.findIndex((v) => v.name === vo.name) !== i)
       throw new ConfigError(`VO ${vo.name} is listed twice`, { file, path: `vos[${i}].name` });
   }
-  return toSiteConfig(config, file);
+  const site = toSiteConfig(config, file);
+  const [imagesProblem] = checkImagesConfig(
+    site.images!,
+    site.vos.map((vo) => vo.name),
+  );
+  if (imagesProblem)
+    throw new ConfigError(imagesProblem.message, { file, path: issuePath(imagesProblem.path) });
+  return site;
 }
 
 /**
