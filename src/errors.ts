@@ -48,6 +48,8 @@ export const ERROR_CODES = {
   HUB_INGEST_FAILED:
     'an accounting message passed validation but could not be stored; ingest set it aside and went on',
   HUB_INTERNAL: 'the hub failed on a request in an unexpected way (details only in its log)',
+  HUB_IMAGE_LIST_UNSIGNED:
+    'the hub has no image list signing certificate and key configured, so it cannot serve signed lists',
 } as const;
 
 /** A stable error code. */
@@ -93,6 +95,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   HUB_RECORD_CONFLICT: 409,
   HUB_INGEST_FAILED: 500,
   HUB_INTERNAL: 500,
+  HUB_IMAGE_LIST_UNSIGNED: 503,
 };
 
 /** Base class of all deliberate Fedstack errors. */

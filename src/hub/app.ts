@@ -12,11 +12,22 @@ import { Summariser } from './accounting/summariser.js';
 import { HubAuth } from './auth/hub-auth.js';
 import { accountingPlugin } from './http/accounting.js';
 import { amsPlugin } from './http/ams.js';
+import { imagesPlugin } from './http/images.js';
 import { infosysPlugin } from './http/infosys.js';
 import { AMS_ERROR_SHAPE } from './http/ams-http.js';
 import { REST_ERROR_SHAPE, installErrorHandler, sendFailure, toHubFailure } from './http/error-handler.js';
 import { installOpenApi } from './http/openapi.js';
 import { installRouteSchemas } from './http/route-schema.js';
+import {
+  DEFAULT_LIST_EXPIRY_MS,
+  ImageCatalogue,
+  checkListSigner,
+  createListSigner,
+  endorserOfCertificate,
+  type EndorserDetails,
+  type ImageListSigning,
+} from './images/index.js';
+import { InfosysService } from './infosys/index.js';
 import { MessagingService } from './messaging/messaging-service.js';
 import type { MessagingOptions } from './messaging/messaging-service.js';
 import { migrationStatus } from './store/hub-migrator.js';
@@ -36,6 +47,47 @@ export interface HubOptions {
   readonly messaging?: Omit<MessagingOptions, 'clock'>;
   /** Accounting ingest; `false` turns the consumer off. Default: consume accounting/eu-egi-cloud-accounting. */
   readonly ingest?: (Omit<IngestOptions, 'clock' | 'logger'> & { readonly autoStart?: boolean }) | false;
+  /** The image catalogue's lists: signing credentials, endorser, expiry, public URL. */
+  readonly images?: HubImageOptions;
+}
+
+/** Options of the image catalogue (`HubOptions.images`). */
+export interface HubImageOptions {
+  /** Certificate and key the served lists are signed with; without them `image.list` answers 503. */
+  readonly signing?: ImageListSigning;
+  /** `dc:creator` and `hv:email` of the endorser (its DNs come from the certificate). */
+  readonly endorser?: EndorserDetails;
+  /** Lifetime of a list version (`dc:date:expires` − `dc:date:created`), ms; default 30 days. */
+  readonly expiryMs?: number;
+  /** The hub's URL as subscribers reach it, for `hv:uri`; default `http://127.0.0.1:8080`. */
+  readonly publicUrl?: string;
+}
+
+/** The endorser written into lists when the hub has no signing certificate (they cannot be served signed). */
+const UNSIGNED_ENDORSER = { dn: '/CN=unsigned', ca: '/CN=unsigned' };
+
+async function openCatalogue(
+  store: HubStore,
+  images: HubImageOptions,
+  clock: () => number,
+): Promise<{ catalogue: ImageCatalogue; signer: ReturnType<typeof createListSigner> | undefined }> {
+  const signer = images.signing ? createListSigner(images.signing) : undefined;
+  if (signer) await checkListSigner(signer, new Date(clock()));
+  const endorser = images.signing
+    ? endorserOfCertificate(images.signing.certificatePem, images.endorser)
+    : {
+        ...UNSIGNED_ENDORSER,
+        creator: images.endorser?.creator ?? 'Fedstack hub',
+        email: images.endorser?.email ?? 'not given',
+      };
+  const base = (images.publicUrl ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
+  const catalogue = new ImageCatalogue(store, {
+    now: clock,
+    expiryMs: images.expiryMs ?? DEFAULT_LIST_EXPIRY_MS,
+    endorser,
+    listUrl: (vo) => `${base}/store/vo/${encodeURIComponent(vo)}/image.list`,
+  });
+  return { catalogue, signer };
 }
 
 /** The services behind the routes, for the CLI, tests and benchmarks. */
@@ -44,6 +96,8 @@ export interface HubServices {
   readonly auth: HubAuth;
   readonly messaging: MessagingService;
   readonly summariser: Summariser;
+  readonly infosys: InfosysService;
+  readonly images: ImageCatalogue;
   /** Undefined when ingest is off. */
   readonly ingest: IngestConsumer | undefined;
 }
@@ -80,10 +134,11 @@ async function checkSchema(store: HubStore): Promise<void> {
 }
 
 /**
- * Builds the hub: AMS messaging at /v1/projects, the accounting API at /v1/accounting,
- * /openapi.json and /v1/status, plus the in-process accounting consumer (started on `ready`,
+ * Builds the hub: AMS messaging at /v1/projects, the accounting API at /v1/accounting, the
+ * information system, the image catalogue (/v1/images/vo, /store/vo), /openapi.json and /v1/status, plus the in-process accounting consumer (started on `ready`,
  * stopped on `close`). Does not listen: call `app.listen()` or `app.inject()`.
- * @throws StoreError (`STORE_ERROR`) when the database schema is not at the latest migration.
+ * @throws StoreError (`STORE_ERROR`) when the database schema is not at the latest migration,
+ *   ConfigError (`CONFIG_INVALID`) when the image list certificate or key cannot be read or do not match.
  * @example
  * const store = HubStore.open({ kind: 'sqlite', file: '.fedstack/hub/hub.sqlite' });
  * await migrateToLatest(store);
@@ -107,6 +162,8 @@ export async function buildHub(options: HubOptions): Promise<HubApp> {
       })
     : undefined;
   if (ingest) await ingest.prepare();
+  const infosys = await InfosysService.open(store, { now: clock, logger: logger.child({ area: 'infosys' }) });
+  const { catalogue, signer } = await openCatalogue(store, options.images ?? {}, clock);
 
   // typed with the default logger type: our pino Logger differs from it only in generics
   const app = fastify({
@@ -121,7 +178,7 @@ export async function buildHub(options: HubOptions): Promise<HubApp> {
     },
   }) as unknown as FastifyInstance;
   installErrorHandler(app);
-  const services: HubServices = { store, auth, messaging, summariser, ingest };
+  const services: HubServices = { store, auth, messaging, summariser, infosys, images: catalogue, ingest };
   app.decorate('hub', services);
 
   await installOpenApi(app);
@@ -142,7 +199,8 @@ export async function buildHub(options: HubOptions): Promise<HubApp> {
   });
   await app.register(amsPlugin, { prefix: '/v1/projects', messaging, auth });
   await app.register(accountingPlugin, { prefix: '/v1/accounting', store, auth, summariser, clock });
-  await app.register(infosysPlugin, { store, auth, now: clock });
+  await app.register(infosysPlugin, { infosys, auth });
+  await app.register(imagesPlugin, { catalogue, infosys, auth, ...(signer ? { signer } : {}) });
 
   if (ingest && (ingestOptions?.autoStart ?? true)) app.addHook('onReady', async () => ingest.start());
   if (ingest) app.addHook('onClose', async () => ingest.stop());

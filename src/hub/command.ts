@@ -1,8 +1,11 @@
 // `fedstack hub`: runs the federation hub (AMS messaging, accounting) and manages its database and tokens.
+import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { ConfigError } from '../errors.js';
 import { createLogger } from '../log.js';
 import type { Logger } from '../log.js';
 import { buildHub } from './app.js';
+import type { HubImageOptions } from './app.js';
 import type { IngestSource } from './accounting/ingest-consumer.js';
 import { DEFAULT_INGEST_SOURCES } from './accounting/ingest-consumer.js';
 import { Summariser } from './accounting/summariser.js';
@@ -29,6 +32,47 @@ interface ServeOptions extends StoreOptions {
   ingestTopic?: IngestSource[];
   maxMessageBytes: number;
   logLevel: string;
+  imageListCert?: string;
+  imageListKey?: string;
+  imageListEmail?: string;
+  imageListExpiryDays: number;
+  publicUrl?: string;
+}
+
+/** Reads a PEM file of the image list options; the error names the option and file, never the content. */
+function readPem(file: string, option: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(
+      'cannot read the file',
+      { file, path: option, code: 'CONFIG_SECRET_MISSING' },
+      { cause: error },
+    );
+  }
+}
+
+/** The image catalogue's options from the command line. */
+function imageOptions(opts: ServeOptions, listen: { host: string; port: number }): HubImageOptions {
+  if ((opts.imageListCert === undefined) !== (opts.imageListKey === undefined)) {
+    throw new ConfigError('give both --image-list-cert and --image-list-key, or neither', {
+      path: opts.imageListCert === undefined ? '--image-list-cert' : '--image-list-key',
+    });
+  }
+  const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
+  return {
+    ...(opts.imageListCert !== undefined && opts.imageListKey !== undefined
+      ? {
+          signing: {
+            certificatePem: readPem(opts.imageListCert, '--image-list-cert'),
+            privateKeyPem: readPem(opts.imageListKey, '--image-list-key'),
+          },
+        }
+      : {}),
+    ...(opts.imageListEmail !== undefined ? { endorser: { email: opts.imageListEmail } } : {}),
+    expiryMs: opts.imageListExpiryDays * 24 * 3600 * 1000,
+    publicUrl: opts.publicUrl ?? `http://${host}:${listen.port}`,
+  };
 }
 
 function ingestTopic(value: string, previous: IngestSource[] | undefined): IngestSource[] {
@@ -47,6 +91,7 @@ function positiveInteger(value: string): number {
 async function serve(opts: ServeOptions, logger: Logger): Promise<void> {
   const { host, port } = parseListen(opts.listen);
   const adminToken = readAdminToken(opts.adminTokenFile);
+  const images = imageOptions(opts, { host, port });
   const store = HubStore.open(storeLocation(opts));
   try {
     if (opts.migrate) {
@@ -58,6 +103,7 @@ async function serve(opts: ServeOptions, logger: Logger): Promise<void> {
       ...(adminToken ? { adminToken } : {}),
       messaging: { maxMessageBytes: opts.maxMessageBytes },
       ingest: opts.ingest ? { sources: opts.ingestTopic ?? DEFAULT_INGEST_SOURCES } : false,
+      images,
     });
     const stop = async (signal: string) => {
       logger.info({ signal }, 'hub stopping');
@@ -68,7 +114,11 @@ async function serve(opts: ServeOptions, logger: Logger): Promise<void> {
     process.once('SIGTERM', (s) => void stop(s));
     await app.listen({ host, port });
     logger.info(
-      { database: describeLocation(store.location), isAdminTokenSet: adminToken !== undefined },
+      {
+        database: describeLocation(store.location),
+        isAdminTokenSet: adminToken !== undefined,
+        isImageListSigned: images.signing !== undefined,
+      },
       'hub ready',
     );
   } catch (error) {
@@ -114,6 +164,25 @@ export function createHubCommand(): Command {
       "largest message data accepted by :publish, in decoded bytes (AMS/EGI's limit is 1 MB)",
       positiveInteger,
       DEFAULT_MAX_MESSAGE_BYTES,
+    )
+    .option(
+      '--image-list-cert <file>',
+      'PEM certificate the VO image lists (/store/vo/VO/image.list) are signed with; its DNs are the endorser',
+    )
+    .option(
+      '--image-list-key <file>',
+      'unencrypted PEM PKCS#8 private key of --image-list-cert (never logged)',
+    )
+    .option('--image-list-email <address>', "hv:email of the lists' endorser (default: the certificate's)")
+    .option(
+      '--image-list-expiry-days <n>',
+      'lifetime of each image list version (dc:date:expires); lists are re-issued before they expire',
+      positiveInteger,
+      30,
+    )
+    .option(
+      '--public-url <url>',
+      'the hub as subscribers reach it (the TLS proxy), written into image lists as hv:uri (default http://LISTEN)',
     )
     .addOption(
       new Option('--log-level <level>', 'log verbosity on stderr (JSON lines); tokens are never logged')

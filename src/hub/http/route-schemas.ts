@@ -38,6 +38,17 @@ export {
   subscriptionParams,
 } from './ams-schemas.js';
 export {
+  CATALOGUE_IMAGE_RESPONSE,
+  CATALOGUE_QUERY,
+  ENTRIES_RESPONSE,
+  ENTRY_BODY,
+  ENTRY_CHANGE_RESPONSE,
+  ENTRY_PARAMS,
+  LIST_JSON_RESPONSE,
+  SIGNED_LIST_RESPONSE,
+  VO_PARAMS as IMAGES_VO_PARAMS,
+} from './images-schemas.js';
+export {
   FLAVORS_QUERY,
   GLUE_PUBLISH_RESPONSE,
   GLUE_QUERY,

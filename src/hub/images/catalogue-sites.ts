@@ -20,7 +20,7 @@ export interface CatalogueImage {
   readonly version: string | null;
   readonly mpuri: string | null;
   readonly location: string;
-  readonly sites: readonly CatalogueSite[];
+  readonly sites: CatalogueSite[];
 }
 
 const EGI_REGISTRY = 'registry.egi.eu/';

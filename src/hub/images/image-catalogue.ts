@@ -138,6 +138,12 @@ export class ImageCatalogue {
     return (await listEntries(this.db, vo)).map(toEntryView);
   }
 
+  /** The `hv:version` of `vo`'s current list, or null before its first change. */
+  async latestVersionNumber(vo: string): Promise<number | null> {
+    const latest = await latestVersion(this.db, vo);
+    return latest ? Number(latest.version) : null;
+  }
+
   /** Every entry of every VO, by VO and image id. */
   async allEntries(): Promise<CatalogueEntryView[]> {
     return (await listAllEntries(this.db)).map(toEntryView);
