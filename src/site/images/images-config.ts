@@ -317,6 +317,8 @@ function fromAtrope(
     else if (ours === 'vos' || ours === 'images') set(ours, value ?? [], key);
     else if (value !== null) set(ours, value, key);
   }
+  // atrope shares only with the VOs listed; without any, the image stays in its owner project
+  if (raw.vos === undefined) set('vos', [], 'vos');
   if (isHarbor) {
     const host = entry.registry_host;
     if (typeof host === 'string' && host)

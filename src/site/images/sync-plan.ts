@@ -29,7 +29,7 @@ export interface SourceFetch {
   readonly isTrusted: boolean;
   /** The list, when it could be read (also when not trusted, for the report). */
   readonly list?: ImageList;
-  /** What went wrong fetching or verifying (fetch error, untrusted signer, lower version…). */
+  /** What went wrong fetching or verifying (fetch error, untrusted signer, lower version…); any entry holds the source. */
   readonly problems: readonly string[];
 }
 

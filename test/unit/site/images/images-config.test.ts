@@ -223,6 +223,7 @@ describe('atrope sources.yaml', () => {
       },
       images: [],
       prefix: '',
+      vos: [],
     });
     expect(sources[1]).toMatchObject({
       kind: 'hepix',
