@@ -1,6 +1,7 @@
 // A tiny real HTTP server on 127.0.0.1:0 for unit tests of edge cases (timeouts, retries, odd bodies).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterEach } from 'vitest';
 
 /** A handler that also sees how many requests came before. */
 export type StubHandler = (req: IncomingMessage, res: ServerResponse, count: number) => void;
@@ -26,6 +27,25 @@ export async function startStub(handler: StubHandler): Promise<{
         server.closeAllConnections();
         server.close(() => r());
       }),
+  };
+}
+
+/** A started stub server. */
+export type StubServer = Awaited<ReturnType<typeof startStub>>;
+
+/**
+ * Registers an `afterEach` that closes every server the returned function started during the test;
+ * call it at the top of a test file and start stubs with what it returns.
+ */
+export function useStubServers(): (handler: StubHandler) => Promise<StubServer> {
+  const started: StubServer[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((s) => s.close()));
+  });
+  return async (handler) => {
+    const server = await startStub(handler);
+    started.push(server);
+    return server;
   };
 }
 

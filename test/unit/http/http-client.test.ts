@@ -6,30 +6,13 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.js';
 import { HttpError, RetryBudget, httpRequest, type HttpProgress } from '../../../src/http/index.js';
-import { startStub } from '../../helpers/stub-server.js';
+import { rejectionOf } from '../../helpers/expect-rejection.js';
+import { useStubServers } from '../../helpers/stub-server.js';
 
-type Stub = Awaited<ReturnType<typeof startStub>>;
-const stubs: Stub[] = [];
-async function stub(handler: Parameters<typeof startStub>[0]): Promise<Stub> {
-  const s = await startStub(handler);
-  stubs.push(s);
-  return s;
-}
-afterEach(async () => {
-  await Promise.all(stubs.splice(0).map((s) => s.close()));
-});
-
-async function failure(promise: Promise<unknown>): Promise<HttpError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(HttpError);
-  return error as HttpError;
-}
+const stub = useStubServers();
 
 const quick = { backoff: { baseDelayMs: 5, maxDelayMs: 20 } };
 
@@ -47,7 +30,7 @@ describe('httpRequest', () => {
 
   it('sends a POST once, unless the caller marks it safe to repeat', async () => {
     const s = await stub((_req, res) => res.writeHead(503).end('busy'));
-    const error = await failure(httpRequest({ method: 'POST', url: s.url, body: 'x' }, quick));
+    const error = await rejectionOf(httpRequest({ method: 'POST', url: s.url, body: 'x' }, quick), HttpError);
     expect(s.requests).toHaveLength(1);
     expect(error).toMatchObject({
       kind: 'status',
@@ -56,15 +39,16 @@ describe('httpRequest', () => {
       fault: 'server',
       bodyText: 'busy',
     });
-    await failure(
+    await rejectionOf(
       httpRequest({ method: 'POST', url: s.url, body: 'x', isRetrySafe: true, maxAttempts: 3 }, quick),
+      HttpError,
     );
     expect(s.requests).toHaveLength(4);
   });
 
   it('does not retry a client error and names it the caller fault', async () => {
     const s = await stub((_req, res) => res.writeHead(404).end());
-    const error = await failure(httpRequest({ method: 'GET', url: s.url }, quick));
+    const error = await rejectionOf(httpRequest({ method: 'GET', url: s.url }, quick), HttpError);
     expect(s.requests).toHaveLength(1);
     expect(error).toMatchObject({
       code: 'HTTP_REQUEST_FAILED',
@@ -77,8 +61,9 @@ describe('httpRequest', () => {
   it('gives up on a silent server within the attempt timeout', async () => {
     const s = await stub(() => undefined);
     const started = Date.now();
-    const error = await failure(
+    const error = await rejectionOf(
       httpRequest({ method: 'GET', url: s.url, timeoutMs: 200, maxAttempts: 2 }, quick),
+      HttpError,
     );
     expect(Date.now() - started).toBeLessThan(2000);
     expect(error).toMatchObject({ kind: 'timeout', attempts: 2, fault: 'server' });
@@ -88,8 +73,9 @@ describe('httpRequest', () => {
   it('does not wait for a Retry-After that ends past the deadline', async () => {
     const s = await stub((_req, res) => res.writeHead(503, { 'retry-after': '10' }).end());
     const started = Date.now();
-    const error = await failure(
+    const error = await rejectionOf(
       httpRequest({ method: 'GET', url: s.url, deadlineAtMs: Date.now() + 1000 }, quick),
+      HttpError,
     );
     expect(Date.now() - started).toBeLessThan(900);
     expect(error).toMatchObject({ status: 503, attempts: 1 });
@@ -109,9 +95,15 @@ describe('httpRequest', () => {
   it('stops retrying when the shared budget runs dry', async () => {
     const s = await stub((_req, res) => res.writeHead(502).end());
     const retryBudget = new RetryBudget({ capacity: 10, retryCost: 5 });
-    await failure(httpRequest({ method: 'GET', url: s.url, maxAttempts: 10 }, { ...quick, retryBudget }));
+    await rejectionOf(
+      httpRequest({ method: 'GET', url: s.url, maxAttempts: 10 }, { ...quick, retryBudget }),
+      HttpError,
+    );
     expect(s.requests).toHaveLength(3);
-    await failure(httpRequest({ method: 'GET', url: s.url, maxAttempts: 10 }, { ...quick, retryBudget }));
+    await rejectionOf(
+      httpRequest({ method: 'GET', url: s.url, maxAttempts: 10 }, { ...quick, retryBudget }),
+      HttpError,
+    );
     expect(s.requests).toHaveLength(4);
   });
 
@@ -126,7 +118,7 @@ describe('httpRequest', () => {
     });
     const headers = { 'x-api-key': 'secret-key-value' };
     expect(await (await httpRequest({ method: 'GET', url: `${s.url}/old`, headers })).text()).toBe('at /new');
-    const error = await failure(httpRequest({ method: 'GET', url: `${s.url}/away`, headers }));
+    const error = await rejectionOf(httpRequest({ method: 'GET', url: `${s.url}/away`, headers }), HttpError);
     expect(error).toMatchObject({ kind: 'redirect', status: 302 });
     expect(other.requests).toHaveLength(0);
     const followed = await httpRequest({ method: 'GET', url: `${s.url}/away`, headers, redirect: 'follow' });
@@ -135,17 +127,21 @@ describe('httpRequest', () => {
 
   it('keeps secrets out of its errors', async () => {
     const s = await stub((_req, res) => res.writeHead(500).end());
-    const error = await failure(
+    const error = await rejectionOf(
       httpRequest({
         method: 'GET',
         url: `${s.url}/a?access_token=tok-123456&x=1`,
         headers: { 'x-api-key': 'k-999' },
       }),
+      HttpError,
     );
     expect(error.message).not.toContain('tok-123456');
     expect(error.message).not.toContain('k-999');
     expect(error.url).not.toContain('tok-123456');
-    const refused = await failure(httpRequest({ method: 'GET', url: `http://user:pa55word@127.0.0.1:1/` }));
+    const refused = await rejectionOf(
+      httpRequest({ method: 'GET', url: `http://user:pa55word@127.0.0.1:1/` }),
+      HttpError,
+    );
     expect(refused).toMatchObject({ kind: 'refused', fault: 'client' });
     expect(refused.message).not.toContain('pa55word');
   });
@@ -260,7 +256,7 @@ describe('httpRequest with a CA directory of hashed files', () => {
   });
 
   it('refuses it with only the built-in roots, as a connection failure', async () => {
-    const error = await failure(httpRequest({ method: 'GET', url, maxAttempts: 1 }));
+    const error = await rejectionOf(httpRequest({ method: 'GET', url, maxAttempts: 1 }), HttpError);
     expect(error.kind).toBe('network');
   });
 

@@ -1,30 +1,12 @@
 // The hub client's edges on a stub server: which calls are sent again, odd answers, secrets kept out of errors.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HubClient, HubClientError } from '../../../src/hub-client/index.js';
 import { publishToAms } from '../../../src/site/index.js';
-import { startStub, type StubHandler } from '../../helpers/stub-server.js';
+import { rejectionOf } from '../../helpers/expect-rejection.js';
+import { useStubServers, type StubHandler } from '../../helpers/stub-server.js';
 
 const TOKEN = 'secret-hub-token-1234';
-let close: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await close?.();
-  close = undefined;
-});
-
-async function stub(handler: StubHandler) {
-  const server = await startStub(handler);
-  close = server.close;
-  return server;
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<HubClientError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(HubClientError);
-  return error as HubClientError;
-}
+const stub = useStubServers();
 
 const unavailable: StubHandler = (_req, res) =>
   res.writeHead(503, { 'content-type': 'text/plain' }).end('down for maintenance');
@@ -33,7 +15,7 @@ describe('the hub client over HTTP', () => {
   it('sends an AMS publish once, also when the answer is a transient 503', async () => {
     const server = await stub(unavailable);
     const hub = new HubClient({ url: server.url, token: TOKEN });
-    const error = await failureOf(hub.ams.publish('p', 't', [{ data: 'x' }]));
+    const error = await rejectionOf(hub.ams.publish('p', 't', [{ data: 'x' }]), HubClientError);
     expect(server.requests).toHaveLength(1);
     expect(error).toMatchObject({
       code: 'AMS_ERROR',
@@ -78,7 +60,7 @@ describe('the hub client over HTTP', () => {
         .end(JSON.stringify({ error: { code: 'HUB_UNAUTHENTICATED', message: `unknown token ${TOKEN}` } })),
     );
     const hub = new HubClient({ url: server.url, token: TOKEN });
-    const error = await failureOf(hub.accounting.sites());
+    const error = await rejectionOf(hub.accounting.sites(), HubClientError);
     expect(error).toMatchObject({ code: 'HUB_UNAUTHENTICATED', hubMessage: 'unknown token [redacted]' });
     expect(error.cause).toBeUndefined();
     expect(`${error.message} ${error.stack} ${JSON.stringify(error)}`).not.toContain(TOKEN);
@@ -89,13 +71,15 @@ describe('the hub client over HTTP', () => {
       res.end(req.url!.includes(':publish') ? JSON.stringify({ messageIds: ['1'] }) : '<html>'),
     );
     const hub = new HubClient({ url: server.url, token: TOKEN });
-    expect(await failureOf(hub.infosys.sites())).toMatchObject({
+    expect(await rejectionOf(hub.infosys.sites(), HubClientError)).toMatchObject({
       code: 'HTTP_REQUEST_FAILED',
       kind: 'response',
       status: 200,
       message: `hub ${server.url}: GET /v1/sites answered with a body that is not JSON`,
     });
-    expect(await failureOf(hub.ams.publish('p', 't', [{ data: 'a' }, { data: 'b' }]))).toMatchObject({
+    expect(
+      await rejectionOf(hub.ams.publish('p', 't', [{ data: 'a' }, { data: 'b' }]), HubClientError),
+    ).toMatchObject({
       code: 'AMS_ERROR',
       kind: 'response',
       summary: 'did not return one message id per message',
@@ -104,14 +88,17 @@ describe('the hub client over HTTP', () => {
 
   it('names an unreachable hub without its credentials, and refuses a URL that is not http(s)', async () => {
     const hub = new HubClient({ url: 'http://user:pw@127.0.0.1:1', token: TOKEN });
-    const error = await failureOf(hub.infosys.vos());
+    const error = await rejectionOf(hub.infosys.vos(), HubClientError);
     expect(error).toMatchObject({
       code: 'HTTP_REQUEST_FAILED',
       kind: 'refused',
       hubUrl: 'http://127.0.0.1:1',
     });
     expect(error.message).not.toContain('pw');
-    const down = await failureOf(new HubClient({ url: 'http://127.0.0.1:1' }).ams.listTopics('p'));
+    const down = await rejectionOf(
+      new HubClient({ url: 'http://127.0.0.1:1' }).ams.listTopics('p'),
+      HubClientError,
+    );
     expect(down).toMatchObject({ code: 'HTTP_REQUEST_FAILED', kind: 'network' });
     expect(() => new HubClient({ url: 'ftp://hub.example.org' })).toThrow(
       expect.objectContaining({ code: 'CONFIG_INVALID' }),

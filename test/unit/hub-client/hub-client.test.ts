@@ -19,6 +19,7 @@ import {
 } from '../../../src/hub/http/route-schemas.js';
 import { HubClient, HubClientError, type SummaryRow } from '../../../src/hub-client/index.js';
 import { readApelFixture } from '../../helpers/apel-fixtures.js';
+import { rejectionOf } from '../../helpers/expect-rejection.js';
 import { documentFor } from '../../helpers/infosys-fixtures.js';
 import { TEST_NOW_MS, openTestHub, type TestHub } from '../../helpers/test-hub.js';
 
@@ -28,16 +29,6 @@ const ACCOUNTING = { project: 'accounting', topic: 'eu-egi-cloud-accounting' } a
 /** `answer` as `schema` reads it, which must be `answer` itself: no field missing, none unknown. */
 function expectShape(schema: { parse: (value: unknown) => unknown }, answer: unknown): void {
   expect(schema.parse(answer)).toEqual(answer);
-}
-
-/** The rejection of `promise`, which must be a HubClientError. */
-async function failureOf(promise: Promise<unknown>): Promise<HubClientError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(HubClientError);
-  return error as HubClientError;
 }
 
 describe('the hub client against a hub', () => {
@@ -104,7 +95,10 @@ describe('the hub client against a hub', () => {
     });
 
     it("fails with the hub's status, code and message, naming the hub and never the token", async () => {
-      const error = await failureOf(publisher.infosys.publishGlue('OTHER-SITE', documentFor('OTHER-SITE')));
+      const error = await rejectionOf(
+        publisher.infosys.publishGlue('OTHER-SITE', documentFor('OTHER-SITE')),
+        HubClientError,
+      );
       expect(error).toMatchObject({
         code: 'HUB_FORBIDDEN',
         status: 403,
@@ -124,14 +118,17 @@ describe('the hub client against a hub', () => {
       expect(shown).not.toContain(publisherToken);
       expect(JSON.stringify(publisher)).not.toContain(publisherToken);
 
-      const unknown = await failureOf(anonymous.infosys.site('NO-SUCH-SITE'));
+      const unknown = await rejectionOf(anonymous.infosys.site('NO-SUCH-SITE'), HubClientError);
       expect(unknown).toMatchObject({ code: 'HUB_NOT_FOUND', status: 404 });
       const body = JSON.parse((unknown.cause as { bodyText: string }).bodyText) as unknown;
       expectShape(INFOSYS_ERROR_RESPONSE, body);
     });
 
     it('refuses a GLUE document that does not validate, with GLUE_INVALID', async () => {
-      const error = await failureOf(publisher.infosys.publishGlue(SITE, '{"CloudComputingService": 1}'));
+      const error = await rejectionOf(
+        publisher.infosys.publishGlue(SITE, '{"CloudComputingService": 1}'),
+        HubClientError,
+      );
       expect(error).toMatchObject({ code: 'GLUE_INVALID', status: 400, hubCode: 'GLUE_INVALID' });
     });
   });
@@ -175,7 +172,7 @@ describe('the hub client against a hub', () => {
     });
 
     it("fails with AMS's status word and message, code AMS_ERROR", async () => {
-      const missing = await failureOf(admin.ams.getTopic(project, 'no-such-topic'));
+      const missing = await rejectionOf(admin.ams.getTopic(project, 'no-such-topic'), HubClientError);
       expect(missing).toMatchObject({
         code: 'AMS_ERROR',
         status: 404,
@@ -184,7 +181,10 @@ describe('the hub client against a hub', () => {
         area: 'ams',
       });
       expectShape(AMS_ERROR_RESPONSE, JSON.parse((missing.cause as { bodyText: string }).bodyText));
-      const refused = await failureOf(anonymous.ams.publish(project, 'events', [{ data: 'x' }]));
+      const refused = await rejectionOf(
+        anonymous.ams.publish(project, 'events', [{ data: 'x' }]),
+        HubClientError,
+      );
       expect(refused).toMatchObject({ code: 'AMS_ERROR', status: 401, hubCode: 'UNAUTHORIZED', attempts: 1 });
       expect(refused.message).toBe(
         `hub ${url}: POST /v1/projects/${project}/topics/events:publish answered 401 UNAUTHORIZED: Unauthorized`,
@@ -195,12 +195,13 @@ describe('the hub client against a hub', () => {
       await admin.ams.createSubscription(project, 'waiting', { topic: 'events' });
       const started = Date.now();
       // a long poll: the hub waits up to 3 s for a message, the client 150 ms per attempt, 800 ms in all
-      const error = await failureOf(
+      const error = await rejectionOf(
         admin.ams.pull(project, 'waiting', {
           returnImmediately: false,
           timeoutMs: 150,
           deadlineAtMs: started + 800,
         }),
+        HubClientError,
       );
       expect(Date.now() - started).toBeLessThan(2_000);
       expect(error).toMatchObject({ code: 'HTTP_REQUEST_FAILED', kind: 'timeout', status: undefined });
@@ -255,7 +256,10 @@ describe('the hub client against a hub', () => {
     });
 
     it("fails with the hub's REST error: code, status and message naming the parameter", async () => {
-      const error = await failureOf(admin.accounting.summaries({ from: '2024-05', to: '2024-01' }));
+      const error = await rejectionOf(
+        admin.accounting.summaries({ from: '2024-05', to: '2024-01' }),
+        HubClientError,
+      );
       expect(error).toMatchObject({
         code: 'HUB_REQUEST_INVALID',
         status: 400,
@@ -263,9 +267,12 @@ describe('the hub client against a hub', () => {
       });
       expect(error.hubMessage).toContain('from');
       expectShape(ERROR_RESPONSE, JSON.parse((error.cause as { bodyText: string }).bodyText));
-      const scoped = await failureOf(publisher.accounting.summaries({ site: 'SOMEONE-ELSE' }));
+      const scoped = await rejectionOf(
+        publisher.accounting.summaries({ site: 'SOMEONE-ELSE' }),
+        HubClientError,
+      );
       expect(scoped).toMatchObject({ code: 'HUB_FORBIDDEN', status: 403 });
-      const none = await failureOf(anonymous.accounting.sites());
+      const none = await rejectionOf(anonymous.accounting.sites(), HubClientError);
       expect(none).toMatchObject({ code: 'HUB_UNAUTHENTICATED', status: 401 });
     });
   });

@@ -1,0 +1,15 @@
+// The error a promise rejects with, checked to be of the expected class.
+import { expect } from 'vitest';
+
+/** The rejection of `promise`, which must be an instance of `errorClass` (a resolved promise fails the test). */
+export async function rejectionOf<E>(
+  promise: Promise<unknown>,
+  errorClass: abstract new (...args: never[]) => E,
+): Promise<E> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(errorClass);
+  return error as E;
+}
