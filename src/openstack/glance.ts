@@ -305,3 +305,28 @@ export async function listImageMembers(session: OpenStackSession, imageId: strin
   const body = await session.json({ service: 'image', method: 'GET', path });
   return parseImageMemberList(body, glance('GET', path));
 }
+
+/** Removes a project from an image's members (404 counts as gone). */
+export function deleteImageMember(
+  session: OpenStackSession,
+  imageId: string,
+  projectId: string,
+): Promise<void> {
+  return deleteResource(
+    session,
+    'image',
+    `v2/images/${encodeURIComponent(imageId)}/members/${encodeURIComponent(projectId)}`,
+  );
+}
+
+/**
+ * Deactivates an image (`POST /v2/images/{id}/actions/deactivate`): its data can no longer be
+ * downloaded or booted, but the record stays; for an image that could not be deleted.
+ */
+export async function deactivateImage(session: OpenStackSession, imageId: string): Promise<void> {
+  await session.send({
+    service: 'image',
+    method: 'POST',
+    path: `v2/images/${encodeURIComponent(imageId)}/actions/deactivate`,
+  });
+}

@@ -7,6 +7,7 @@ import { loadSiteConfig } from './site-config.js';
 import { logLevelOption } from './log-level-option.js';
 import { createAccountingCommand } from './accounting/command.js';
 import { createDiscoveryCommand } from './discovery/command.js';
+import { createImagesCommand } from './images/command.js';
 import { SITE_EXIT } from './exit-status.js';
 
 /** Exit codes of the site commands (see {@link SITE_EXIT}). */
@@ -66,8 +67,11 @@ function createCheckCommand(): Command {
 /** The `site` command group. */
 export function createSiteCommand(): Command {
   return new Command('site')
-    .description('run next to an OpenStack site: check it, extract accounting, publish discovery')
+    .description(
+      'run next to an OpenStack site: check it, extract accounting, publish discovery, sync images',
+    )
     .addCommand(createCheckCommand())
     .addCommand(createAccountingCommand())
-    .addCommand(createDiscoveryCommand());
+    .addCommand(createDiscoveryCommand())
+    .addCommand(createImagesCommand());
 }

@@ -22,3 +22,18 @@ export {
   type ConvertImageOptions,
   type ConvertedImage,
 } from './convert.js';
+export {
+  fetchImageSources,
+  toSourceFetches,
+  readTrustedCas,
+  appdbAuthorization,
+  type SourceFetchResult,
+  type FetchSourcesOptions,
+} from './fetch-sources.js';
+export {
+  applyImageSyncPlan,
+  type ApplyCounts,
+  type ApplyPlanOptions,
+  type ApplyResult,
+  type StepError,
+} from './apply-plan.js';

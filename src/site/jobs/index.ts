@@ -24,3 +24,12 @@ export {
   listSiteConfigs,
   type DiscoveryRunOptions,
 } from './run-site-discovery.js';
+export {
+  runImageSync,
+  isImageSyncComplete,
+  DEFAULT_IMAGE_CACHE_DIR,
+  type ImageSyncOptions,
+  type ImageSyncOutcome,
+  type SourceOutcome,
+  type ProjectImagesOutcome,
+} from './run-image-sync.js';

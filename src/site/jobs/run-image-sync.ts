@@ -1,0 +1,295 @@
+// Image sync of one site as a function: fetch the sources, read Glance, plan, and (unless a dry run) apply.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { ConfigError, describeError } from '../../errors.js';
+import {
+  collectAll,
+  listImageMembers,
+  paginateImages,
+  type Image,
+  type ImageMember,
+  type OpenStackSession,
+} from '../../openstack/index.js';
+import { acquireRunLock } from '../accounting/run-lock.js';
+import { applyImageSyncPlan, type ApplyCounts, type StepError } from '../images/apply-plan.js';
+import { fetchImageSources, toSourceFetches, type SourceFetchResult } from '../images/fetch-sources.js';
+import { readGlanceState, type GlanceState } from '../images/glance-state.js';
+import type { ImagesConfig } from '../images/images-config.js';
+import {
+  countSteps,
+  planImageSync,
+  type ImageSyncPlan,
+  type PlanStepKind,
+  type SiteProject,
+  type SourcePlanReport,
+} from '../images/sync-plan.js';
+import { mapWithConcurrency } from '../map-with-concurrency.js';
+import { assertCredentialsReadable, createSiteSession } from '../site-session.js';
+import type { SiteConfig } from '../site-config.js';
+import type { JobContext } from './job-context.js';
+import { toJobFailure, type JobFailure } from './job-outcome.js';
+
+/** The download cache when neither `images.cache_dir` nor the caller names one. */
+export const DEFAULT_IMAGE_CACHE_DIR = '/var/cache/fedstack/images';
+
+/** Options of {@link runImageSync}. */
+export interface ImageSyncOptions {
+  /** Plan only: fetch and read Glance, change nothing, download nothing. */
+  readonly dryRun?: boolean;
+  /** The download cache when `images.cache_dir` is not set; default {@link DEFAULT_IMAGE_CACHE_DIR}. */
+  readonly cacheDir?: string;
+  /** Time limit of each image list request, ms; default 60 000. */
+  readonly listTimeoutMs?: number;
+  /** Longest wait for an uploaded image to become active, ms; default 30 min. */
+  readonly activeTimeoutMs?: number;
+  /** Time between status polls of an upload, ms; default 1 000. */
+  readonly pollIntervalMs?: number;
+}
+
+/** What happened to one source. */
+export interface SourceOutcome {
+  readonly sourceId: string;
+  /** The list was fetched, verified and endorsed in this run. */
+  readonly trusted: boolean;
+  /** `synced`: its list drove the plan; `held`: its images were kept as they are; `disabled`. */
+  readonly status: SourcePlanReport['status'];
+  readonly reasons: readonly string[];
+  readonly listId?: string;
+  readonly listVersion?: string;
+  /** Planned steps of the source, by kind. */
+  readonly steps: Readonly<Record<PlanStepKind, number>>;
+  /** Steps of the source that failed or were not done. */
+  readonly errors: readonly StepError[];
+}
+
+/** One VO project of the site, as the run saw it. */
+export interface ProjectImagesOutcome {
+  readonly vo: string;
+  readonly projectId: string;
+  /** The project shared and community images are created in. */
+  readonly isOwner: boolean;
+  /** Images with our tag owned by the project before the run. */
+  readonly managedImages: number;
+}
+
+/** What {@link runImageSync} did. */
+export interface ImageSyncOutcome {
+  readonly site: string;
+  readonly isDryRun: boolean;
+  readonly sources: readonly SourceOutcome[];
+  readonly projects: readonly ProjectImagesOutcome[];
+  /** The plan; absent when the run failed before it could be made. */
+  readonly plan?: ImageSyncPlan;
+  /** What applying did; absent in a dry run. */
+  readonly applied?: ApplyCounts;
+  /** Every step that failed or was not done. */
+  readonly errors: readonly StepError[];
+  readonly durationMs: number;
+  /** The run ended before planning (Glance unreachable, credentials refused, lock held). */
+  readonly failure?: JobFailure;
+}
+
+/** True when the run did everything it was asked: no failure, no failed step, no held source. */
+export function isImageSyncComplete(outcome: ImageSyncOutcome): boolean {
+  return !outcome.failure && outcome.errors.length === 0 && outcome.sources.every((s) => s.status !== 'held');
+}
+
+function imagesOf(config: SiteConfig): ImagesConfig {
+  const images = config.images;
+  if (!images?.isSyncEnabled)
+    throw new ConfigError('image sync is not enabled for this site (set images.sync: true)', {
+      file: config.file,
+      path: 'images.sync',
+    });
+  return images;
+}
+
+/** The owner project: the `ops` VO's, else the first VO's. */
+function ownerProjectOf(config: SiteConfig): string {
+  const vo = config.vos.find((v) => v.name === 'ops') ?? config.vos[0];
+  if (!vo)
+    throw new ConfigError('image sync needs at least one VO project to own the images', {
+      file: config.file,
+      path: 'vos',
+    });
+  return vo.auth.projectId;
+}
+
+/** One session per project (the VO's own credentials when it has some), made on first use. */
+function sessionsOf(config: SiteConfig, ctx: JobContext): (projectId: string) => OpenStackSession {
+  const sessions = new Map<string, OpenStackSession>();
+  return (projectId) => {
+    let session = sessions.get(projectId);
+    if (!session) {
+      const voIndex = config.vos.findIndex((v) => v.auth.projectId === projectId);
+      session = createSiteSession(config, {
+        projectId,
+        ...(voIndex >= 0 ? { voIndex } : {}),
+        logger: ctx.logger,
+      });
+      sessions.set(projectId, session);
+    }
+    return session;
+  };
+}
+
+/** The values of settled results; throws the first rejection. */
+function settled<T>(results: readonly PromiseSettledResult<T>[]): T[] {
+  return results.map((r) => {
+    if (r.status === 'rejected') throw r.reason;
+    return r.value;
+  });
+}
+
+/** The images of ours every VO project sees, and the members of the shared ones the site owns. */
+async function readState(
+  projects: readonly SiteProject[],
+  tag: string,
+  sessionFor: (projectId: string) => OpenStackSession,
+): Promise<GlanceState> {
+  const projectIds = [...new Set(projects.map((p) => p.projectId))];
+  const byId = new Map<string, Image>();
+  // a project that cannot be read would look empty and get duplicates: the run stops instead
+  const lists = settled(
+    await mapWithConcurrency(projectIds, 4, (id) => collectAll(paginateImages(sessionFor(id), { tag }))),
+  );
+  for (const image of lists.flat()) byId.set(image.id, image);
+  const images = [...byId.values()];
+  const shared = images.filter(
+    (i) => i.visibility === 'shared' && i.owner !== undefined && projectIds.includes(i.owner),
+  );
+  const members: Record<string, ImageMember[]> = {};
+  settled(
+    await mapWithConcurrency(shared, 4, async (image) => {
+      members[image.id] = await listImageMembers(sessionFor(image.owner!), image.id);
+    }),
+  );
+  return readGlanceState({ images, members, tag });
+}
+
+function sourceOutcomes(
+  fetched: readonly SourceFetchResult[],
+  plan: ImageSyncPlan | undefined,
+  errors: readonly StepError[],
+): SourceOutcome[] {
+  return fetched.map((f) => {
+    const report = plan?.sources.find((r) => r.sourceId === f.sourceId);
+    const steps = countSteps({
+      tag: plan?.tag ?? '',
+      steps: plan?.steps.filter((s) => s.sourceId === f.sourceId) ?? [],
+      sources: [],
+      notes: [],
+    });
+    return {
+      sourceId: f.sourceId,
+      trusted: f.trusted,
+      status: report?.status ?? 'held',
+      reasons: report?.reasons ?? f.problems,
+      ...(report?.listId !== undefined ? { listId: report.listId } : {}),
+      ...(report?.listVersion !== undefined ? { listVersion: report.listVersion } : {}),
+      steps,
+      errors: errors.filter((e) => e.sourceId === f.sourceId),
+    };
+  });
+}
+
+/**
+ * Syncs the images of the site's sources into its Glance: fetches every source (a failing source
+ * is held: none of its images is deleted), reads the images of ours in every VO project, plans
+ * (see `planImageSync`) and, unless `dryRun`, applies the plan under a lock in the cache
+ * directory. A failing step is reported in `errors` and the others go on; a failure before the
+ * plan (Keystone or Glance unreachable, the lock held) in `failure`.
+ * @throws ConfigError before any request when `images.sync` is not true, the site has no VO, the
+ *   credentials are missing or a secret reference cannot be read.
+ * @example const outcome = await runImageSync({ config, logger, signal, clock: Date.now }, { dryRun: true });
+ */
+export async function runImageSync(
+  ctx: JobContext,
+  options: ImageSyncOptions = {},
+): Promise<ImageSyncOutcome> {
+  const { config, logger, signal, clock } = ctx;
+  const images = imagesOf(config);
+  const ownerProjectId = ownerProjectOf(config);
+  assertCredentialsReadable(config);
+  const started = clock();
+  const isDryRun = options.dryRun === true;
+  const cacheDir = images.cacheDir
+    ? path.resolve(path.dirname(config.file), images.cacheDir)
+    : (options.cacheDir ?? DEFAULT_IMAGE_CACHE_DIR);
+  const projects: SiteProject[] = config.vos.map((v) => ({ vo: v.name, projectId: v.auth.projectId }));
+  const sessionFor = sessionsOf(config, ctx);
+  const fetched = await fetchImageSources(images, {
+    configFile: config.file,
+    now: new Date(clock()),
+    signal,
+    timeoutMs: options.listTimeoutMs,
+    logger,
+  });
+  const base = { site: config.gocdb, isDryRun };
+  const projectOutcomes = (state?: GlanceState): ProjectImagesOutcome[] =>
+    projects.map((p) => ({
+      ...p,
+      isOwner: p.projectId === ownerProjectId,
+      managedImages: state?.managed.filter((m) => m.image.owner === p.projectId).length ?? 0,
+    }));
+  let release: (() => Promise<void>) | undefined;
+  try {
+    if (!isDryRun) {
+      await mkdir(cacheDir, { recursive: true });
+      release = await acquireRunLock(path.join(cacheDir, `sync-${config.gocdb}.lock`));
+    }
+    const current = await readState(projects, images.tag, sessionFor);
+    const plan = planImageSync({
+      sources: toSourceFetches(images, fetched),
+      projects,
+      ownerProjectId,
+      current,
+      formats: images.formats,
+      visibility: images.visibility,
+      now: new Date(clock()),
+    });
+    if (isDryRun)
+      return {
+        ...base,
+        sources: sourceOutcomes(fetched, plan, []),
+        projects: projectOutcomes(current),
+        plan,
+        errors: [],
+        durationMs: clock() - started,
+      };
+    const result = await applyImageSyncPlan(plan, {
+      sessionFor,
+      current,
+      ownerProjectId,
+      cacheDir,
+      formats: images.formats,
+      signal,
+      logger,
+      clock,
+      activeTimeoutMs: options.activeTimeoutMs,
+      pollIntervalMs: options.pollIntervalMs,
+    });
+    return {
+      ...base,
+      sources: sourceOutcomes(fetched, plan, result.errors),
+      projects: projectOutcomes(current),
+      plan,
+      applied: result.counts,
+      errors: result.errors,
+      durationMs: clock() - started,
+    };
+  } catch (error) {
+    const failure = toJobFailure(error);
+    logger.error({ site: config.gocdb, error: describeError(error) }, 'image sync failed');
+    return {
+      ...base,
+      sources: sourceOutcomes(fetched, undefined, []),
+      projects: projectOutcomes(),
+      errors: [],
+      durationMs: clock() - started,
+      failure,
+    };
+  } finally {
+    await release?.();
+  }
+}
