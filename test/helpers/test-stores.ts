@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { afterEach, beforeEach } from 'vitest';
 import { HubStore } from '../../src/hub/store/hub-store.js';
 import type { HubDialect, HubStoreLocation } from '../../src/hub/store/hub-store.js';
 import { migrateToLatest } from '../../src/hub/store/hub-migrator.js';
@@ -78,6 +79,33 @@ export async function openTestStore(
       await store.close();
       await cleanup();
     },
+  };
+}
+
+/**
+ * A SQLite store in a new temp dir (named from `prefix`) for each test of the enclosing describe block,
+ * closed and deleted after the test; returns the current test's store. `open` opens (and migrates) it,
+ * so a test can use another build of the store, such as the one in dist/ that a worker thread needs.
+ */
+export function sqliteStorePerTest<S extends { close(): Promise<void> }>(
+  open: (location: { kind: 'sqlite'; file: string }) => Promise<S>,
+  prefix = 'fedstack-hub-',
+): () => S {
+  let dir: string | undefined;
+  let store: S | undefined;
+  beforeEach(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+    store = await open({ kind: 'sqlite', file: path.join(dir, 'hub.sqlite') });
+  });
+  afterEach(async () => {
+    await store?.close();
+    store = undefined;
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+  return () => {
+    if (!store) throw new Error('the per-test store is open only within a test');
+    return store;
   };
 }
 

@@ -1,32 +1,21 @@
 // A message published twice (a publisher retrying after a lost ack) counts its records once in the
 // per-site counters, on every test backend, whether both copies are ingested in one batch or not.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CloudRecord } from '../../src/formats/apel/index.js';
+import { FEB_1_2024, cloudMessage, cloudRecord, type CloudFields } from '../helpers/apel-fixtures.js';
 import { TEST_DIALECTS } from '../helpers/test-stores.js';
 import { openTestHub } from '../helpers/test-hub.js';
 import type { TestHub } from '../helpers/test-hub.js';
 
 const TOPIC = '/v1/projects/accounting/topics/eu-egi-cloud-accounting:publish';
-const FEB_1 = Date.UTC(2024, 1, 1) / 1000;
 
 /** A cloud v0.4 message of `site` with one record per VM; `bad` adds a record the codec refuses. */
-function cloudMessage(vms: string[], bad = false, site = 'SITE-A'): string {
-  const records = vms.map((vm) =>
-    [
-      `VMUUID: ${vm}`,
-      `SiteName: ${site}`,
-      'CloudComputeService: nova',
-      'FQAN: vo1',
-      'GlobalUserName: alice',
-      'Status: started',
-      `StartTime: ${FEB_1}`,
-      'EndTime: 0',
-      'WallDuration: 3600',
-      'CpuDuration: 3600',
-      'CpuCount: 1',
-    ].join('\n'),
+function vmsMessage(vms: string[], bad = false, site = 'SITE-A'): string {
+  const records: (CloudRecord | CloudFields)[] = vms.map((vmUuid) =>
+    cloudRecord({ vmUuid, siteName: site, memory: undefined, disk: undefined }),
   );
-  if (bad) records.push(`VMUUID: vm-bad\nSiteName: SITE-A\nStartTime: ${FEB_1}\nWallDuration: 1.5`);
-  return `APEL-cloud-message: v0.4\n${records.join('\n%%\n')}\n%%\n`;
+  if (bad) records.push({ VMUUID: 'vm-bad', SiteName: 'SITE-A', StartTime: FEB_1_2024, WallDuration: 1.5 });
+  return cloudMessage(records);
 }
 
 describe.each(TEST_DIALECTS)('hub duplicate messages on %s', (dialect) => {
@@ -67,7 +56,7 @@ describe.each(TEST_DIALECTS)('hub duplicate messages on %s', (dialect) => {
   afterEach(async () => h.dispose());
 
   it('counts the records of a message published twice once when both copies load in one batch', async () => {
-    const text = cloudMessage(['vm-1', 'vm-2']);
+    const text = vmsMessage(['vm-1', 'vm-2']);
     await publish([text]);
     await publish([text]);
     const totals = await h.app.hub.ingest!.drain();
@@ -79,7 +68,7 @@ describe.each(TEST_DIALECTS)('hub duplicate messages on %s', (dialect) => {
   });
 
   it('counts the records of a message published again after it was ingested once', async () => {
-    const text = cloudMessage(['vm-1', 'vm-2']);
+    const text = vmsMessage(['vm-1', 'vm-2']);
     await publish([text]);
     await h.app.hub.ingest!.drain();
     await publish([text]);
@@ -90,7 +79,7 @@ describe.each(TEST_DIALECTS)('hub duplicate messages on %s', (dialect) => {
   });
 
   it('lists and counts the rejects of a message published twice once', async () => {
-    const text = cloudMessage(['vm-1'], true);
+    const text = vmsMessage(['vm-1'], true);
     await publish([text]);
     await h.app.hub.ingest!.drain();
     await publish([text, text]);
@@ -103,9 +92,9 @@ describe.each(TEST_DIALECTS)('hub duplicate messages on %s', (dialect) => {
   });
 
   it('counts a record refused for another site once when its message comes twice', async () => {
-    await publish([cloudMessage(['vm-1'])]);
+    await publish([vmsMessage(['vm-1'])]);
     await h.app.hub.ingest!.drain();
-    const takeover = cloudMessage(['vm-1'], false, 'SITE-B');
+    const takeover = vmsMessage(['vm-1'], false, 'SITE-B');
     // an admin token may publish any site's records: the copies meet the key SITE-A holds
     await publish([takeover, takeover], h.adminToken);
     await h.app.hub.ingest!.drain();
@@ -120,9 +109,9 @@ describe.each(TEST_DIALECTS)('hub duplicate messages on %s', (dialect) => {
   });
 
   it('still counts every record of messages whose bodies differ', async () => {
-    await publish([cloudMessage(['vm-1', 'vm-2'])]);
+    await publish([vmsMessage(['vm-1', 'vm-2'])]);
     await h.app.hub.ingest!.drain();
-    await publish([cloudMessage(['vm-2', 'vm-3']), cloudMessage(['vm-1', 'vm-2'])]);
+    await publish([vmsMessage(['vm-2', 'vm-3']), vmsMessage(['vm-1', 'vm-2'])]);
     await h.app.hub.ingest!.drain();
     // vm-2 came in two different messages: both count, as before; the exact copy does not
     expect(await siteCounters()).toEqual([
@@ -131,7 +120,7 @@ describe.each(TEST_DIALECTS)('hub duplicate messages on %s', (dialect) => {
   });
 
   it('counts a message replayed from an earlier offset once', async () => {
-    await publish([cloudMessage(['vm-1', 'vm-2']), cloudMessage(['vm-3'])]);
+    await publish([vmsMessage(['vm-1', 'vm-2']), vmsMessage(['vm-3'])]);
     await h.app.hub.ingest!.drain();
     const admin = { role: 'admin', tokenId: null, site: null } as const;
     await h.app.hub.messaging.modifyOffset('accounting', 'fedstack-ingest', 0, admin);

@@ -1,48 +1,39 @@
 // SQLite ingest with its prepare worker thread (the built modules: a thread cannot load TypeScript):
 // a message published twice counts its records once, also when the copy's batch was prepared ahead.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HubStore, migrateToLatest } from '../../dist/hub/index.js';
 import { IngestConsumer } from '../../dist/hub/accounting/ingest-consumer.js';
 import { MessagingService } from '../../dist/hub/messaging/messaging-service.js';
+import { FEB_1_2024, cloudMessage } from '../helpers/apel-fixtures.js';
+import { sqliteStorePerTest } from '../helpers/test-stores.js';
 
 const ADMIN = { tokenId: null, role: 'admin', site: null } as const;
-const FEB_1 = Date.UTC(2024, 1, 1) / 1000;
 
 /** A cloud message of SITE-A with one record per VM. */
 function message(vms: string[]) {
-  const records = vms.map((vm) =>
-    [
-      `VMUUID: ${vm}`,
-      'SiteName: SITE-A',
-      'FQAN: vo1',
-      'Status: started',
-      `StartTime: ${FEB_1}`,
-      'WallDuration: 60',
-    ].join('\n'),
+  const text = cloudMessage(
+    vms.map((vmUuid) => ({
+      vmUuid,
+      siteName: 'SITE-A',
+      fqan: 'vo1',
+      status: 'started',
+      startTime: FEB_1_2024,
+      wallDuration: 60,
+    })),
   );
-  const text = `APEL-cloud-message: v0.4\n${records.join('\n%%\n')}\n`;
   return { attributes: {}, data: Buffer.from(text).toString('base64') };
 }
 
 describe('SQLite ingest with the prepare worker, a message published twice', () => {
-  let dir: string;
-  let store: HubStore;
-  beforeEach(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'fedstack-ingest-worker-'));
-    store = HubStore.open({ kind: 'sqlite', file: path.join(dir, 'hub.sqlite') });
-    await migrateToLatest(store);
-  });
-  afterEach(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const store = sqliteStorePerTest(async (location) => {
+    const opened = HubStore.open(location);
+    await migrateToLatest(opened);
+    return opened;
+  }, 'fedstack-ingest-worker-');
 
   async function ingest(messages: ReturnType<typeof message>[], batchMessages: number) {
-    const messaging = new MessagingService(store);
-    const consumer = new IngestConsumer(store, messaging, { batchMessages });
+    const messaging = new MessagingService(store());
+    const consumer = new IngestConsumer(store(), messaging, { batchMessages });
     await consumer.prepare();
     await messaging.publish('accounting', 'eu-egi-cloud-accounting', messages, ADMIN);
     const totals = await consumer.drain();
@@ -51,7 +42,7 @@ describe('SQLite ingest with the prepare worker, a message published twice', () 
   }
 
   const received = () =>
-    store.sqlite!.database.prepare('select site_name, records_received from accounting_sites').all();
+    store().sqlite!.database.prepare('select site_name, records_received from accounting_sites').all();
 
   it('counts the copies once when each is a batch of its own, prepared ahead of the one before', async () => {
     const m = message(['vm-a', 'vm-b']);

@@ -1,13 +1,11 @@
 // SQLite ingest with its prepare worker thread (the built modules: a thread cannot load TypeScript):
 // batches prepared ahead, VMs numbered by the worker from what earlier commits taught it.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HubStore, migrateToLatest } from '../../dist/hub/index.js';
 import { IngestConsumer } from '../../dist/hub/accounting/ingest-consumer.js';
 import { MessagingService } from '../../dist/hub/messaging/messaging-service.js';
 import { cloudMessage } from '../helpers/apel-fixtures.js';
+import { sqliteStorePerTest } from '../helpers/test-stores.js';
 
 const ADMIN = { tokenId: null, role: 'admin', site: null } as const;
 const month = (m: number) => Date.UTC(2024, m - 1, 2) / 1000;
@@ -28,23 +26,17 @@ function message(vms: [string, number][]) {
 }
 
 describe('SQLite ingest with the prepare worker', () => {
-  let dir: string;
-  let store: HubStore;
-  beforeEach(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'fedstack-ingest-worker-'));
-    store = HubStore.open({ kind: 'sqlite', file: path.join(dir, 'hub.sqlite') });
-    await migrateToLatest(store);
-  });
-  afterEach(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const store = sqliteStorePerTest(async (location) => {
+    const opened = HubStore.open(location);
+    await migrateToLatest(opened);
+    return opened;
+  }, 'fedstack-ingest-worker-');
 
   it('loads every record of every VM to its own VM over batches prepared ahead', async () => {
-    const messaging = new MessagingService(store);
+    const messaging = new MessagingService(store());
     // one message per batch: batch n+1 is prepared while batch n is written, and batch n+2 is
     // the first to learn the VMs batch n numbered
-    const consumer = new IngestConsumer(store, messaging, { batchMessages: 1 });
+    const consumer = new IngestConsumer(store(), messaging, { batchMessages: 1 });
     await consumer.prepare();
     const plan: [string, number][][] = [
       [
@@ -73,7 +65,7 @@ describe('SQLite ingest with the prepare worker', () => {
     const totals = await consumer.drain();
     await consumer.stop();
     expect(totals).toMatchObject({ messages: 5, records: 11, loaded: 11, rejected: 0 });
-    const rows = store
+    const rows = store()
       .sqlite!.database.prepare(
         `select v.vm_uuid as vm, group_concat(c.measurement_month) as months,
                 max(c.wall_duration) as wall
@@ -86,6 +78,6 @@ describe('SQLite ingest with the prepare worker', () => {
       { vm: 'vm-c', months: '2,3', wall: month(3) - month(1) + 60 },
       { vm: 'vm-d', months: '4,5', wall: month(5) - month(1) + 60 },
     ]);
-    expect(store.sqlite!.database.prepare('select count(*) as n from cloud_vms').get()).toEqual({ n: 4 });
+    expect(store().sqlite!.database.prepare('select count(*) as n from cloud_vms').get()).toEqual({ n: 4 });
   });
 });
