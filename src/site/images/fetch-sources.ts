@@ -169,16 +169,18 @@ export async function fetchImageSources(
   options: FetchSourcesOptions,
 ): Promise<SourceFetchResult[]> {
   const logger = options.logger ?? silentLogger;
+  // a relative ca_path is relative to the site YAML, like every path in it
+  const caPath = secretFilePath({ file: options.configFile }, images.caPath);
   const client =
     options.httpClient ??
     new HttpClient({
-      caPath: images.caPath,
+      caPath,
       timeoutMs: options.timeoutMs ?? 60_000,
       logger,
       logName: 'image-list',
     });
   let cas: Promise<ReturnType<typeof parseTrustedCas>> | undefined;
-  const trustedCas = () => (cas ??= readTrustedCas(images.caPath));
+  const trustedCas = () => (cas ??= readTrustedCas(caPath));
   const results: SourceFetchResult[] = [];
   for (const [index, source] of images.sources.entries()) {
     if (!source.isEnabled) {
