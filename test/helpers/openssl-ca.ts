@@ -58,6 +58,21 @@ subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 `;
 
+/** The openssl arguments that make a self-signed `certOut` for `subject` with a new unencrypted RSA key `keyOut`. */
+export function selfSignedCertificateArgs(
+  keyOut: string,
+  certOut: string,
+  subject: string,
+  days: number,
+): string[] {
+  return ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyOut, '-out', certOut].concat([
+    '-subj',
+    subject,
+    '-days',
+    String(days),
+  ]);
+}
+
 /** Makes a CA with `subject` (slash form) in a new temp dir. */
 export function createTestPki(subject = '/DC=org/DC=example/CN=Fedstack Test CA'): TestPki {
   const dir = mkdtempSync(path.join(tmpdir(), 'fedstack-smime-'));

@@ -52,3 +52,19 @@ export async function openTestHub(
     },
   };
 }
+
+/** Sends `method url` to the hub with `token` as x-api-key and `body`, when given, as JSON. */
+export function injectWithToken(
+  h: TestHub,
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  url: string,
+  token: string,
+  body?: unknown,
+) {
+  return h.app.inject({
+    method,
+    url,
+    headers: { 'x-api-key': token, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+  });
+}

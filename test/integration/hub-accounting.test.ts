@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseApelMessage, type CloudRecord } from '../../src/formats/apel/index.js';
 import { cloudFields, cloudMessage, cloudRecord, readApelFixture } from '../helpers/apel-fixtures.js';
+import { selfSignedCertificateArgs } from '../helpers/openssl-ca.js';
 import { TEST_DIALECTS } from '../helpers/test-stores.js';
 import { openTestHub } from '../helpers/test-hub.js';
 import type { TestHub } from '../helpers/test-hub.js';
@@ -20,25 +21,9 @@ function smimeSign(text: string): string {
   try {
     const key = path.join(dir, 'hostkey.pem');
     const cert = path.join(dir, 'hostcert.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-subj',
-        '/CN=cloud.site-a.example.org',
-        '-days',
-        '1',
-      ],
-      { stdio: 'ignore' },
-    );
+    execFileSync('openssl', selfSignedCertificateArgs(key, cert, '/CN=cloud.site-a.example.org', 1), {
+      stdio: 'ignore',
+    });
     return execFileSync(
       'openssl',
       ['smime', '-sign', '-inkey', key, '-signer', cert, '-text', '-md', 'sha256'],

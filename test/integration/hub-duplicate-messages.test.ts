@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CloudRecord } from '../../src/formats/apel/index.js';
 import { FEB_1_2024, cloudMessage, cloudRecord, type CloudFields } from '../helpers/apel-fixtures.js';
 import { TEST_DIALECTS } from '../helpers/test-stores.js';
-import { openTestHub } from '../helpers/test-hub.js';
+import { injectWithToken, openTestHub } from '../helpers/test-hub.js';
 import type { TestHub } from '../helpers/test-hub.js';
 
 const TOPIC = '/v1/projects/accounting/topics/eu-egi-cloud-accounting:publish';
@@ -23,12 +23,7 @@ describe.each(TEST_DIALECTS)('hub duplicate messages on %s', (dialect) => {
   let siteA: string;
 
   async function call(method: 'GET' | 'POST', url: string, token = h.adminToken, body?: unknown) {
-    const res = await h.app.inject({
-      method,
-      url,
-      headers: { 'x-api-key': token, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
-    });
+    const res = await injectWithToken(h, method, url, token, body);
     expect(res.statusCode).toBe(200);
     return res.json() as Record<string, unknown>;
   }

@@ -9,7 +9,7 @@ import { bumpState } from '../../src/hub/store/accounting-queries.js';
 import type { CloudRecord } from '../../src/formats/apel/index.js';
 import { cloudMessage, cloudRecord, readApelFixture } from '../helpers/apel-fixtures.js';
 import { TEST_DIALECTS } from '../helpers/test-stores.js';
-import { openTestHub } from '../helpers/test-hub.js';
+import { injectWithToken, openTestHub } from '../helpers/test-hub.js';
 import type { TestHub } from '../helpers/test-hub.js';
 
 const TOPIC = '/v1/projects/accounting/topics/eu-egi-cloud-accounting:publish';
@@ -28,12 +28,7 @@ describe.each(TEST_DIALECTS)('hub hardening on %s', (dialect) => {
   let logLines: string[];
 
   async function call(method: 'GET' | 'POST', url: string, token = h.adminToken, body?: unknown) {
-    const res = await h.app.inject({
-      method,
-      url,
-      headers: { 'x-api-key': token, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
-    });
+    const res = await injectWithToken(h, method, url, token, body);
     return { status: res.statusCode, json: () => res.json() as Record<string, unknown>, text: res.body };
   }
 

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.js';
 import { HttpError, RetryBudget, httpRequest, type HttpProgress } from '../../../src/http/index.js';
 import { rejectionOf } from '../../helpers/expect-rejection.js';
+import { selfSignedCertificateArgs } from '../../helpers/openssl-ca.js';
 import { useStubServers } from '../../helpers/stub-server.js';
 
 const stub = useStubServers();
@@ -184,21 +185,7 @@ describe('httpRequest with a CA directory of hashed files', () => {
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'fedstack-ca-'));
     const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-    ssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.pem',
-      '-days',
-      '2',
-      '-subj',
-      '/DC=org/DC=example/CN=Test Grid CA',
-    );
+    ssl(...selfSignedCertificateArgs('ca.key', 'ca.pem', '/DC=org/DC=example/CN=Test Grid CA', 2));
     ssl(
       'req',
       '-newkey',

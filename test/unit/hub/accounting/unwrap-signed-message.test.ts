@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unwrapSignedMessage } from '../../../../src/hub/accounting/unwrap-signed-message.js';
+import { selfSignedCertificateArgs } from '../../../helpers/openssl-ca.js';
 
 const BODY = 'APEL-cloud-message: v0.4\nVMUUID: vm-1\nSiteName: SITE-A\n%%\nVMUUID: vm-2\nSiteName: SITE-A\n';
 
@@ -17,16 +18,7 @@ describe('unwrapSignedMessage', () => {
     const key = path.join(dir, 'key.pem');
     const cert = path.join(dir, 'cert.pem');
     const input = path.join(dir, 'body.txt');
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert].concat([
-        '-subj',
-        '/CN=test-host',
-        '-days',
-        '1',
-      ]),
-      { stdio: 'ignore' },
-    );
+    execFileSync('openssl', selfSignedCertificateArgs(key, cert, '/CN=test-host', 1), { stdio: 'ignore' });
     writeFileSync(input, BODY);
     signed = execFileSync(
       'openssl',
