@@ -54,6 +54,11 @@ export function cloudRecord(overrides: Partial<CloudRecord> = {}): CloudRecord {
   };
 }
 
+/** A started record of VM `vmUuid` of SITE-A in VO vo1 with no more fields than ingest needs: start and wall time. */
+export function startedVmRecord(vmUuid: string, startTime: number, wallDuration: number): CloudRecord {
+  return { vmUuid, siteName: 'SITE-A', fqan: 'vo1', status: 'started', startTime, wallDuration };
+}
+
 const HEADER = `${CLOUD_MESSAGE_TYPE}: ${CLOUD_MESSAGE_VERSION}\n`;
 
 /** The wire lines of one valid record, as `serializeCloudMessage` writes them (it throws on a bad value). */

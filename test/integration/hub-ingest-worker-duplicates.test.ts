@@ -4,23 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { HubStore, migrateToLatest } from '../../dist/hub/index.js';
 import { IngestConsumer } from '../../dist/hub/accounting/ingest-consumer.js';
 import { MessagingService } from '../../dist/hub/messaging/messaging-service.js';
-import { FEB_1_2024, cloudMessage } from '../helpers/apel-fixtures.js';
+import { FEB_1_2024, cloudMessage, startedVmRecord } from '../helpers/apel-fixtures.js';
 import { sqliteStorePerTest } from '../helpers/test-stores.js';
 
 const ADMIN = { tokenId: null, role: 'admin', site: null } as const;
 
 /** A cloud message of SITE-A with one record per VM. */
 function message(vms: string[]) {
-  const text = cloudMessage(
-    vms.map((vmUuid) => ({
-      vmUuid,
-      siteName: 'SITE-A',
-      fqan: 'vo1',
-      status: 'started',
-      startTime: FEB_1_2024,
-      wallDuration: 60,
-    })),
-  );
+  const text = cloudMessage(vms.map((vm) => startedVmRecord(vm, FEB_1_2024, 60)));
   return { attributes: {}, data: Buffer.from(text).toString('base64') };
 }
 

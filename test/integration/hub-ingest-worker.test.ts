@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { HubStore, migrateToLatest } from '../../dist/hub/index.js';
 import { IngestConsumer } from '../../dist/hub/accounting/ingest-consumer.js';
 import { MessagingService } from '../../dist/hub/messaging/messaging-service.js';
-import { cloudMessage } from '../helpers/apel-fixtures.js';
+import { cloudMessage, startedVmRecord } from '../helpers/apel-fixtures.js';
 import { sqliteStorePerTest } from '../helpers/test-stores.js';
 
 const ADMIN = { tokenId: null, role: 'admin', site: null } as const;
@@ -13,14 +13,7 @@ const month = (m: number) => Date.UTC(2024, m - 1, 2) / 1000;
 /** A cloud message of `vms` (uuid → month of the record), each VM's record cumulative to that month. */
 function message(vms: [string, number][]) {
   const text = cloudMessage(
-    vms.map(([uuid, m]) => ({
-      vmUuid: uuid,
-      siteName: 'SITE-A',
-      fqan: 'vo1',
-      status: 'started',
-      startTime: month(1),
-      wallDuration: month(m) - month(1) + 60,
-    })),
+    vms.map(([uuid, m]) => startedVmRecord(uuid, month(1), month(m) - month(1) + 60)),
   );
   return { attributes: {}, data: Buffer.from(text).toString('base64') };
 }
