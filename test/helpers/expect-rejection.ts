@@ -1,4 +1,4 @@
-// The error a promise rejects with, checked to be of the expected class.
+// The error a promise rejects with or a function throws, checked to be of the expected class.
 import { expect } from 'vitest';
 
 /** The rejection of `promise`, which must be an instance of `errorClass` (a resolved promise fails the test). */
@@ -10,6 +10,18 @@ export async function rejectionOf<E>(
     () => undefined,
     (e: unknown) => e,
   );
+  expect(error).toBeInstanceOf(errorClass);
+  return error as E;
+}
+
+/** The error `run` throws, which must be an instance of `errorClass` (returning fails the test). */
+export function thrownBy<E>(run: () => unknown, errorClass: abstract new (...args: never[]) => E): E {
+  let error: unknown;
+  try {
+    run();
+  } catch (e) {
+    error = e;
+  }
   expect(error).toBeInstanceOf(errorClass);
   return error as E;
 }

@@ -4,19 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ConfigError } from '../../../src/errors.js';
 import { validateSiteConfig } from '../../../src/site/site-config.js';
+import { thrownBy } from '../../helpers/expect-rejection.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures/discovery');
 const SAMPLES = readdirSync(FIXTURES).filter((f) => /^catchall-site-.*\.yaml$/.test(f));
 
-function errorOf(value: unknown): ConfigError {
-  try {
-    validateSiteConfig(value, 'site.yaml');
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+const errorOf = (value: unknown) => thrownBy(() => validateSiteConfig(value, 'site.yaml'), ConfigError);
 const messageOf = (value: unknown) => errorOf(value).message;
 
 const BASE = {

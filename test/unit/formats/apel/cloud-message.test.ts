@@ -6,6 +6,7 @@ import {
   type CloudRecord,
 } from '../../../../src/formats/apel/index.js';
 import { readApelFixture } from '../../../helpers/apel-fixtures.js';
+import { thrownBy } from '../../../helpers/expect-rejection.js';
 
 const HEADER = 'APEL-cloud-message: v0.4';
 
@@ -15,16 +16,6 @@ function record(vmUuid: string, extra = ''): string {
 
 function message(...records: string[]): string {
   return `${HEADER}\n${records.join('%%\n')}`;
-}
-
-function thrown(fn: () => unknown): FormatError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof FormatError) return error;
-    throw error;
-  }
-  throw new Error('expected a FormatError');
 }
 
 describe('cloud message samples', () => {
@@ -90,7 +81,10 @@ describe("APEL's reading rules", () => {
   });
 
   it('refuses a message whose first line is not a cloud message header', () => {
-    const error = thrown(() => parseCloudMessage(`APEL-summary-job-message: v0.2\n${record('a')}`));
+    const error = thrownBy(
+      () => parseCloudMessage(`APEL-summary-job-message: v0.2\n${record('a')}`),
+      FormatError,
+    );
     expect(error.code).toBe('APEL_MESSAGE_INVALID');
     expect(error.message).toContain('APEL-summary-job-message: v0.2');
   });
@@ -244,7 +238,7 @@ describe('writing cloud messages', () => {
 
   function refusal(override: Record<string, unknown>, index = 1): FormatError {
     const records = [base, { ...base, ...override }] as CloudRecord[];
-    const error = thrown(() => serializeCloudMessage(records));
+    const error = thrownBy(() => serializeCloudMessage(records), FormatError);
     expect(error.code).toBe('APEL_FIELD_INVALID');
     expect(error.recordIndex).toBe(index);
     return error;

@@ -8,6 +8,7 @@ import {
   serializeImageList,
   type ImageList,
 } from '../../../../src/formats/imagelist/index.js';
+import { thrownBy } from '../../../helpers/expect-rejection.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../../fixtures/imagelist');
 const LIST_TEXT = readFileSync(path.join(FIXTURES, 'cloudkeeper-imagelist01.unsigned.json'), 'utf8');
@@ -47,16 +48,6 @@ function withList(changes: Record<string, unknown>): Wire {
 
 function parse(input: unknown) {
   return parseImageList(input, { source: SOURCE, now: NOW });
-}
-
-function thrown(run: () => unknown): FormatError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(FormatError);
-    return error as FormatError;
-  }
-  throw new Error('expected a FormatError');
 }
 
 describe('parseImageList on the cloudkeeper samples', () => {
@@ -302,7 +293,7 @@ describe('parseImageList errors', () => {
     ['hv:endorser.hv:x509.hv:dn', withList({ 'hv:endorser': { 'hv:x509': { 'hv:ca': '/CN=ca' } } })],
     ['hv:imagelist', { images: [] }],
   ])('throws on a list-level fault in %s, naming the list and the field', (field, input) => {
-    const error = thrown(() => parse(input));
+    const error = thrownBy(() => parse(input), FormatError);
     expect(error.code).toBe('IMAGE_LIST_INVALID');
     expect(error.file).toBe(SOURCE);
     expect(error.recordIndex).toBeUndefined();
@@ -310,7 +301,7 @@ describe('parseImageList errors', () => {
   });
 
   it('throws on text that is not JSON, naming the source', () => {
-    const error = thrown(() => parse('{"hv:imagelist": '));
+    const error = thrownBy(() => parse('{"hv:imagelist": '), FormatError);
     expect(error.message).toMatch(/^imagelist01\.json: expected a JSON document/);
   });
 });
@@ -351,7 +342,7 @@ describe('serializeImageList refuses what a subscriber refuses', () => {
     ['ad:mpuri', { marketplaceUri: undefined }],
   ])('an image with a bad %s, naming the image index and the field', (field, changes) => {
     const bad: ImageList = { ...list, images: [list.images[1]!, { ...image, ...changes }] };
-    const error = thrown(() => serializeImageList(bad));
+    const error = thrownBy(() => serializeImageList(bad), FormatError);
     expect(error.code).toBe('IMAGE_INVALID');
     expect(error.recordIndex).toBe(1);
     expect(error.field).toBe(field);
@@ -360,18 +351,18 @@ describe('serializeImageList refuses what a subscriber refuses', () => {
   it('a list without ad:vo for the appdb profile, but not for the hepix one', () => {
     const { vo: _vo, ...rest } = list;
     const noVo: ImageList = { ...rest, attributes: { ...list.attributes, 'ad:vo': undefined } };
-    expect(thrown(() => serializeImageList(noVo)).field).toBe('ad:vo');
+    expect(thrownBy(() => serializeImageList(noVo), FormatError).field).toBe('ad:vo');
     expect(() => serializeImageList(noVo, { profile: 'hepix' })).not.toThrow();
   });
 
   it('an endorser without an email for the appdb profile', () => {
     const bad: ImageList = { ...list, endorser: { ...list.endorser!, email: undefined } };
-    expect(thrown(() => serializeImageList(bad)).field).toBe('hv:endorser.hv:x509.hv:email');
+    expect(thrownBy(() => serializeImageList(bad), FormatError).field).toBe('hv:endorser.hv:x509.hv:email');
   });
 
   it('two images with the same id', () => {
     const bad: ImageList = { ...list, images: [image, image] };
-    expect(thrown(() => serializeImageList(bad)).recordIndex).toBe(1);
+    expect(thrownBy(() => serializeImageList(bad), FormatError).recordIndex).toBe(1);
   });
 
   it('an attribute that is not plain JSON', () => {
@@ -379,6 +370,6 @@ describe('serializeImageList refuses what a subscriber refuses', () => {
       ...list,
       images: [{ ...image, attributes: { ...image.attributes, when: new Date() } }],
     };
-    expect(thrown(() => serializeImageList(bad)).field).toBe('when');
+    expect(thrownBy(() => serializeImageList(bad), FormatError).field).toBe('when');
   });
 });

@@ -4,19 +4,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FormatError } from '../../../../src/errors.js';
 import { parseSmime, SMIME_INVALID } from '../../../../src/formats/smime/index.js';
+import { thrownBy } from '../../../helpers/expect-rejection.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../../fixtures/smime');
 const LIST01 = readFileSync(path.join(FIXTURES, 'cloudkeeper-imagelist01.signed'));
-
-function errorOf(read: () => unknown): FormatError {
-  try {
-    read();
-  } catch (error) {
-    if (error instanceof FormatError) return error;
-    throw error;
-  }
-  throw new Error('expected a FormatError');
-}
 
 describe('parseSmime', () => {
   it('keeps the exact signed part of imagelist01, without the line break that belongs to the boundary', () => {
@@ -44,7 +35,7 @@ describe('parseSmime', () => {
 
   it('names the source and Content-Type when the document has no boundary', () => {
     const text = LIST01.toString('latin1').replace(/; boundary="[^"]*"/, '');
-    const error = errorOf(() => parseSmime(text, 'https://vmcaster.example.org/image.list'));
+    const error = thrownBy(() => parseSmime(text, 'https://vmcaster.example.org/image.list'), FormatError);
     expect(error.code).toBe(SMIME_INVALID);
     expect(error.file).toBe('https://vmcaster.example.org/image.list');
     expect(error.field).toBe('Content-Type');
@@ -52,16 +43,16 @@ describe('parseSmime', () => {
 
   it('names the multipart when the closing boundary is missing', () => {
     const text = LIST01.toString('latin1').replace(/--\r?\n*$/, '\n');
-    expect(errorOf(() => parseSmime(text, 'cut.list')).field).toBe('multipart/signed');
+    expect(thrownBy(() => parseSmime(text, 'cut.list'), FormatError).field).toBe('multipart/signed');
   });
 
   it('refuses a document that is neither multipart/signed nor pkcs7-mime', () => {
-    const error = errorOf(() => parseSmime('Content-Type: text/plain\r\n\r\nhello', 'plain'));
+    const error = thrownBy(() => parseSmime('Content-Type: text/plain\r\n\r\nhello', 'plain'), FormatError);
     expect(error.found).toBe('text/plain');
   });
 
   it('refuses a signature part that is not base64', () => {
     const text = LIST01.toString('latin1').replace('MIIGBAYJ', 'MI*GBAYJ');
-    expect(errorOf(() => parseSmime(text, 'bad64')).field).toBe('signature part');
+    expect(thrownBy(() => parseSmime(text, 'bad64'), FormatError).field).toBe('signature part');
   });
 });

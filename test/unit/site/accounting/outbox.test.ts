@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FedstackError } from '../../../../src/errors.js';
 import { DirqOutbox } from '../../../../src/site/accounting/outbox.js';
+import { rejectionOf } from '../../../helpers/expect-rejection.js';
 
 let root: string;
 
@@ -25,16 +26,6 @@ async function collect(outbox: DirqOutbox): Promise<string[]> {
   const names: string[] = [];
   for await (const name of outbox.elements()) names.push(name);
   return names;
-}
-
-async function errorOf(promise: Promise<unknown>): Promise<FedstackError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof FedstackError) return error;
-    throw error;
-  }
-  throw new Error('expected a FedstackError');
 }
 
 describe('DirqOutbox', () => {
@@ -75,7 +66,7 @@ describe('DirqOutbox', () => {
     const outbox = new DirqOutbox(root);
     const other = new DirqOutbox(root);
     const name = await outbox.add('body');
-    expect((await errorOf(outbox.get(name))).code).toBe('OUTBOX_IO');
+    expect((await rejectionOf(outbox.get(name), FedstackError)).code).toBe('OUTBOX_IO');
     expect(await outbox.lock(name)).toBe(true);
     expect(await other.lock(name)).toBe(false);
     expect(await outbox.get(name)).toBe('body');
@@ -125,7 +116,7 @@ describe('DirqOutbox', () => {
   });
 
   it('refuses a name that is not an element name, without touching the disk', async () => {
-    const error = await errorOf(new DirqOutbox(root).lock('../../etc/passwd'));
+    const error = await rejectionOf(new DirqOutbox(root).lock('../../etc/passwd'), FedstackError);
     expect(error.code).toBe('OUTBOX_IO');
     expect(error.message).toContain('../../etc/passwd');
   });
@@ -133,7 +124,7 @@ describe('DirqOutbox', () => {
   it('fails with OUTBOX_IO naming the path when the queue cannot be written', async () => {
     const file = path.join(root, 'not-a-directory');
     await writeFile(file, '');
-    const error = await errorOf(new DirqOutbox(file).add('body'));
+    const error = await rejectionOf(new DirqOutbox(file).add('body'), FedstackError);
     expect(error.code).toBe('OUTBOX_IO');
     expect(error.message).toContain(file);
   });
@@ -141,7 +132,7 @@ describe('DirqOutbox', () => {
   it('fails with OUTBOX_IO when unlocking an element that is not locked', async () => {
     const outbox = new DirqOutbox(root);
     const name = await outbox.add('body');
-    const error = await errorOf(outbox.unlock(name));
+    const error = await rejectionOf(outbox.unlock(name), FedstackError);
     expect(error.code).toBe('OUTBOX_IO');
     expect(error.message).toContain(`${name.slice(9)}.lck`);
   });
