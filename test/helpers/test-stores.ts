@@ -84,18 +84,20 @@ export async function openTestStore(
 
 /**
  * A SQLite store in a new temp dir (named from `prefix`) for each test of the enclosing describe block,
- * closed and deleted after the test; returns the current test's store. `open` opens (and migrates) it,
- * so a test can use another build of the store, such as the one in dist/ that a worker thread needs.
+ * closed and deleted after the test; returns the current test's store. `open` and `migrate` come from
+ * the caller, so a test can use another build of the store, such as the one in dist/ a worker thread needs.
  */
 export function sqliteStorePerTest<S extends { close(): Promise<void> }>(
-  open: (location: { kind: 'sqlite'; file: string }) => Promise<S>,
+  open: (location: { kind: 'sqlite'; file: string }) => S,
+  migrate: (store: S) => Promise<unknown>,
   prefix = 'fedstack-hub-',
 ): () => S {
   let dir: string | undefined;
   let store: S | undefined;
   beforeEach(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-    store = await open({ kind: 'sqlite', file: path.join(dir, 'hub.sqlite') });
+    store = open({ kind: 'sqlite', file: path.join(dir, 'hub.sqlite') });
+    await migrate(store);
   });
   afterEach(async () => {
     await store?.close();

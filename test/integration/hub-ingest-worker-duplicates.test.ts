@@ -16,11 +16,7 @@ function message(vms: string[]) {
 }
 
 describe('SQLite ingest with the prepare worker, a message published twice', () => {
-  const store = sqliteStorePerTest(async (location) => {
-    const opened = HubStore.open(location);
-    await migrateToLatest(opened);
-    return opened;
-  }, 'fedstack-ingest-worker-');
+  const store = sqliteStorePerTest((at) => HubStore.open(at), migrateToLatest, 'fedstack-ingest-worker-');
 
   async function ingest(messages: ReturnType<typeof message>[], batchMessages: number) {
     const messaging = new MessagingService(store());

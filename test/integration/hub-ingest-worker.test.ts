@@ -19,11 +19,7 @@ function message(vms: [string, number][]) {
 }
 
 describe('SQLite ingest with the prepare worker', () => {
-  const store = sqliteStorePerTest(async (location) => {
-    const opened = HubStore.open(location);
-    await migrateToLatest(opened);
-    return opened;
-  }, 'fedstack-ingest-worker-');
+  const store = sqliteStorePerTest((at) => HubStore.open(at), migrateToLatest, 'fedstack-ingest-worker-');
 
   it('loads every record of every VM to its own VM over batches prepared ahead', async () => {
     const messaging = new MessagingService(store());
