@@ -141,11 +141,13 @@ describe('runImageSync', () => {
   let glance: FakeGlance;
   let list: { status: number; text: string };
   let lists: Awaited<ReturnType<typeof start>>;
-  const now = Date.now();
+  // the fixed clock of the runs; read after the signer is issued, so that its certificate is valid then
+  let now = 0;
 
   beforeAll(() => {
     pki = createTestPki(CA_DN);
     signer = pki.issue('lists', SIGNER_DN);
+    now = Date.now();
   });
   afterAll(() => pki.remove());
   beforeEach(() => {
