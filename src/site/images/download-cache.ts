@@ -6,12 +6,12 @@
  * every run, images.md §5.2). Memory stays at a few chunks whatever the image size.
  * @module
  */
-import { createHash, type Hash } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
 import type { ImageHashAlgorithm } from '../../formats/imagelist/index.js';
 import { HttpClient, HttpError, contentLengthOf } from '../../http/index.js';
 import { silentLogger, type Logger } from '../../log.js';
@@ -19,7 +19,6 @@ import { redactUrl } from '../../redact-url.js';
 import {
   cachePathsOf,
   ensureFreeSpace,
-  hashFileInto,
   isDigestHex,
   lookUpCached,
   sizeOf,
@@ -91,7 +90,7 @@ interface Transfer {
   readonly paths: CachePaths;
   readonly logger: Logger;
   readonly client: HttpClient;
-  hash: Hash;
+  hash: ThreadedHash;
   doneBytes: number;
   totalBytes: number | undefined;
   requests: number;
@@ -100,6 +99,147 @@ interface Transfer {
 
 /** Why a request is ended by us: no bytes for `stallTimeoutMs`. */
 class StallTimeout extends Error {}
+
+/** Bytes handed to the hashing thread at a time, and how many such batches may wait there. */
+const HASH_BATCH_BYTES = 1 << 20;
+const HASH_BATCHES_IN_FLIGHT = 8;
+
+// The hashing thread: batches come as transferred ArrayBuffers and go back (for reuse) once hashed.
+const HASH_WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const { openSync, readSync, closeSync } = require('node:fs');
+let hash = createHash(workerData.algorithm);
+parentPort.on('message', (m) => {
+  try {
+    if (m.type === 'data') {
+      hash.update(new Uint8Array(m.buffer, 0, m.length));
+      parentPort.postMessage({ type: 'ack', buffer: m.buffer }, [m.buffer]);
+    } else if (m.type === 'file') {
+      const fd = openSync(m.path, 'r');
+      const buffer = Buffer.allocUnsafe(${4 << 20});
+      try {
+        for (let n; (n = readSync(fd, buffer, 0, buffer.length, null)) > 0; ) hash.update(buffer.subarray(0, n));
+      } finally {
+        closeSync(fd);
+      }
+      parentPort.postMessage({ type: 'done' });
+    } else if (m.type === 'reset') {
+      hash = createHash(workerData.algorithm);
+      parentPort.postMessage({ type: 'done' });
+    } else if (m.type === 'digest') {
+      parentPort.postMessage({ type: 'done', hex: hash.digest('hex') });
+    }
+  } catch (error) {
+    parentPort.postMessage({ type: 'error', message: String(error && error.message || error) });
+  }
+});
+`;
+
+type HashWorkerMessage =
+  { type: 'ack'; buffer: ArrayBuffer } | { type: 'done'; hex?: string } | { type: 'error'; message: string };
+
+/**
+ * A hash computed on a thread of its own, so that hashing (the bottleneck of a fast download)
+ * runs beside the receiving and writing of the body instead of taking turns with them. Bytes are
+ * copied into 1 MiB batches; {@link update} returns a promise only when the thread lags by
+ * `HASH_BATCHES_IN_FLIGHT` batches (back-pressure without a promise per chunk).
+ */
+class ThreadedHash {
+  private readonly worker: Worker;
+  private readonly free: ArrayBuffer[] = [];
+  private batch: Uint8Array | undefined;
+  private batchBytes = 0;
+  private inFlight = 0;
+  private failure: Error | undefined;
+  private onAck: (() => void) | undefined;
+  private readonly replies: { resolve: (hex?: string) => void; reject: (error: Error) => void }[] = [];
+
+  constructor(algorithm: ImageHashAlgorithm) {
+    this.worker = new Worker(HASH_WORKER_SOURCE, { eval: true, workerData: { algorithm } });
+    this.worker.on('message', (m: HashWorkerMessage) => {
+      if (m.type === 'ack') {
+        this.inFlight--;
+        this.free.push(m.buffer);
+        const wake = this.onAck;
+        this.onAck = undefined;
+        wake?.();
+      } else if (m.type === 'done') this.replies.shift()?.resolve(m.hex);
+      else this.fail(new Error(`hashing failed: ${m.message}`));
+    });
+    this.worker.on('error', (error: Error) => this.fail(error));
+    this.worker.on('exit', () => this.fail(new Error('the hashing thread ended')));
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    for (const reply of this.replies.splice(0)) reply.reject(error);
+    const wake = this.onAck;
+    this.onAck = undefined;
+    wake?.();
+  }
+
+  /** Hashes `chunk` (copied; the caller may reuse it); a promise when the caller must wait first. */
+  update(chunk: Uint8Array): Promise<void> | undefined {
+    if (this.failure) throw this.failure;
+    for (let at = 0; at < chunk.byteLength;) {
+      this.batch ??= new Uint8Array(this.free.pop() ?? new ArrayBuffer(HASH_BATCH_BYTES));
+      const n = Math.min(chunk.byteLength - at, HASH_BATCH_BYTES - this.batchBytes);
+      this.batch.set(chunk.subarray(at, at + n), this.batchBytes);
+      this.batchBytes += n;
+      at += n;
+      if (this.batchBytes === HASH_BATCH_BYTES) this.send();
+    }
+    return this.inFlight >= HASH_BATCHES_IN_FLIGHT ? this.drain() : undefined;
+  }
+
+  private send(): void {
+    if (!this.batch || this.batchBytes === 0) return;
+    const buffer = this.batch.buffer as ArrayBuffer;
+    this.worker.postMessage({ type: 'data', buffer, length: this.batchBytes }, [buffer]);
+    this.inFlight++;
+    this.batch = undefined;
+    this.batchBytes = 0;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.inFlight >= HASH_BATCHES_IN_FLIGHT && !this.failure)
+      await new Promise<void>((resolve) => (this.onAck = resolve));
+    if (this.failure) throw this.failure;
+  }
+
+  private ask(message: Record<string, unknown>): Promise<string | undefined> {
+    if (this.failure) return Promise.reject(this.failure);
+    this.send();
+    return new Promise((resolve, reject) => {
+      this.replies.push({ resolve, reject });
+      this.worker.postMessage(message);
+    });
+  }
+
+  /** Hashes the bytes of `file` (read on the hashing thread). */
+  async updateFromFile(file: string): Promise<void> {
+    await this.ask({ type: 'file', path: file });
+  }
+
+  /** Forgets every byte hashed so far. */
+  async reset(): Promise<void> {
+    this.batch = undefined;
+    this.batchBytes = 0;
+    await this.ask({ type: 'reset' });
+  }
+
+  /** The lower-case hex digest of every byte given. */
+  async digest(): Promise<string> {
+    return (await this.ask({ type: 'digest' })) ?? '';
+  }
+
+  /** Ends the thread. */
+  async close(): Promise<void> {
+    this.failure ??= new Error('the hash is closed');
+    await this.worker.terminate();
+  }
+}
 
 /** Resolves with `promise`, or rejects at once with the reason when `signal` aborts. */
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
@@ -174,24 +314,29 @@ async function fetchOnce(
     paths,
     logger,
     client: options.httpClient ?? new HttpClient(),
-    hash: createHash(algorithm),
+    hash: new ThreadedHash(algorithm),
     doneBytes: 0,
     totalBytes: expected.sizeBytes,
     requests: 0,
     receivedBytes: 0,
   };
-  await adoptPart(transfer);
-  if (expected.sizeBytes !== undefined)
-    await ensureFreeSpace(
-      options.cacheDir,
-      expected.sizeBytes - transfer.doneBytes,
-      options.freeSpaceMarginBytes ?? GIB,
-      url,
-      options.statFs,
-    );
   const started = performance.now();
-  if (expected.sizeBytes === undefined || transfer.doneBytes < expected.sizeBytes) await download(transfer);
-  const sizeBytes = await finish(transfer);
+  let sizeBytes: number;
+  try {
+    await adoptPart(transfer);
+    if (expected.sizeBytes !== undefined)
+      await ensureFreeSpace(
+        options.cacheDir,
+        expected.sizeBytes - transfer.doneBytes,
+        options.freeSpaceMarginBytes ?? GIB,
+        url,
+        options.statFs,
+      );
+    if (expected.sizeBytes === undefined || transfer.doneBytes < expected.sizeBytes) await download(transfer);
+    sizeBytes = await finish(transfer);
+  } finally {
+    await transfer.hash.close();
+  }
   const seconds = (performance.now() - started) / 1000;
   logger.info(
     {
@@ -223,7 +368,7 @@ async function adoptPart(transfer: Transfer): Promise<void> {
     await rm(paths.part, { force: true });
     return;
   }
-  await hashFileInto(transfer.hash, paths.part);
+  await transfer.hash.updateFromFile(paths.part);
   transfer.doneBytes = partBytes;
   transfer.logger.info({ url: redactUrl(transfer.options.url), partBytes }, 'resuming an image download');
 }
@@ -231,7 +376,7 @@ async function adoptPart(transfer: Transfer): Promise<void> {
 /** Forgets the part: the next request starts from byte 0. */
 async function restart(transfer: Transfer): Promise<void> {
   await rm(transfer.paths.part, { force: true });
-  transfer.hash = createHash(transfer.expected.algorithm);
+  await transfer.hash.reset();
   transfer.doneBytes = 0;
 }
 
@@ -430,8 +575,10 @@ async function appendBody(transfer: Transfer, res: Response, stallTimer: NodeJS.
           `${limit} bytes`,
           `more (${transfer.doneBytes} so far)`,
         );
-      transfer.hash.update(chunk);
-      if (!out.write(chunk)) await once(out, 'drain');
+      const hashing = transfer.hash.update(chunk);
+      if (!out.write(chunk))
+        await (hashing ? Promise.all([once(out, 'drain'), hashing]) : once(out, 'drain'));
+      else if (hashing) await hashing;
       options.onProgress?.({ doneBytes: transfer.doneBytes, totalBytes: transfer.totalBytes });
     }
   } catch (error) {
@@ -463,7 +610,7 @@ function closeStream(out: ReturnType<typeof createWriteStream>): Promise<void> {
 /** Checks size and digest of the complete part, then makes it the cache file. */
 async function finish(transfer: Transfer): Promise<number> {
   const { options, expected, paths } = transfer;
-  const actualHex = transfer.hash.digest('hex');
+  const actualHex = await transfer.hash.digest();
   if (expected.sizeBytes !== undefined && transfer.doneBytes !== expected.sizeBytes) {
     await rm(paths.part, { force: true });
     throw new ImageVerifyError(options.url, 'size', `${expected.sizeBytes} bytes`, `${transfer.doneBytes}`);
