@@ -6,9 +6,10 @@ const run = promisify(execFile);
 
 /**
  * Packages the tests need: python3-dirq for the outbox's compatibility test with Python dirq,
- * qemu-utils (qemu-img) for the image format and conversion tests.
+ * qemu-utils (qemu-img) for the image format and conversion tests, docker-registry (the
+ * distribution registry) for the registry image source test.
  */
-export const TEST_OS_PACKAGES = ['python3-dirq', 'qemu-utils'] as const;
+export const TEST_OS_PACKAGES = ['python3-dirq', 'qemu-utils', 'docker-registry'] as const;
 
 const UPDATE_TIMEOUT_MS = 300_000;
 const INSTALL_TIMEOUT_MS = 600_000;

@@ -8,13 +8,20 @@
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describeError } from '../../errors.js';
-import { decideListTrust, parseImageList, type ImageList } from '../../formats/imagelist/index.js';
+import {
+  decideListTrust,
+  parseImageList,
+  type ImageList,
+  type LastAcceptedList,
+} from '../../formats/imagelist/index.js';
 import { parseTrustedCas, verifySmime, type CaFile } from '../../formats/smime/index.js';
 import { HttpClient } from '../../http/index.js';
 import { silentLogger, type Logger } from '../../log.js';
 import { redactUrl } from '../../redact-url.js';
 import { readSecret, secretFilePath } from '../site-config.js';
-import type { HepixSourceConfig, ImageSourceConfig, ImagesConfig } from './images-config.js';
+import type { HepixSourceConfig, ImageSourceConfig, ImagesConfig, OciSourceConfig } from './images-config.js';
+import { listContentDigest } from './sync-state.js';
+import { listOciSource } from './oci-source.js';
 import type { SourceFetch } from './sync-plan.js';
 
 /** What fetching one source gave. */
@@ -28,6 +35,10 @@ export interface SourceFetchResult {
   readonly problems: readonly string[];
   /** The main reason the source is not trusted, when it is not. */
   readonly reason?: string;
+  /** Digest of the verified list content (`listContentDigest`), when it was verified. */
+  readonly contentDigest?: string;
+  /** What was odd about a trusted list (an unchanged `hv:version` with other content). */
+  readonly warnings?: readonly string[];
 }
 
 /** Options of {@link fetchImageSources}. */
@@ -41,6 +52,8 @@ export interface FetchSourcesOptions {
   readonly logger?: Logger;
   /** Default: a client trusting the CAs of `images.ca_path`. */
   readonly httpClient?: HttpClient;
+  /** What was accepted last from a source (its `hv:version`, content digest), to refuse a rollback. */
+  readonly lastAccepted?: (sourceId: string) => LastAcceptedList | undefined;
   /** @internal Environment the token references are read from. */
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -147,7 +160,16 @@ async function fetchHepix(
     const reason = `${where}: no endorser is configured and the list names none (hv:endorser)`;
     return { sourceId, trusted: false, list, problems: [reason], reason };
   }
-  const trust = decideListTrust({ verification, list, expected, now: options.now });
+  const contentDigest = listContentDigest(verification.text);
+  const last = options.lastAccepted?.(sourceId);
+  const trust = decideListTrust({
+    verification,
+    list,
+    expected,
+    now: options.now,
+    contentDigest,
+    ...(last ? { last } : {}),
+  });
   if (trust.kind === 'refused')
     return { sourceId, trusted: false, list, problems: [trust.message], reason: trust.message };
   // an image that cannot be read might be one that is still wanted: the source is held
@@ -155,13 +177,37 @@ async function fetchHepix(
   for (const warning of trust.warnings) options.logger?.warn({ source: sourceId }, warning);
   return imageProblems.length > 0
     ? { sourceId, trusted: false, list, problems: imageProblems, reason: imageProblems[0] }
-    : { sourceId, trusted: true, list, problems: [] };
+    : { sourceId, trusted: true, list, problems: [], contentDigest, warnings: trust.warnings };
+}
+
+/**
+ * A registry source: trusted when every repository and tag could be listed and every matching
+ * tag's manifest read, its digest checked and its disk layer found (content addressed; no
+ * signature is checked). The registry's TLS is the client's (the CAs of `images.ca_path`).
+ */
+async function fetchOci(
+  source: OciSourceConfig,
+  index: number,
+  options: FetchSourcesOptions,
+  client: HttpClient,
+): Promise<SourceFetchResult> {
+  const { list, problems } = await listOciSource(source, {
+    httpClient: client,
+    configFile: options.configFile,
+    index,
+    signal: options.signal,
+    timeoutMs: options.timeoutMs,
+    env: options.env,
+  });
+  return problems.length > 0
+    ? { sourceId: source.name, trusted: false, list, problems, reason: problems[0] }
+    : { sourceId: source.name, trusted: true, list, problems: [] };
 }
 
 /**
  * Fetches every configured source, in order. Disabled sources are not fetched (their result has
- * `reason: 'disabled'`). Registry (OCI) sources are not read yet: they are reported untrusted, so
- * their images are kept. Every error ends in the source's result, never in a throw.
+ * `reason: 'disabled'`). Registry (OCI) sources are listed through the distribution API
+ * ({@link listOciSource}). Every error ends in the source's result, never in a throw.
  * @example const results = await fetchImageSources(config.images, { configFile: config.file, now: new Date(clock()) });
  */
 export async function fetchImageSources(
@@ -187,14 +233,12 @@ export async function fetchImageSources(
       results.push({ sourceId: source.name, trusted: false, problems: [], reason: 'disabled' });
       continue;
     }
-    if (source.kind === 'oci') {
-      const reason = 'registry (OCI) sources are not synced by this version; their images are kept';
-      results.push({ sourceId: source.name, trusted: false, problems: [reason], reason });
-      continue;
-    }
     try {
       options.signal?.throwIfAborted();
-      const result = await fetchHepix(source, index, options, client, trustedCas);
+      const result =
+        source.kind === 'oci'
+          ? await fetchOci(source, index, options, client)
+          : await fetchHepix(source, index, options, client, trustedCas);
       if (!result.trusted)
         logger.warn({ source: source.name, reason: result.reason }, 'image list not trusted');
       results.push(result);
