@@ -14,6 +14,14 @@ import { acquireRunLock } from '../accounting/run-lock.js';
 import { applyImageSyncPlan, type ApplyCounts, type StepError } from '../images/apply-plan.js';
 import { fetchImageSources, toSourceFetches, type SourceFetchResult } from '../images/fetch-sources.js';
 import { readGlanceState, type GlanceState } from '../images/glance-state.js';
+import {
+  imageSyncStateFile,
+  lastAcceptedOf,
+  readImageSyncState,
+  withAcceptedLists,
+  writeImageSyncState,
+  type AcceptedListState,
+} from '../images/sync-state.js';
 import type { ImagesConfig } from '../images/images-config.js';
 import {
   countSteps,
@@ -85,7 +93,10 @@ export interface ImageSyncOutcome {
   /** Every step that failed or was not done. */
   readonly errors: readonly StepError[];
   readonly durationMs: number;
-  /** The run ended before planning (Glance unreachable, credentials refused, lock held). */
+  /**
+   * The run ended before planning (Glance unreachable, credentials refused, lock held, the state
+   * file unreadable), or its state could not be written after applying.
+   */
   readonly failure?: JobFailure;
 }
 
@@ -167,6 +178,41 @@ async function readState(
   return readGlanceState({ images, members, tag });
 }
 
+/**
+ * The lists to remember: those of sources that were trusted, drove the plan and had no failed
+ * step, so a later run refuses a lower version of them. A source with a failed step keeps its
+ * older entry: its next run may still apply the same list again.
+ */
+function acceptedLists(
+  fetched: readonly SourceFetchResult[],
+  plan: ImageSyncPlan,
+  errors: readonly StepError[],
+  appliedAt: string,
+): Record<string, AcceptedListState> {
+  const accepted: Record<string, AcceptedListState> = {};
+  for (const f of fetched) {
+    const report = plan.sources.find((r) => r.sourceId === f.sourceId);
+    if (!f.trusted || !f.list || report?.status !== 'synced') continue;
+    if (errors.some((e) => e.sourceId === f.sourceId)) continue;
+    accepted[f.sourceId] = {
+      listId: f.list.id,
+      ...(f.list.version !== undefined ? { version: f.list.version } : {}),
+      ...(f.contentDigest !== undefined ? { contentDigest: f.contentDigest } : {}),
+      appliedAt,
+    };
+  }
+  return accepted;
+}
+
+/** The sources of a run that ended before they were fetched: each held. */
+function unfetched(images: ImagesConfig): SourceFetchResult[] {
+  return images.sources.map((s) => ({
+    sourceId: s.name,
+    trusted: false,
+    problems: ['not fetched: the run ended before'],
+  }));
+}
+
 function sourceOutcomes(
   fetched: readonly SourceFetchResult[],
   plan: ImageSyncPlan | undefined,
@@ -184,7 +230,7 @@ function sourceOutcomes(
       sourceId: f.sourceId,
       trusted: f.trusted,
       status: report?.status ?? 'held',
-      reasons: report?.reasons ?? f.problems,
+      reasons: [...(report?.reasons ?? f.problems), ...(f.warnings ?? [])],
       ...(report?.listId !== undefined ? { listId: report.listId } : {}),
       ...(report?.listVersion !== undefined ? { listVersion: report.listVersion } : {}),
       steps,
@@ -197,8 +243,12 @@ function sourceOutcomes(
  * Syncs the images of the site's sources into its Glance: fetches every source (a failing source
  * is held: none of its images is deleted), reads the images of ours in every VO project, plans
  * (see `planImageSync`) and, unless `dryRun`, applies the plan under a lock in the cache
- * directory. A failing step is reported in `errors` and the others go on; a failure before the
- * plan (Keystone or Glance unreachable, the lock held) in `failure`.
+ * directory (taken before the sources are fetched). A list whose `hv:version` is lower than the one
+ * last applied from its source is refused (the source is held); after applying, the version and
+ * content digest of every source applied without a failed step are stored
+ * (`<cache_dir>/sync-<site>.state.json`, see `sync-state`). A failing step is reported in `errors`
+ * and the others go on; a failure before the plan (Keystone or Glance unreachable, the lock held,
+ * the state unreadable) in `failure`.
  * @throws ConfigError before any request when `images.sync` is not true, the site has no VO, the
  *   credentials are missing or a secret reference cannot be read.
  * @example const outcome = await runImageSync({ config, logger, signal, clock: Date.now }, { dryRun: true });
@@ -218,13 +268,8 @@ export async function runImageSync(
     : (options.cacheDir ?? DEFAULT_IMAGE_CACHE_DIR);
   const projects: SiteProject[] = config.vos.map((v) => ({ vo: v.name, projectId: v.auth.projectId }));
   const sessionFor = sessionsOf(config, ctx);
-  const fetched = await fetchImageSources(images, {
-    configFile: config.file,
-    now: new Date(clock()),
-    signal,
-    timeoutMs: options.listTimeoutMs,
-    logger,
-  });
+  const stateFile = imageSyncStateFile(cacheDir, config.gocdb);
+  let fetched: SourceFetchResult[] | undefined;
   const base = { site: config.gocdb, isDryRun };
   const projectOutcomes = (state?: GlanceState): ProjectImagesOutcome[] =>
     projects.map((p) => ({
@@ -238,6 +283,15 @@ export async function runImageSync(
       await mkdir(cacheDir, { recursive: true });
       release = await acquireRunLock(path.join(cacheDir, `sync-${config.gocdb}.lock`));
     }
+    const state = await readImageSyncState(stateFile);
+    fetched = await fetchImageSources(images, {
+      configFile: config.file,
+      now: new Date(clock()),
+      signal,
+      timeoutMs: options.listTimeoutMs,
+      logger,
+      lastAccepted: (sourceId) => lastAcceptedOf(state, sourceId),
+    });
     const current = await readState(projects, images.tag, sessionFor);
     const plan = planImageSync({
       sources: toSourceFetches(images, fetched),
@@ -269,6 +323,19 @@ export async function runImageSync(
       activeTimeoutMs: options.activeTimeoutMs,
       pollIntervalMs: options.pollIntervalMs,
     });
+    let failure: JobFailure | undefined;
+    const accepted = acceptedLists(fetched, plan, result.errors, new Date(started).toISOString());
+    if (Object.keys(accepted).length > 0)
+      try {
+        await writeImageSyncState(stateFile, withAcceptedLists(state, accepted));
+      } catch (error) {
+        // the images are in place; only the rollback check of the next run lacks this run's versions
+        failure = toJobFailure(error);
+        logger.error(
+          { site: config.gocdb, error: describeError(error) },
+          'cannot store the image sync state',
+        );
+      }
     return {
       ...base,
       sources: sourceOutcomes(fetched, plan, result.errors),
@@ -277,13 +344,14 @@ export async function runImageSync(
       applied: result.counts,
       errors: result.errors,
       durationMs: clock() - started,
+      ...(failure ? { failure } : {}),
     };
   } catch (error) {
     const failure = toJobFailure(error);
     logger.error({ site: config.gocdb, error: describeError(error) }, 'image sync failed');
     return {
       ...base,
-      sources: sourceOutcomes(fetched, undefined, []),
+      sources: sourceOutcomes(fetched ?? unfetched(images), undefined, []),
       projects: projectOutcomes(),
       errors: [],
       durationMs: clock() - started,

@@ -1,6 +1,14 @@
 // runImageSync against a local list and image server and an in-memory Glance: dry run, upload, no-op rerun, held sources, deactivation.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,18 +29,23 @@ const TOKEN_ENV = 'FEDSTACK_TEST_LIST_TOKEN';
 const IMAGE = randomBytes(64 * 1024);
 const IMAGE_ID = 'img-0001';
 
-function listJson(base: string, images: readonly string[]): string {
+function listJson(
+  base: string,
+  images: readonly string[],
+  version = '1',
+  description = 'unit test list',
+): string {
   return JSON.stringify({
     'hv:imagelist': {
       'dc:date:created': '2026-01-01T00:00:00Z',
       'dc:date:expires': '2499-12-31T22:00:00Z',
-      'dc:description': 'unit test list',
+      'dc:description': description,
       'dc:identifier': 'list-unit',
       'dc:source': 'https://lists.example.org/',
       'dc:title': 'Unit list',
       'hv:endorser': { 'hv:x509': { 'dc:creator': 'Test', 'hv:ca': CA_DN, 'hv:dn': SIGNER_DN } },
       'hv:uri': `${base}/list`,
-      'hv:version': '1',
+      'hv:version': version,
       'hv:images': images.map((id) => ({
         'hv:image': {
           'dc:identifier': id,
@@ -193,10 +206,10 @@ describe('runImageSync', () => {
       path.join(dir, 'site.yaml'),
     );
   }
-  const serve = async (images: readonly string[]): Promise<void> => {
+  const serve = async (images: readonly string[], version?: string, description?: string): Promise<void> => {
     list = {
       status: 200,
-      text: await signSmime(listJson(lists.url, images), {
+      text: await signSmime(listJson(lists.url, images, version, description), {
         certificate: signer.certificate,
         privateKey: signer.privateKey,
       }),
@@ -279,6 +292,62 @@ describe('runImageSync', () => {
       { kind: 'prune', message: expect.stringMatching(/deactivated instead/) },
     ]);
     expect([...glance.images.values()].map((i) => i.status)).toEqual(['deactivated']);
+  });
+
+  it('refuses a list with a lower hv:version than the one applied last: held, nothing deleted', async () => {
+    const config = await setUp();
+    const stateFile = path.join(dir, 'cache', 'sync-SYNC-SITE.state.json');
+    await serve([IMAGE_ID], '2');
+    await sync(config, true);
+    expect(existsSync(stateFile)).toBe(false); // a dry run stores nothing
+    expect((await sync(config)).errors).toEqual([]);
+    expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toMatchObject({
+      sources: {
+        unit: { listId: 'list-unit', version: '2', contentDigest: expect.stringMatching(/^sha256:/) },
+      },
+    });
+    // an older signed list, replayed: it would prune the image
+    await serve([], '1');
+    const replayed = await sync(config);
+    expect(replayed.sources).toMatchObject([{ trusted: false, status: 'held', listVersion: '1' }]);
+    expect(replayed.sources[0]!.reasons.join(' ')).toMatch(/hv:version 1 is lower than 2/);
+    expect(replayed.applied).toMatchObject({ deletions: 0, deactivations: 0 });
+    expect([...glance.images.values()].map((i) => i.status)).toEqual(['active']);
+    expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toMatchObject({
+      sources: { unit: { version: '2' } },
+    });
+    // a higher version is applied, and remembered
+    await serve([], '10');
+    const newer = await sync(config);
+    expect(newer.sources).toMatchObject([{ trusted: true, status: 'synced' }]);
+    expect(newer.applied).toMatchObject({ deletions: 1 });
+    expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toMatchObject({
+      sources: { unit: { version: '10' } },
+    });
+  });
+
+  it('warns about a list whose hv:version is unchanged but whose content changed', async () => {
+    const config = await setUp();
+    await serve([IMAGE_ID], '3');
+    await sync(config);
+    await serve([IMAGE_ID], '3');
+    const same = await sync(config);
+    expect(same.sources[0]!.reasons).toEqual([]);
+    await serve([IMAGE_ID], '3', 'edited without a new version');
+    const edited = await sync(config);
+    expect(edited.sources).toMatchObject([{ trusted: true, status: 'synced' }]);
+    expect(edited.sources[0]!.reasons.join(' ')).toMatch(/hv:version 3 is unchanged but the content changed/);
+  });
+
+  it('holds every source when the stored state is corrupt, and says which file to delete', async () => {
+    const config = await setUp();
+    await serve([IMAGE_ID]);
+    mkdirSync(path.join(dir, 'cache'), { recursive: true });
+    writeFileSync(path.join(dir, 'cache', 'sync-SYNC-SITE.state.json'), '{not json');
+    const outcome = await sync(config);
+    expect(outcome.failure?.message).toMatch(/sync-SYNC-SITE\.state\.json is corrupt.*delete it/);
+    expect(outcome.sources).toMatchObject([{ sourceId: 'unit', status: 'held' }]);
+    expect(glance.writes).toEqual([]);
   });
 
   it('refuses a site that has not opted in to image sync before contacting anything', async () => {
