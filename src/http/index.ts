@@ -1,9 +1,11 @@
 // The one outbound HTTP layer: what other folders may use.
 export {
   httpRequest,
+  httpRequestStream,
   isStreamBody,
   HttpClient,
   type HttpRequest,
+  type HttpStreamResponse,
   type HttpBody,
   type HttpClientOptions,
   type HttpRedirectMode,
