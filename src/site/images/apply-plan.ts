@@ -91,8 +91,11 @@ export interface ApplyPlanOptions {
   readonly formats: readonly string[];
   /** Client for image downloads (default: fetchToCache's own). */
   readonly httpClient?: HttpClient;
-  /** Request headers for downloads of a source's images (its token). */
-  readonly downloadHeaders?: (sourceId: string | undefined) => Readonly<Record<string, string>>;
+  /**
+   * Request headers for the download of one image of a source (its token, when the image is on the
+   * list's own origin). Redirects to another host drop them (the HTTP layer's `follow` mode).
+   */
+  readonly downloadHeaders?: (sourceId: string | undefined, url: string) => Readonly<Record<string, string>>;
   readonly signal?: AbortSignal;
   readonly logger?: Logger;
   /** Now, epoch ms; the only clock of the run. */
@@ -200,7 +203,7 @@ class Applier {
         },
         cacheDir: options.cacheDir,
         httpClient: options.httpClient,
-        headers: options.downloadHeaders?.(step.sourceId),
+        headers: options.downloadHeaders?.(step.sourceId, location.url),
         signal: options.signal,
         logger: this.#logger,
       });

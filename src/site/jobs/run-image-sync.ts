@@ -12,7 +12,12 @@ import {
 } from '../../openstack/index.js';
 import { acquireRunLock } from '../accounting/run-lock.js';
 import { applyImageSyncPlan, type ApplyCounts, type StepError } from '../images/apply-plan.js';
-import { fetchImageSources, toSourceFetches, type SourceFetchResult } from '../images/fetch-sources.js';
+import {
+  appdbAuthorization,
+  fetchImageSources,
+  toSourceFetches,
+  type SourceFetchResult,
+} from '../images/fetch-sources.js';
 import { readGlanceState, type GlanceState } from '../images/glance-state.js';
 import {
   imageSyncStateFile,
@@ -33,7 +38,7 @@ import {
 } from '../images/sync-plan.js';
 import { mapWithConcurrency } from '../map-with-concurrency.js';
 import { assertCredentialsReadable, createSiteSession } from '../site-session.js';
-import type { SiteConfig } from '../site-config.js';
+import { readSecret, type SiteConfig } from '../site-config.js';
 import type { JobContext } from './job-context.js';
 import { toJobFailure, type JobFailure } from './job-outcome.js';
 
@@ -141,6 +146,32 @@ function sessionsOf(config: SiteConfig, ctx: JobContext): (projectId: string) =>
       sessions.set(projectId, session);
     }
     return session;
+  };
+}
+
+/**
+ * The headers of an image download: the source's token (AppDB's Basic form) when the image is
+ * on the origin (scheme, host, port) of the source's list URL, as AppDB serves both; none for an
+ * image elsewhere, so the token never reaches another host.
+ */
+function downloadHeadersOf(
+  config: SiteConfig,
+  images: ImagesConfig,
+): (sourceId: string | undefined, url: string) => Record<string, string> {
+  return (sourceId, url): Record<string, string> => {
+    const index = images.sources.findIndex((s) => s.name === sourceId);
+    const source = images.sources[index];
+    if (!source || source.kind !== 'hepix' || source.location.kind !== 'url') return {};
+    if (source.tokenEnv === undefined && source.tokenFile === undefined) return {};
+    let isSameOrigin: boolean;
+    try {
+      isSameOrigin = new URL(url).origin === new URL(source.location.url).origin;
+    } catch {
+      return {};
+    }
+    if (!isSameOrigin) return {};
+    const token = readSecret(source, 'token', { file: config.file, path: `images.sources[${index}]` });
+    return { Authorization: appdbAuthorization(token) };
   };
 }
 
@@ -317,6 +348,7 @@ export async function runImageSync(
       ownerProjectId,
       cacheDir,
       formats: images.formats,
+      downloadHeaders: downloadHeadersOf(config, images),
       signal,
       logger,
       clock,

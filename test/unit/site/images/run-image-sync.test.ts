@@ -34,6 +34,7 @@ function listJson(
   images: readonly string[],
   version = '1',
   description = 'unit test list',
+  imageBase = `${base}/images`,
 ): string {
   return JSON.stringify({
     'hv:imagelist': {
@@ -52,7 +53,7 @@ function listJson(
           'dc:title': `Image ${id}`,
           'hv:format': 'raw',
           'hv:size': String(IMAGE.length),
-          'hv:uri': `${base}/images/${id}.raw`,
+          'hv:uri': `${imageBase}/${id}.raw`,
           'hv:version': '1',
           'sl:checksum:sha512': createHash('sha512').update(IMAGE).digest('hex'),
           'sl:osname': 'TestOS',
@@ -154,6 +155,8 @@ describe('runImageSync', () => {
   let glance: FakeGlance;
   let list: { status: number; text: string };
   let lists: Awaited<ReturnType<typeof start>>;
+  // where the list server redirects /elsewhere/ image downloads to
+  let redirectBase = '';
   // the fixed clock of the runs; read after the signer is issued, so that its certificate is valid then
   let now = 0;
 
@@ -185,6 +188,8 @@ describe('runImageSync', () => {
       if (req.url === '/list') return void res.writeHead(list.status).end(list.text);
       if (req.url === `/images/${IMAGE_ID}.raw`)
         return void res.writeHead(200, { 'content-length': IMAGE.length }).end(IMAGE);
+      if (req.url === `/elsewhere/${IMAGE_ID}.raw`)
+        return void res.writeHead(302, { location: `${redirectBase}/images/${IMAGE_ID}.raw` }).end();
       res.writeHead(404).end();
     });
     return validateSiteConfig(
@@ -206,10 +211,15 @@ describe('runImageSync', () => {
       path.join(dir, 'site.yaml'),
     );
   }
-  const serve = async (images: readonly string[], version?: string, description?: string): Promise<void> => {
+  const serve = async (
+    images: readonly string[],
+    version?: string,
+    description?: string,
+    imageBase?: string,
+  ): Promise<void> => {
     list = {
       status: 200,
-      text: await signSmime(listJson(lists.url, images, version, description), {
+      text: await signSmime(listJson(lists.url, images, version, description, imageBase), {
         certificate: signer.certificate,
         privateKey: signer.privateKey,
       }),
@@ -255,6 +265,46 @@ describe('runImageSync', () => {
     expect(second.applied).toMatchObject({ downloads: 0, uploads: 0, patches: 0, deletions: 0 });
     expect(second.plan!.steps.map((s) => s.kind)).toEqual(['keep']);
     expect(lists.requests.filter((r) => r.url !== '/list')).toHaveLength(1);
+  });
+
+  describe('sends the source token with an image download only to the list origin', () => {
+    const serveImage = (req: IncomingMessage, res: ServerResponse): void =>
+      req.url === `/images/${IMAGE_ID}.raw`
+        ? void res.writeHead(200, { 'content-length': IMAGE.length }).end(IMAGE)
+        : void res.writeHead(404).end();
+    const imageRequests = (server: typeof lists) => server.requests.filter((r) => r.url !== '/list');
+
+    it('on the origin of the list (AppDB serves both): with the token', async () => {
+      const config = await setUp();
+      await serve([IMAGE_ID]);
+      expect((await sync(config)).applied).toMatchObject({ downloads: 1, uploads: 1 });
+      expect(imageRequests(lists)).toMatchObject([
+        { url: `/images/${IMAGE_ID}.raw`, headers: { authorization: appdbAuthorization('list-token') } },
+      ]);
+    });
+
+    it('on another host: without it', async () => {
+      const config = await setUp();
+      const other = await start(serveImage);
+      await serve([IMAGE_ID], '1', 'elsewhere', `${other.url}/images`);
+      expect((await sync(config)).applied).toMatchObject({ downloads: 1, uploads: 1 });
+      expect(imageRequests(lists)).toEqual([]);
+      expect(other.requests).toHaveLength(1);
+      expect(other.requests[0]!.headers.authorization).toBeUndefined();
+    });
+
+    it('redirected from the origin of the list to another host: the token is dropped', async () => {
+      const config = await setUp();
+      const other = await start(serveImage);
+      redirectBase = other.url;
+      await serve([IMAGE_ID], '1', 'redirected', `${lists.url}/elsewhere`);
+      expect((await sync(config)).applied).toMatchObject({ downloads: 1, uploads: 1 });
+      expect(imageRequests(lists)).toMatchObject([
+        { url: `/elsewhere/${IMAGE_ID}.raw`, headers: { authorization: appdbAuthorization('list-token') } },
+      ]);
+      expect(other.requests).toHaveLength(1);
+      expect(other.requests[0]!.headers.authorization).toBeUndefined();
+    });
   });
 
   it('holds a source whose list cannot be fetched or is not signed: nothing is deleted', async () => {
