@@ -2,7 +2,9 @@
  * Carrying out an image sync plan against Glance: uploads (download into the cache, convert when
  * the bytes are not in an accepted format, create, stream the file, wait until active, share and
  * accept as the member project), patches, shares and unshares, then retires (only after every
- * successor is active) and prunes. A delete that fails deactivates the image and is reported.
+ * successor is active) and prunes. A delete that fails deactivates the image and is reported as a
+ * failed step; an image deactivated so by an earlier run is deleted again, and when Glance refuses
+ * again it is only noticed ("delete it by hand"), not failed, so the run does not fail for it forever.
  * A failing step is reported and the others go on; nothing is deleted on doubt (images.md §5.1).
  * @module
  */
@@ -70,10 +72,21 @@ export interface StepError {
   readonly message: string;
 }
 
+/** Something the operator should do that does not fail the run (a deactivated image to delete by hand). */
+export interface StepNotice {
+  readonly stepId: string;
+  readonly kind: PlanStepKind;
+  readonly sourceId: string | undefined;
+  readonly name: string;
+  readonly glanceImageId: string;
+  readonly message: string;
+}
+
 /** The outcome of {@link applyImageSyncPlan}. */
 export interface ApplyResult {
   readonly counts: ApplyCounts;
   readonly errors: readonly StepError[];
+  readonly notices: readonly StepNotice[];
   /** Images this run created, by upload step id. */
   readonly created: Readonly<Record<string, string>>;
 }
@@ -127,16 +140,19 @@ function emptyCounts(): ApplyCounts {
 class Applier {
   readonly counts = emptyCounts();
   readonly errors: StepError[] = [];
+  readonly notices: StepNotice[] = [];
   readonly created: Record<string, string> = {};
   readonly #logger: Logger;
   readonly #owners = new Map<string, string | undefined>();
   readonly #properties = new Map<string, Readonly<Record<string, string>>>();
+  readonly #statuses = new Map<string, string>();
 
   constructor(readonly options: ApplyPlanOptions) {
     this.#logger = options.logger ?? silentLogger;
     for (const m of options.current.managed) {
       this.#owners.set(m.image.id, m.image.owner);
       this.#properties.set(m.image.id, m.image.properties);
+      this.#statuses.set(m.image.id, m.image.status);
     }
   }
 
@@ -317,7 +333,11 @@ class Applier {
     }
   }
 
-  /** Deletes an image; when Glance refuses, deactivates it instead and reports both. */
+  /**
+   * Deletes an image; when Glance refuses, deactivates it instead and reports both. An image that
+   * was deactivated before this run (a delete refused earlier) is not deactivated again: a refused
+   * delete of it is a notice, not a failed step.
+   */
   async remove(step: RetireStep | PruneStep): Promise<void> {
     const session = this.#sessionOfImage(step.glanceImageId);
     try {
@@ -328,6 +348,21 @@ class Applier {
         `image ${step.kind}d`,
       );
     } catch (error) {
+      if (this.#statuses.get(step.glanceImageId) === 'deactivated') {
+        const message =
+          `image "${step.name}" (${step.glanceImageId}) is deactivated and Glance refuses its delete ` +
+          `again (${describeError(error)}): delete it by hand`;
+        this.notices.push({
+          stepId: step.id,
+          kind: step.kind,
+          sourceId: step.sourceId,
+          name: step.name,
+          glanceImageId: step.glanceImageId,
+          message,
+        });
+        this.#logger.warn({ step: step.id, image: step.name, id: step.glanceImageId }, message);
+        return;
+      }
       try {
         await deactivateImage(session, step.glanceImageId);
         this.counts.deactivations++;
@@ -390,5 +425,10 @@ export async function applyImageSyncPlan(
         }
       }
     }
-  return { counts: applier.counts, errors: applier.errors, created: applier.created };
+  return {
+    counts: applier.counts,
+    errors: applier.errors,
+    notices: applier.notices,
+    created: applier.created,
+  };
 }

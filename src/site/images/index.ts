@@ -36,4 +36,15 @@ export {
   type ApplyPlanOptions,
   type ApplyResult,
   type StepError,
+  type StepNotice,
 } from './apply-plan.js';
+export {
+  imageSyncStateFile,
+  listContentDigest,
+  lastAcceptedOf,
+  readImageSyncState,
+  writeImageSyncState,
+  withAcceptedLists,
+  type AcceptedListState,
+  type ImageSyncState,
+} from './sync-state.js';

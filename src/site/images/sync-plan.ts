@@ -521,13 +521,19 @@ function planTrustedSource(
         reason: `no longer placed in project ${m.image.owner ?? '(unknown)'}`,
         dependsOn: uploadsOf.get(m.imageId!) ?? [],
       });
-    else
+    else {
+      const reason = excluded.get(m.imageId!) ?? 'no longer in the list';
       steps.push({
         kind: 'prune',
         id: `prune:${m.image.id}`,
         ...stepBase(m),
-        reason: excluded.get(m.imageId!) ?? 'no longer in the list',
+        // deactivated after a refused delete: retried, and a refusal again only asks for a hand delete
+        reason:
+          m.image.status === 'deactivated'
+            ? `${reason}; deactivated by an earlier run whose delete was refused, the delete is retried`
+            : reason,
       });
+    }
   }
   return { steps, reasons };
 }

@@ -11,7 +11,12 @@ import {
   type OpenStackSession,
 } from '../../openstack/index.js';
 import { acquireRunLock } from '../accounting/run-lock.js';
-import { applyImageSyncPlan, type ApplyCounts, type StepError } from '../images/apply-plan.js';
+import {
+  applyImageSyncPlan,
+  type ApplyCounts,
+  type StepError,
+  type StepNotice,
+} from '../images/apply-plan.js';
 import {
   appdbAuthorization,
   fetchImageSources,
@@ -97,6 +102,11 @@ export interface ImageSyncOutcome {
   readonly applied?: ApplyCounts;
   /** Every step that failed or was not done. */
   readonly errors: readonly StepError[];
+  /**
+   * What needs a hand but does not fail the run: an image deactivated by an earlier run whose
+   * delete Glance refuses again. Also in the reasons of its source.
+   */
+  readonly notices: readonly StepNotice[];
   readonly durationMs: number;
   /**
    * The run ended before planning (Glance unreachable, credentials refused, lock held, the state
@@ -248,6 +258,7 @@ function sourceOutcomes(
   fetched: readonly SourceFetchResult[],
   plan: ImageSyncPlan | undefined,
   errors: readonly StepError[],
+  notices: readonly StepNotice[] = [],
 ): SourceOutcome[] {
   return fetched.map((f) => {
     const report = plan?.sources.find((r) => r.sourceId === f.sourceId);
@@ -261,7 +272,11 @@ function sourceOutcomes(
       sourceId: f.sourceId,
       trusted: f.trusted,
       status: report?.status ?? 'held',
-      reasons: [...(report?.reasons ?? f.problems), ...(f.warnings ?? [])],
+      reasons: [
+        ...(report?.reasons ?? f.problems),
+        ...(f.warnings ?? []),
+        ...notices.filter((n) => n.sourceId === f.sourceId).map((n) => n.message),
+      ],
       ...(report?.listId !== undefined ? { listId: report.listId } : {}),
       ...(report?.listVersion !== undefined ? { listVersion: report.listVersion } : {}),
       steps,
@@ -340,6 +355,7 @@ export async function runImageSync(
         projects: projectOutcomes(current),
         plan,
         errors: [],
+        notices: [],
         durationMs: clock() - started,
       };
     const result = await applyImageSyncPlan(plan, {
@@ -370,11 +386,12 @@ export async function runImageSync(
       }
     return {
       ...base,
-      sources: sourceOutcomes(fetched, plan, result.errors),
+      sources: sourceOutcomes(fetched, plan, result.errors, result.notices),
       projects: projectOutcomes(current),
       plan,
       applied: result.counts,
       errors: result.errors,
+      notices: result.notices,
       durationMs: clock() - started,
       ...(failure ? { failure } : {}),
     };
@@ -386,6 +403,7 @@ export async function runImageSync(
       sources: sourceOutcomes(fetched ?? unfetched(images), undefined, []),
       projects: projectOutcomes(),
       errors: [],
+      notices: [],
       durationMs: clock() - started,
       failure,
     };

@@ -17,7 +17,7 @@ import { ConfigError } from '../../../../src/errors.js';
 import { signSmime } from '../../../../src/formats/smime/index.js';
 import { silentLogger } from '../../../../src/log.js';
 import { appdbAuthorization } from '../../../../src/site/images/index.js';
-import { runImageSync, type ImageSyncOutcome } from '../../../../src/site/jobs/index.js';
+import { isImageSyncComplete, runImageSync, type ImageSyncOutcome } from '../../../../src/site/jobs/index.js';
 import { validateSiteConfig, type SiteConfig } from '../../../../src/site/site-config.js';
 import { PASSWORD_ENV, PROJECT } from '../../../helpers/job-fixtures.js';
 import { createTestPki, type TestCredentials, type TestPki } from '../../../helpers/openssl-ca.js';
@@ -342,6 +342,24 @@ describe('runImageSync', () => {
       { kind: 'prune', message: expect.stringMatching(/deactivated instead/) },
     ]);
     expect([...glance.images.values()].map((i) => i.status)).toEqual(['deactivated']);
+    // the next run retries the delete; refused again, it asks for a hand delete and does not fail
+    const again = await sync(config);
+    expect(again.plan!.steps).toMatchObject([
+      { kind: 'prune', reason: expect.stringMatching(/deactivated by an earlier run/) },
+    ]);
+    expect(again.applied).toMatchObject({ deletions: 0, deactivations: 0 });
+    expect(again.errors).toEqual([]);
+    expect(again.notices).toMatchObject([
+      { kind: 'prune', message: expect.stringMatching(/delete it by hand/) },
+    ]);
+    expect(again.sources[0]!.reasons.join(' ')).toMatch(/deactivated and Glance refuses its delete again/);
+    expect(isImageSyncComplete(again)).toBe(true);
+    // once Glance lets it go, the retried delete removes it
+    glance.isDeleteRefused = false;
+    const freed = await sync(config);
+    expect(freed.applied).toMatchObject({ deletions: 1 });
+    expect(freed.notices).toEqual([]);
+    expect(glance.images.size).toBe(0);
   });
 
   it('refuses a list with a lower hv:version than the one applied last: held, nothing deleted', async () => {
