@@ -130,7 +130,9 @@ export function decideListTrust(input: ListTrustInput): ListTrust {
       input.last?.contentDigest !== undefined &&
       input.contentDigest !== input.last.contentDigest
     )
-      warnings.push(`${verification.source}: hv:version ${list.version} is unchanged but the content changed`);
+      warnings.push(
+        `${verification.source}: hv:version ${list.version} is unchanged but the content changed`,
+      );
   }
   return { kind: 'trusted', warnings };
 }
