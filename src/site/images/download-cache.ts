@@ -8,12 +8,12 @@
  */
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import type { ImageHashAlgorithm } from '../../formats/imagelist/index.js';
-import { HttpClient, HttpError, contentLengthOf } from '../../http/index.js';
+import { HttpClient, HttpError, contentLengthOf, type HttpStreamResponse } from '../../http/index.js';
 import { silentLogger, type Logger } from '../../log.js';
 import { redactUrl } from '../../redact-url.js';
 import {
@@ -81,6 +81,10 @@ export interface CachedImage {
 }
 
 const GIB = 2 ** 30;
+/** Bytes the part's file stream buffers before it asks the body to wait. */
+const WRITE_HIGH_WATER_MARK = 4 << 20;
+/** Bytes written between two background flushes of the part (so the final fsync finds little to do). */
+const FLUSH_EVERY_BYTES = 256 << 20;
 const inFlight = new Map<string, Promise<CachedImage>>();
 
 /** The state of one download across its requests. */
@@ -102,7 +106,7 @@ class StallTimeout extends Error {}
 
 /** Bytes handed to the hashing thread at a time, and how many such batches may wait there. */
 const HASH_BATCH_BYTES = 1 << 20;
-const HASH_BATCHES_IN_FLIGHT = 8;
+const HASH_BATCHES_IN_FLIGHT = 4;
 
 // The hashing thread: batches come as transferred ArrayBuffers and go back (for reuse) once hashed.
 const HASH_WORKER_SOURCE = `
@@ -450,13 +454,13 @@ async function requestOnce(transfer: Transfer): Promise<void> {
   const signal = options.signal ? AbortSignal.any([options.signal, stall.signal]) : stall.signal;
   const resumeFrom = transfer.doneBytes;
   try {
-    let res: Response;
+    let res: HttpStreamResponse;
     try {
       transfer.requests++;
-      res = await transfer.client.request({
+      res = await transfer.client.requestStream({
         method: 'GET',
         url: options.url,
-        // identity: fetch would otherwise inflate a gzip-encoded body, and sizes and digests would not match
+        // identity: a gzip-encoded body would not match the size and digest of the image
         headers: {
           'accept-encoding': 'identity',
           ...options.headers,
@@ -494,13 +498,19 @@ async function requestOnce(transfer: Transfer): Promise<void> {
   }
 }
 
+/** Drops an unread body (its connection closed rather than drained). */
+function dropBody(res: HttpStreamResponse): void {
+  res.body.on('error', () => undefined);
+  res.body.destroy();
+}
+
 /**
  * Checks the answer against the part and the expected size; returns the total size it announces.
  * A 200 to a Range request restarts the part (the server sends everything).
  */
 async function checkAnswer(
   transfer: Transfer,
-  res: Response,
+  res: HttpStreamResponse,
   resumeFrom: number,
 ): Promise<number | undefined> {
   const { options, expected } = transfer;
@@ -508,7 +518,7 @@ async function checkAnswer(
   if (resumeFrom > 0 && res.status === 206) {
     const range = parseContentRange(res.headers.get('content-range'));
     if (range === undefined || range.start !== resumeFrom) {
-      await res.body?.cancel();
+      dropBody(res);
       await restart(transfer);
       throw new Error(
         `the server answered Range bytes=${resumeFrom}- with Content-Range ${res.headers.get('content-range')}`,
@@ -517,7 +527,7 @@ async function checkAnswer(
     total = range.total;
     const length = contentLengthOf(res.headers);
     if (total !== undefined && length !== undefined && length !== total - resumeFrom) {
-      await res.body?.cancel();
+      dropBody(res);
       throw new Error(
         `Content-Length ${length} does not fit Content-Range ${res.headers.get('content-range')}`,
       );
@@ -532,14 +542,14 @@ async function checkAnswer(
     }
     total = contentLengthOf(res.headers);
   } else {
-    await res.body?.cancel();
+    dropBody(res);
     throw new HttpError(
       { kind: 'status', method: 'GET', url: options.url, status: res.status, attempts: transfer.requests },
       `answered ${res.status} instead of the image`,
     );
   }
   if (expected.sizeBytes !== undefined && total !== undefined && total !== expected.sizeBytes) {
-    await res.body?.cancel();
+    dropBody(res);
     await rm(transfer.paths.part, { force: true });
     throw new ImageVerifyError(
       options.url,
@@ -551,36 +561,71 @@ async function checkAnswer(
   return total ?? expected.sizeBytes;
 }
 
-/** Streams the body into the part (appending), hashing each chunk once, with back-pressure. */
-async function appendBody(transfer: Transfer, res: Response, stallTimer: NodeJS.Timeout): Promise<void> {
+/**
+ * Streams the body into the part (appending), hashing each chunk once on the hashing thread while
+ * the file stream writes it. Chunks arrive as events; the body is paused only while the file
+ * stream or the hashing thread lags behind (back-pressure without a promise per chunk).
+ */
+async function appendBody(
+  transfer: Transfer,
+  res: HttpStreamResponse,
+  stallTimer: NodeJS.Timeout,
+): Promise<void> {
   const { options, expected, paths } = transfer;
   const out = createWriteStream(paths.part, {
     flags: transfer.doneBytes > 0 ? 'a' : 'w',
-    highWaterMark: 4 << 20,
+    highWaterMark: WRITE_HIGH_WATER_MARK,
   });
   let writeError: unknown;
   out.on('error', (error) => (writeError ??= error));
   const limit = expected.sizeBytes ?? transfer.totalBytes;
+  const body = res.body;
+  const flusher = new BackgroundFlush(paths.part);
   try {
-    if (!res.body) throw new Error('the answer has no body');
-    for await (const chunk of res.body) {
-      stallTimer.refresh();
-      if (writeError !== undefined) throw writeError;
-      transfer.doneBytes += chunk.byteLength;
-      transfer.receivedBytes += chunk.byteLength;
-      if (limit !== undefined && transfer.doneBytes > limit)
-        throw new ImageVerifyError(
-          options.url,
-          'size',
-          `${limit} bytes`,
-          `more (${transfer.doneBytes} so far)`,
-        );
-      const hashing = transfer.hash.update(chunk);
-      if (!out.write(chunk))
-        await (hashing ? Promise.all([once(out, 'drain'), hashing]) : once(out, 'drain'));
-      else if (hashing) await hashing;
-      options.onProgress?.({ doneBytes: transfer.doneBytes, totalBytes: transfer.totalBytes });
-    }
+    await new Promise<void>((resolve, reject) => {
+      let isSettled = false;
+      const settle = (error?: unknown): void => {
+        if (isSettled) return;
+        isSettled = true;
+        body.off('data', onData);
+        if (error === undefined) resolve();
+        else {
+          dropBody(res);
+          reject(error as Error);
+        }
+      };
+      const onData = (chunk: Buffer): void => {
+        try {
+          stallTimer.refresh();
+          if (writeError !== undefined) throw writeError;
+          transfer.doneBytes += chunk.byteLength;
+          transfer.receivedBytes += chunk.byteLength;
+          if (limit !== undefined && transfer.doneBytes > limit)
+            throw new ImageVerifyError(
+              options.url,
+              'size',
+              `${limit} bytes`,
+              `more (${transfer.doneBytes} so far)`,
+            );
+          const hashing = transfer.hash.update(chunk);
+          const isWritable = out.write(chunk);
+          options.onProgress?.({ doneBytes: transfer.doneBytes, totalBytes: transfer.totalBytes });
+          flusher.wrote(chunk.byteLength);
+          if (isWritable && !hashing) return;
+          body.pause();
+          Promise.all([isWritable ? undefined : once(out, 'drain'), hashing]).then(
+            () => body.resume(),
+            settle,
+          );
+        } catch (error) {
+          settle(error);
+        }
+      };
+      body.on('data', onData);
+      body.once('end', () => settle());
+      body.once('error', settle);
+      body.once('close', () => settle(new Error('the connection closed before the body ended')));
+    });
   } catch (error) {
     if (error instanceof ImageVerifyError) {
       out.destroy();
@@ -589,6 +634,7 @@ async function appendBody(transfer: Transfer, res: Response, stallTimer: NodeJS.
     }
     // keep what was received: every counted byte is flushed, so a resume starts right after it
     await closeStream(out).catch(() => undefined);
+    await flusher.close();
     throw writeError === undefined
       ? error
       : new ImageCacheError(paths.part, 'cannot be written', { cause: writeError });
@@ -597,6 +643,39 @@ async function appendBody(transfer: Transfer, res: Response, stallTimer: NodeJS.
     await closeStream(out);
   } catch (error) {
     throw new ImageCacheError(paths.part, 'cannot be written', { cause: error });
+  } finally {
+    await flusher.close();
+  }
+}
+
+/**
+ * Flushes a file being written to disk in the background every `FLUSH_EVERY_BYTES`, one flush at
+ * a time, so that the disk writes overlap the download and the final fsync is short. Its errors
+ * are left to that final fsync to report.
+ */
+class BackgroundFlush {
+  private handle: Promise<FileHandle | undefined> | undefined;
+  private flushing: Promise<void> | undefined;
+  private sinceFlushBytes = 0;
+
+  constructor(private readonly file: string) {}
+
+  wrote(bytes: number): void {
+    this.sinceFlushBytes += bytes;
+    if (this.sinceFlushBytes < FLUSH_EVERY_BYTES || this.flushing) return;
+    this.sinceFlushBytes = 0;
+    this.handle ??= open(this.file, 'r').catch(() => undefined);
+    const handle = this.handle;
+    this.flushing = handle
+      .then((h) => h?.datasync())
+      .catch(() => undefined)
+      .finally(() => (this.flushing = undefined));
+  }
+
+  async close(): Promise<void> {
+    await this.flushing;
+    await (await this.handle)?.close().catch(() => undefined);
+    this.handle = undefined;
   }
 }
 
