@@ -18,7 +18,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -64,6 +64,16 @@ function opensslSha512MiBPerSecond() {
   const match = /^sha512\s+([\d.]+)k\s*$/m.exec(text);
   if (!match) throw new Error(`cannot parse openssl speed output: ${text}`);
   return (Number(match[1]) * 1000) / MIB;
+}
+
+/** CPU seconds (user + system) a process of this machine has used so far, from /proc; null elsewhere. */
+function cpuSecondsOf(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return null;
+  }
 }
 
 /** Starts the file server; resolves with its process and port. */
@@ -119,6 +129,7 @@ async function main() {
       download_mib_per_s: Math.round(downloadMiBPerSecond),
       ratio_to_openssl_sha512: Number((downloadMiBPerSecond / result.openssl_sha512_mib_per_s).toFixed(3)),
       download_cpu_seconds: Number(fetched.cpuSecondsFirst.toFixed(2)),
+      server_cpu_seconds: cpuSecondsOf(server.child.pid),
       download_requests: fetched.first.requests,
       progress_calls: fetched.progressCalls,
       peak_rss_mib: Math.round(fetched.maxRssKiB / 1024),
