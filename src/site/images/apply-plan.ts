@@ -13,6 +13,7 @@ import { stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeError } from '../../errors.js';
 import { glanceDiskFormatOf, type DiskFormat } from '../../formats/disk-image/index.js';
+import type { SourceImage } from '../../formats/imagelist/index.js';
 import type { HttpClient } from '../../http/index.js';
 import { silentLogger, type Logger } from '../../log.js';
 import {
@@ -92,6 +93,19 @@ export interface ApplyResult {
 }
 
 /** Options of {@link applyImageSyncPlan}. */
+/** The request that fetches one image's bytes. */
+export interface ImageDownload {
+  readonly url: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** The image's own URL, without headers; a registry image needs the source (see `downloadOf`). */
+async function plainDownload(_sourceId: string | undefined, image: SourceImage): Promise<ImageDownload> {
+  if (image.location.kind !== 'url')
+    throw new Error(`registry image ${image.location.reference} needs its source to be downloaded`);
+  return { url: image.location.url };
+}
+
 export interface ApplyPlanOptions {
   /** A session scoped to a project (owner of the image, or member to accept a share). */
   readonly sessionFor: (projectId: string) => OpenStackSession;
@@ -105,10 +119,12 @@ export interface ApplyPlanOptions {
   /** Client for image downloads (default: fetchToCache's own). */
   readonly httpClient?: HttpClient;
   /**
-   * Request headers for the download of one image of a source (its token, when the image is on the
-   * list's own origin). Redirects to another host drop them (the HTTP layer's `follow` mode).
+   * Where and with which headers to download one image of a source: its `hv:uri` (with the
+   * source's token when the image is on the list's own origin), or for a registry image the blob
+   * URL with the registry's authorisation. Redirects to another host drop the headers (the HTTP
+   * layer's `follow` mode). Default: the image's URL without headers; registry images refused.
    */
-  readonly downloadHeaders?: (sourceId: string | undefined, url: string) => Readonly<Record<string, string>>;
+  readonly downloadOf?: (sourceId: string | undefined, image: SourceImage) => Promise<ImageDownload>;
   readonly signal?: AbortSignal;
   readonly logger?: Logger;
   /** Now, epoch ms; the only clock of the run. */
@@ -202,16 +218,12 @@ class Applier {
 
   async upload(step: UploadStep): Promise<boolean> {
     const { options } = this;
-    const location = step.image.location;
-    if (location.kind !== 'url') {
-      this.fail(step, `OCI images (${location.reference}) are not synced by this version`);
-      return false;
-    }
     let createdId: string | undefined;
     const session = options.sessionFor(step.ownerProjectId);
     try {
+      const download = await (options.downloadOf ?? plainDownload)(step.sourceId, step.image);
       const cached = await fetchToCache({
-        url: location.url,
+        url: download.url,
         expected: {
           algorithm: step.image.hash.algorithm,
           hex: step.image.hash.value,
@@ -219,7 +231,7 @@ class Applier {
         },
         cacheDir: options.cacheDir,
         httpClient: options.httpClient,
-        headers: options.downloadHeaders?.(step.sourceId, location.url),
+        headers: download.headers,
         signal: options.signal,
         logger: this.#logger,
       });

@@ -5,6 +5,7 @@
  * JSON read. A source that fails is reported and never stops the others.
  * @module
  */
+import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describeError } from '../../errors.js';
@@ -19,7 +20,13 @@ import { HttpClient } from '../../http/index.js';
 import { silentLogger, type Logger } from '../../log.js';
 import { redactUrl } from '../../redact-url.js';
 import { readSecret, secretFilePath } from '../site-config.js';
-import type { HepixSourceConfig, ImageSourceConfig, ImagesConfig, OciSourceConfig } from './images-config.js';
+import {
+  DEFAULT_CA_PATH,
+  type HepixSourceConfig,
+  type ImageSourceConfig,
+  type ImagesConfig,
+  type OciSourceConfig,
+} from './images-config.js';
 import { listContentDigest } from './sync-state.js';
 import { listOciSource } from './oci-source.js';
 import type { SourceFetch } from './sync-plan.js';
@@ -78,6 +85,16 @@ export async function readTrustedCas(caPath: string): Promise<ReturnType<typeof 
 /** The Basic credentials AppDB and vmcaster take for a private list: `<token>:x-oauth-basic`. */
 export function appdbAuthorization(token: string): string {
   return `Basic ${Buffer.from(`${token}:x-oauth-basic`).toString('base64')}`;
+}
+
+/**
+ * The trust anchors of TLS connections to sources: `ca_path` (relative to the site YAML). The
+ * default grid CA directory counts only where it exists, so a site without IGTF CAs reaches
+ * public HTTPS registries and lists with the system's roots; a `ca_path` given explicitly must exist.
+ */
+export function tlsCaPathOf(configFile: string, images: ImagesConfig): string | undefined {
+  const caPath = secretFilePath({ file: configFile }, images.caPath);
+  return images.caPath === DEFAULT_CA_PATH && !existsSync(caPath) ? undefined : caPath;
 }
 
 /** The `Authorization` header of a source with a token reference, else none. */
@@ -220,7 +237,7 @@ export async function fetchImageSources(
   const client =
     options.httpClient ??
     new HttpClient({
-      caPath,
+      caPath: tlsCaPathOf(options.configFile, images),
       timeoutMs: options.timeoutMs ?? 60_000,
       logger,
       logName: 'image-list',

@@ -2,6 +2,8 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, describeError } from '../../errors.js';
+import type { SourceImage } from '../../formats/imagelist/index.js';
+import { HttpClient } from '../../http/index.js';
 import {
   collectAll,
   listImageMembers,
@@ -14,12 +16,15 @@ import { acquireRunLock } from '../accounting/run-lock.js';
 import {
   applyImageSyncPlan,
   type ApplyCounts,
+  type ImageDownload,
   type StepError,
   type StepNotice,
 } from '../images/apply-plan.js';
+import { ociBlobDownload } from '../images/oci-source.js';
 import {
   appdbAuthorization,
   fetchImageSources,
+  tlsCaPathOf,
   toSourceFetches,
   type SourceFetchResult,
 } from '../images/fetch-sources.js';
@@ -160,28 +165,43 @@ function sessionsOf(config: SiteConfig, ctx: JobContext): (projectId: string) =>
 }
 
 /**
- * The headers of an image download: the source's token (AppDB's Basic form) when the image is
- * on the origin (scheme, host, port) of the source's list URL, as AppDB serves both; none for an
- * image elsewhere, so the token never reaches another host.
+ * Where an image is downloaded from. A listed URL gets the source's token (AppDB's Basic form)
+ * only when the image is on the origin (scheme, host, port) of the source's list URL, as AppDB
+ * serves both, so the token never reaches another host; a registry image is its layer blob, with
+ * the registry's authorisation.
  */
-function downloadHeadersOf(
+function downloadOfImages(
   config: SiteConfig,
   images: ImagesConfig,
-): (sourceId: string | undefined, url: string) => Record<string, string> {
-  return (sourceId, url): Record<string, string> => {
+  options: { signal?: AbortSignal },
+): (sourceId: string | undefined, image: SourceImage) => Promise<ImageDownload> {
+  return async (sourceId, image) => {
     const index = images.sources.findIndex((s) => s.name === sourceId);
     const source = images.sources[index];
-    if (!source || source.kind !== 'hepix' || source.location.kind !== 'url') return {};
-    if (source.tokenEnv === undefined && source.tokenFile === undefined) return {};
+    if (image.location.kind === 'oci') {
+      if (source?.kind !== 'oci')
+        throw new Error(`registry image ${image.location.reference} is not of a registry source`);
+      const caPath = tlsCaPathOf(config.file, images);
+      const httpClient = new HttpClient({ caPath, timeoutMs: 60_000, logName: 'registry' });
+      return ociBlobDownload(source, image, {
+        httpClient,
+        configFile: config.file,
+        index,
+        signal: options.signal,
+      });
+    }
+    const url = image.location.url;
+    if (!source || source.kind !== 'hepix' || source.location.kind !== 'url') return { url };
+    if (source.tokenEnv === undefined && source.tokenFile === undefined) return { url };
     let isSameOrigin: boolean;
     try {
       isSameOrigin = new URL(url).origin === new URL(source.location.url).origin;
     } catch {
-      return {};
+      return { url };
     }
-    if (!isSameOrigin) return {};
+    if (!isSameOrigin) return { url };
     const token = readSecret(source, 'token', { file: config.file, path: `images.sources[${index}]` });
-    return { Authorization: appdbAuthorization(token) };
+    return { url, headers: { Authorization: appdbAuthorization(token) } };
   };
 }
 
@@ -364,7 +384,7 @@ export async function runImageSync(
       ownerProjectId,
       cacheDir,
       formats: images.formats,
-      downloadHeaders: downloadHeadersOf(config, images),
+      downloadOf: downloadOfImages(config, images, { signal }),
       signal,
       logger,
       clock,
