@@ -26,16 +26,29 @@ export function isTestbedDisabled(): boolean {
   return process.env.FEDSTACK_TESTBED === 'off';
 }
 
-async function isUp(offset: number): Promise<boolean> {
+async function answersOnce(offset: number): Promise<boolean> {
   const ports = [5000, 9292, 8774, 9696, 8776, 5001].map((p) => p + offset);
   for (const port of ports) {
     try {
-      await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(3000) });
+      await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(10_000) });
     } catch {
       return false;
     }
   }
   return true;
+}
+
+/**
+ * True when every service of the site answers. Asked three times before the answer is no: a
+ * restart of a running site (`up` stops it first) would break any other test run using it, so a
+ * service slow on a loaded machine must not count as down.
+ */
+async function isUp(offset: number): Promise<boolean> {
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    if (await answersOnce(offset)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+  return false;
 }
 
 /** Starts any testbed site that is not answering; throws when a site cannot be started. */
