@@ -1,10 +1,14 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../../src/errors.js';
 import { parseAtropeSources } from '../../../../src/site/images/images-config.js';
 import { validateSiteConfig } from '../../../../src/site/site-config.js';
 
-const ATROPE_SAMPLE = '/work/shared/samples/images/atrope-sources.yaml.sample';
+const ATROPE_SAMPLE = path.resolve(
+  import.meta.dirname,
+  '../../../fixtures/imagelist/atrope-sources.yaml.sample',
+);
 
 const BASE = {
   gocdb: 'TEST-SITE',
