@@ -461,9 +461,31 @@ async function sendWithPolicy<A extends Answer>(
  *   answer (`network`), no answer in time (`timeout`), a refused redirect or a URL with credentials.
  */
 export async function httpRequest(request: HttpRequest, options: HttpClientOptions = {}): Promise<Response> {
-  const answer = await sendWithPolicy(request, options, fetchTransport);
-  const res = answer.response;
+  // fetch reads a streamed request body ahead of what the socket takes (a whole image ends up in
+  // memory), so streamed uploads go through undici's request(), which waits for the socket
+  const res = isStreamBody(request.body)
+    ? await sendStreamedUpload(request, options)
+    : (await sendWithPolicy(request, options, fetchTransport)).response;
   return request.onProgress ? withDownloadProgress(res, request.onProgress) : res;
+}
+
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
+/** A streamed upload sent with undici's `request()`, answered as a fetch `Response`. */
+async function sendStreamedUpload(request: HttpRequest, options: HttpClientOptions): Promise<Response> {
+  const answer = await sendWithPolicy(request, options, (state, signal, dispatcher) =>
+    undiciTransport(state, signal, dispatcher, STREAM_HIGH_WATER_MARK),
+  );
+  let body: ReadableStream<Uint8Array> | null = null;
+  if (NULL_BODY_STATUSES.has(answer.status)) await answer.cancel();
+  else body = Readable.toWeb(answer.body) as ReadableStream<Uint8Array>;
+  const res = new Response(body, {
+    status: answer.status,
+    statusText: answer.statusText,
+    headers: answer.headers,
+  });
+  Object.defineProperty(res, 'url', { value: answer.url });
+  return res;
 }
 
 /**
