@@ -27,7 +27,15 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { copyFileSync, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  createWriteStream,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import os from 'node:os';
@@ -145,12 +153,59 @@ function makeSigner(dir) {
   );
   writeFileSync(path.join(dir, 'index.txt'), '');
   writeFileSync(path.join(dir, 'serial'), '1000\n');
-  openssl(['req', '-x509', '-config', 'openssl.cnf', '-extensions', 'v3_ca', '-newkey', 'rsa:2048', '-nodes',
-    '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '30', '-subj', CA_DN]);
-  openssl(['req', '-new', '-config', 'openssl.cnf', '-newkey', 'rsa:2048', '-nodes',
-    '-keyout', 'signer.key', '-out', 'signer.csr', '-subj', SIGNER_DN]);
-  openssl(['ca', '-batch', '-config', 'openssl.cnf', '-extensions', 'signer', '-cert', 'ca.pem',
-    '-keyfile', 'ca.key', '-in', 'signer.csr', '-out', 'signer.pem', '-notext', '-days', '30']);
+  openssl([
+    'req',
+    '-x509',
+    '-config',
+    'openssl.cnf',
+    '-extensions',
+    'v3_ca',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '30',
+    '-subj',
+    CA_DN,
+  ]);
+  openssl([
+    'req',
+    '-new',
+    '-config',
+    'openssl.cnf',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'signer.key',
+    '-out',
+    'signer.csr',
+    '-subj',
+    SIGNER_DN,
+  ]);
+  openssl([
+    'ca',
+    '-batch',
+    '-config',
+    'openssl.cnf',
+    '-extensions',
+    'signer',
+    '-cert',
+    'ca.pem',
+    '-keyfile',
+    'ca.key',
+    '-in',
+    'signer.csr',
+    '-out',
+    'signer.pem',
+    '-notext',
+    '-days',
+    '30',
+  ]);
   return {
     caPath: path.join(dir, 'ca.pem'),
     certificate: readFileSync(path.join(dir, 'signer.pem'), 'utf8'),
@@ -253,7 +308,10 @@ async function runSyncChild(siteFile) {
 /** Runs `command` with bash (pipefail) and `env`; resolves with its stdout and the seconds it took. */
 async function timedShell(command, env) {
   const started = performance.now();
-  const child = spawn('bash', ['-o', 'pipefail', '-c', command], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn('bash', ['-o', 'pipefail', '-c', command], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   const [code] = await once(child, 'close');
@@ -284,7 +342,12 @@ async function runBaseline(url, hex, file, openrcEnv) {
 async function deleteRunImages(openrcEnv) {
   const session = new OpenStackSession({
     authUrl: openrcEnv.OS_AUTH_URL,
-    auth: { kind: 'password', username: openrcEnv.OS_USERNAME, userDomainName: 'Default', password: openrcEnv.OS_PASSWORD },
+    auth: {
+      kind: 'password',
+      username: openrcEnv.OS_USERNAME,
+      userDomainName: 'Default',
+      password: openrcEnv.OS_PASSWORD,
+    },
     scope: { projectName: openrcEnv.OS_PROJECT_NAME, projectDomainName: 'Default' },
     region: openrcEnv.OS_REGION_NAME,
     timeoutMs: 30_000,
@@ -388,7 +451,9 @@ async function main() {
       try {
         result.deleted_images = await deleteRunImages(openrcEnv);
       } catch (error) {
-        process.stderr.write(`could not delete the images tagged ${TAG} or named ${BASELINE_NAME}: ${error}\n`);
+        process.stderr.write(
+          `could not delete the images tagged ${TAG} or named ${BASELINE_NAME}: ${error}\n`,
+        );
         process.exitCode = 1;
       }
     }
