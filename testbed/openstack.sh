@@ -49,12 +49,15 @@ SVC_PASSWORD=secret
 PKGS="python3-keystone python3-glance python3-nova python3-placement python3-neutron python3-cinder \
 python3-openstackclient python3-pymysql python3-jwt uwsgi uwsgi-plugin-python3 mariadb-server rabbitmq-server curl \
 apache2 libapache2-mod-auth-openidc"
+# what the tests use besides the sites: python3-dirq (the outbox's compatibility check with Python
+# dirq), qemu-utils (qemu-img, image conversion), docker-registry (the registry image source)
+TEST_PKGS="python3-dirq qemu-utils docker-registry"
 
 log() { echo "[testbed $NAME] $*" >&2; }
 
 install() {
   local missing=""
-  for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+  for p in $PKGS $TEST_PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
   if [ -n "$missing" ]; then
     log "installing:$missing"
     apt-get update -qq

@@ -1,15 +1,9 @@
-// Debian packages the integration tests use besides the testbed's own, installed when missing.
+// Debian packages a test needs, installed when missing: for unit-only runs, which skip the
+// testbed's install step (testbed/openstack.sh install, which installs every package the tests use).
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
-
-/**
- * Packages the tests need: python3-dirq for the outbox's compatibility test with Python dirq,
- * qemu-utils (qemu-img) for the image format and conversion tests, docker-registry (the
- * distribution registry) for the registry image source test.
- */
-export const TEST_OS_PACKAGES = ['python3-dirq', 'qemu-utils', 'docker-registry'] as const;
 
 const UPDATE_TIMEOUT_MS = 300_000;
 const INSTALL_TIMEOUT_MS = 600_000;
@@ -35,7 +29,7 @@ function failure(what: string, error: unknown): string {
  * Installs the missing ones of `packages` with apt-get (as root), or fails naming them.
  * @throws Error naming each missing package and how to install it.
  */
-export async function ensureOsPackages(packages: readonly string[] = TEST_OS_PACKAGES): Promise<void> {
+export async function ensureOsPackages(packages: readonly string[]): Promise<void> {
   const missing: string[] = [];
   for (const pkg of packages) if (!(await isInstalled(pkg))) missing.push(pkg);
   if (missing.length === 0) return;

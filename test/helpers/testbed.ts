@@ -51,6 +51,14 @@ async function isUp(offset: number): Promise<boolean> {
   return false;
 }
 
+/**
+ * Installs the Debian packages of the testbed sites and of the tests (python3-dirq, qemu-utils,
+ * docker-registry) that are missing: the testbed script's install step, quick when all are there.
+ */
+export async function installTestPackages(): Promise<void> {
+  await run(SCRIPT, ['install'], { timeout: 1_200_000, maxBuffer: 16 << 20 });
+}
+
 /** Starts any testbed site that is not answering; throws when a site cannot be started. */
 export async function ensureTestbed(): Promise<void> {
   if (isTestbedDisabled()) return;
