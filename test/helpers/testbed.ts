@@ -1,8 +1,9 @@
 // Locates (and if needed starts) the testbed OpenStack sites the integration tests use.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { parse, stringify } from 'yaml';
 
 const run = promisify(execFile);
 
@@ -99,4 +100,34 @@ export async function mintToken(
     String(lifetimeSeconds),
   ]);
   return stdout.trim();
+}
+
+/** A VO of a testbed site and its project. */
+export interface TestbedVo {
+  readonly vo: string;
+  readonly projectId: string;
+}
+
+/**
+ * Writes `<dir>/site.yaml`: the site YAML the testbed wrote for `name`, with its admin password
+ * file given by absolute path and the top-level keys `extra` gives for the site's VO projects
+ * (e.g. an `images:` section) added. Returns the file and those projects.
+ */
+export function writeTestbedSiteYaml(
+  dir: string,
+  extra: (projects: readonly TestbedVo[]) => Record<string, unknown>,
+  name: TestbedSiteName = 'site-a',
+): { file: string; projects: TestbedVo[] } {
+  const site = parse(readFileSync(path.join(testbedRoot(), name, 'site.yaml'), 'utf8')) as {
+    vos: { name: string; auth: { project_id: string } }[];
+    credentials: object;
+  };
+  const file = path.join(dir, 'site.yaml');
+  const projects = site.vos.map((v) => ({ vo: v.name, projectId: v.auth.project_id }));
+  const credentials = {
+    ...site.credentials,
+    password_file: path.join(testbedRoot(), name, 'admin-password'),
+  };
+  writeFileSync(file, stringify({ ...site, credentials, ...extra(projects) }));
+  return { file, projects };
 }

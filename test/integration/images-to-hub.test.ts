@@ -6,7 +6,6 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 import { buildHub, type HubApp } from '../../src/hub/app.js';
 import { silentLogger } from '../../src/log.js';
 import { collectAll, deleteImage, paginateImages, type Image } from '../../src/openstack/index.js';
@@ -15,7 +14,7 @@ import { loadSiteConfig, type SiteConfig } from '../../src/site/site-config.js';
 import { deleteAll } from '../helpers/cleanup.js';
 import { createTestPki, type TestCredentials, type TestPki } from '../helpers/openssl-ca.js';
 import { adminSession } from '../helpers/sessions.js';
-import { testbedRoot } from '../helpers/testbed.js';
+import { writeTestbedSiteYaml } from '../helpers/testbed.js';
 import { addTestToken, openTestStore, type TestStore } from '../helpers/test-stores.js';
 
 const RUN = `${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -100,40 +99,28 @@ describe('an image of the hub catalogue, synced at site-a and reported back by d
     await app.listen({ host: '127.0.0.1', port: 0 });
     hubBase = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 
-    const site = parse(readFileSync(path.join(testbedRoot(), 'site-a', 'site.yaml'), 'utf8')) as {
-      credentials: object;
-    };
     mkdirSync(path.join(dir, 'cas'));
     copyFileSync(pki.ca.certificatePath, path.join(dir, 'cas', 'ca.pem'));
     writeFileSync(path.join(dir, 'hub-token'), `${publisher}\n`);
-    const file = path.join(dir, 'site.yaml');
-    writeFileSync(
-      file,
-      stringify({
-        ...site,
-        credentials: {
-          ...site.credentials,
-          password_file: path.join(testbedRoot(), 'site-a', 'admin-password'),
-        },
-        images: {
-          sync: true,
-          formats: ['raw'],
-          cache_dir: 'cache',
-          visibility: 'shared',
-          tag: TAG,
-          ca_path: 'cas',
-          // no endorser: the list's own (the hub's certificate), checked against the signer
-          sources: [
-            {
-              name: `hub-${RUN}`,
-              url: `${hubBase}/store/vo/${VO}/image.list`,
-              token_file: 'hub-token',
-              prefix: `HUB IT ${RUN} `,
-            },
-          ],
-        },
-      }),
-    );
+    const { file } = writeTestbedSiteYaml(dir, () => ({
+      images: {
+        sync: true,
+        formats: ['raw'],
+        cache_dir: 'cache',
+        visibility: 'shared',
+        tag: TAG,
+        ca_path: 'cas',
+        // no endorser: the list's own (the hub's certificate), checked against the signer
+        sources: [
+          {
+            name: `hub-${RUN}`,
+            url: `${hubBase}/store/vo/${VO}/image.list`,
+            token_file: 'hub-token',
+            prefix: `HUB IT ${RUN} `,
+          },
+        ],
+      },
+    }));
     config = loadSiteConfig(file);
   });
 

@@ -1,10 +1,9 @@
 // Image sync from a registry source (Debian's docker-registry on loopback) into the testbed Glance of site-a.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 import { silentLogger } from '../../src/log.js';
 import { collectAll, deleteImage, paginateImages, type Image } from '../../src/openstack/index.js';
 import { runImageSync } from '../../src/site/jobs/index.js';
@@ -12,7 +11,7 @@ import { loadSiteConfig, type SiteConfig } from '../../src/site/site-config.js';
 import { deleteAll } from '../helpers/cleanup.js';
 import { pushDiskImage, startTestRegistry, type TestRegistry } from '../helpers/docker-registry.js';
 import { adminSession } from '../helpers/sessions.js';
-import { testbedRoot } from '../helpers/testbed.js';
+import { writeTestbedSiteYaml } from '../helpers/testbed.js';
 
 const RUN = `${process.pid}-${randomBytes(3).toString('hex')}`;
 const TAG = `fedstack-oci-it-${RUN}`;
@@ -35,31 +34,16 @@ describe('fedstack site images sync from a registry source', () => {
       fileName: 'it-disk.img',
       annotations: { 'org.openstack.glance.os_distro': 'testos' },
     });
-    const site = parse(readFileSync(path.join(testbedRoot(), 'site-a', 'site.yaml'), 'utf8')) as {
-      vos: { name: string }[];
-      credentials: object;
-    };
-    const file = path.join(dir, 'site.yaml');
-    writeFileSync(
-      file,
-      stringify({
-        ...site,
-        credentials: {
-          ...site.credentials,
-          password_file: path.join(testbedRoot(), 'site-a', 'admin-password'),
-        },
-        images: {
-          sync: true,
-          formats: ['raw'],
-          cache_dir: 'cache',
-          visibility: 'private',
-          tag: TAG,
-          sources: [
-            { name: `registry-${RUN}`, registry: registry.url, repository: REPO, vos: [site.vos[0]!.name] },
-          ],
-        },
-      }),
-    );
+    const { file } = writeTestbedSiteYaml(dir, (vos) => ({
+      images: {
+        sync: true,
+        formats: ['raw'],
+        cache_dir: 'cache',
+        visibility: 'private',
+        tag: TAG,
+        sources: [{ name: `registry-${RUN}`, registry: registry.url, repository: REPO, vos: [vos[0]!.vo] }],
+      },
+    }));
     config = loadSiteConfig(file);
   }, 120_000);
 

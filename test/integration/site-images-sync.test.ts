@@ -1,12 +1,11 @@
 // Image sync against the testbed Glance of site-a: a signed list served locally, upload, no-op rerun, held source, prune.
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 import { signSmime } from '../../src/formats/smime/index.js';
 import { silentLogger } from '../../src/log.js';
 import {
@@ -21,7 +20,7 @@ import { loadSiteConfig, type SiteConfig } from '../../src/site/site-config.js';
 import { deleteAll } from '../helpers/cleanup.js';
 import { createTestPki, type TestCredentials, type TestPki } from '../helpers/openssl-ca.js';
 import { adminSession } from '../helpers/sessions.js';
-import { testbedRoot } from '../helpers/testbed.js';
+import { writeTestbedSiteYaml } from '../helpers/testbed.js';
 
 const RUN = `${process.pid}-${randomBytes(3).toString('hex')}`;
 const TAG = `fedstack-it-${RUN}`;
@@ -114,39 +113,26 @@ describe('fedstack site images sync on the testbed', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-    const site = parse(readFileSync(path.join(testbedRoot(), 'site-a', 'site.yaml'), 'utf8')) as {
-      vos: { name: string; auth: { project_id: string } }[];
-      credentials: object;
-    };
-    projects = site.vos.map((v) => ({ vo: v.name, projectId: v.auth.project_id }));
-    const file = path.join(dir, 'site.yaml');
-    writeFileSync(
-      file,
-      stringify({
-        ...site,
-        credentials: {
-          ...site.credentials,
-          password_file: path.join(testbedRoot(), 'site-a', 'admin-password'),
-        },
-        images: {
-          sync: true,
-          formats: ['raw'],
-          cache_dir: 'cache',
-          visibility: 'shared',
-          tag: TAG,
-          ca_path: 'cas',
-          sources: [
-            {
-              name: SOURCE,
-              url: `${base}/list`,
-              endorser: { dn: SIGNER_DN, ca: CA_DN },
-              prefix: `IT ${RUN} `,
-              vos: projects.map((p) => p.vo),
-            },
-          ],
-        },
-      }),
-    );
+    let file: string;
+    ({ file, projects } = writeTestbedSiteYaml(dir, (vos) => ({
+      images: {
+        sync: true,
+        formats: ['raw'],
+        cache_dir: 'cache',
+        visibility: 'shared',
+        tag: TAG,
+        ca_path: 'cas',
+        sources: [
+          {
+            name: SOURCE,
+            url: `${base}/list`,
+            endorser: { dn: SIGNER_DN, ca: CA_DN },
+            prefix: `IT ${RUN} `,
+            vos: vos.map((p) => p.vo),
+          },
+        ],
+      },
+    })));
     config = loadSiteConfig(file);
   });
 
