@@ -64,6 +64,8 @@ export interface AuthContext {
   readonly authUrl: string;
   readonly timeoutMs: number;
   readonly logger: Logger;
+  /** Aborts the login's requests. */
+  readonly signal?: AbortSignal;
 }
 
 async function postTokens(ctx: AuthContext, body: unknown): Promise<KeystoneToken> {
@@ -75,6 +77,7 @@ async function postTokens(ctx: AuthContext, body: unknown): Promise<KeystoneToke
     timeoutMs: ctx.timeoutMs,
     idempotent: true, // a token request creates nothing durable
     logger: ctx.logger,
+    signal: ctx.signal,
   });
   return readToken(res);
 }
@@ -196,6 +199,7 @@ export async function federatedLogin(
         timeoutMs: ctx.timeoutMs,
         idempotent: true,
         logger: ctx.logger,
+        signal: ctx.signal,
       });
       return await readToken(res);
     } catch (error) {

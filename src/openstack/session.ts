@@ -90,17 +90,25 @@ export class OpenStackSession {
   }
 
   /**
-   * The current token, authenticating or renewing as needed. Concurrent callers share one login,
-   * which only its own timeout ends: a caller whose `signal` aborts stops waiting for it, the
-   * others still get the token.
+   * The current token, authenticating or renewing as needed. Concurrent callers share one login: a
+   * caller whose `signal` aborts stops waiting for it while the others still get the token; once
+   * every caller waiting for it has given up, the login itself is aborted (no request outlives
+   * the runs that asked for it).
    */
   async token(signal?: AbortSignal): Promise<KeystoneToken> {
     const state = this.#auth;
     if (state.token && state.token.expiresAtMs - state.renewMarginMs > Date.now()) return state.token;
-    if (!state.pending) {
+    if (!state.pending || !state.login) {
       const obtainedAtMs = Date.now();
+      const login = { controller: new AbortController(), waiters: 0 };
+      state.login = login;
       state.pending = authenticate(
-        { authUrl: this.authUrl, timeoutMs: this.timeoutMs, logger: this.logger },
+        {
+          authUrl: this.authUrl,
+          timeoutMs: this.timeoutMs,
+          logger: this.logger,
+          signal: login.controller.signal,
+        },
         this.#options.auth,
         this.#options.scope ?? 'unscoped',
       )
@@ -113,11 +121,20 @@ export class OpenStackSession {
         })
         .finally(() => {
           state.pending = undefined;
+          state.login = undefined;
         });
       // every caller may have given up waiting; a failed login then is nobody's unhandled error
       state.pending.catch(() => undefined);
     }
-    return untilAborted(state.pending, anySignal(signal, this.#signal));
+    const login = state.login;
+    const waitSignal = anySignal(signal, this.#signal);
+    login.waiters++;
+    try {
+      return await untilAborted(state.pending, waitSignal);
+    } finally {
+      login.waiters--;
+      if (login.waiters === 0 && waitSignal?.aborted) login.controller.abort(waitSignal.reason);
+    }
   }
 
   /** Forgets the cached token so the next call authenticates again. */
@@ -229,6 +246,8 @@ export class OpenStackSession {
 interface TokenState {
   token: KeystoneToken | undefined;
   pending: Promise<KeystoneToken> | undefined;
+  /** The login in flight: aborted when every caller waiting for it gave up. */
+  login?: { readonly controller: AbortController; waiters: number };
   renewMarginMs: number;
 }
 
