@@ -1,6 +1,7 @@
 // `fedstack hub`: runs the federation hub (AMS messaging, accounting) and manages its database and tokens.
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { positiveInteger } from '../cli-args.js';
 import { ConfigError } from '../errors.js';
 import { createLogger } from '../log.js';
 import type { Logger } from '../log.js';
@@ -79,13 +80,6 @@ function ingestTopic(value: string, previous: IngestSource[] | undefined): Inges
   const m = /^([A-Za-z0-9_-]+)\/([A-Za-z0-9_-]+)$/.exec(value);
   if (!m) throw new Error(`--ingest-topic: expected PROJECT/TOPIC (found ${JSON.stringify(value)})`);
   return [...(previous ?? []), { project: m[1]!, topic: m[2]! }];
-}
-
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0)
-    throw new Error(`expected a positive integer (found ${JSON.stringify(value)})`);
-  return n;
 }
 
 async function serve(opts: ServeOptions, logger: Logger): Promise<void> {

@@ -1,5 +1,5 @@
 // Site configuration: the EGI catch-all site YAML plus Fedstack's credentials (by reference), endpoints and options.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -496,4 +496,12 @@ export function credentialsRequired(config: SiteConfig): ConfigError {
     file: config.file,
     path: 'credentials',
   });
+}
+
+/** The site config files (`*.yaml`, `*.yml`, hidden files aside) of a directory, sorted: central mode's layout. */
+export function listSiteConfigs(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f) && !f.startsWith('.'))
+    .sort()
+    .map((f) => path.join(dir, f));
 }

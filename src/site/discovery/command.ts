@@ -1,7 +1,8 @@
 // `fedstack site discovery`: GLUE 2.1 discovery of one site, or of a directory of sites (central mode).
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { positiveInteger } from '../../cli-args.js';
 import { createLogger } from '../../log.js';
 import { logLevelOption } from '../log-level-option.js';
 import { DEFAULT_GOCDB_URL } from './gocdb-lookup.js';
@@ -39,12 +40,6 @@ interface DiscoveryOptions {
   amsTokenFile?: string;
   amsGzip: boolean;
   logLevel: string;
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
-  return n;
 }
 
 function readToken(file: string): string {
@@ -187,9 +182,14 @@ export function createDiscoveryCommand(): Command {
       '--no-ams-gzip',
       'send the document uncompressed (default: gzip, then base64, as the catch-all did)',
     )
-    .option('--validity <seconds>', 'validity of the document', positiveInt, 43_200)
-    .option('--site-timeout <seconds>', 'time limit of one site; requests never outlive it', positiveInt, 600)
-    .option('--concurrency <n>', 'central mode: sites collected at the same time', positiveInt, 4)
+    .option('--validity <seconds>', 'validity of the document', positiveInteger, 43_200)
+    .option(
+      '--site-timeout <seconds>',
+      'time limit of one site; requests never outlive it',
+      positiveInteger,
+      600,
+    )
+    .option('--concurrency <n>', 'central mode: sites collected at the same time', positiveInteger, 4)
     .addOption(
       new Option('--select-flavors <which>', 'flavors to publish')
         .choices(['all', 'public', 'private'])

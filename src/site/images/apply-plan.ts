@@ -32,6 +32,7 @@ import {
 } from '../../openstack/index.js';
 import { convertImage, inspectImageFile } from './convert.js';
 import { fetchToCache } from './download-cache.js';
+import type { ProgressReporter } from './progress-reporter.js';
 import type { GlanceState } from './glance-state.js';
 import type {
   ImageSyncPlan,
@@ -135,6 +136,8 @@ export interface ApplyPlanOptions {
   readonly pollIntervalMs?: number;
   /** Time limit of one image upload, ms; default 6 h. */
   readonly uploadTimeoutMs?: number;
+  /** Shows the progress of one download (a bar on a terminal, log lines otherwise); default none. */
+  readonly progressFor?: (label: string) => ProgressReporter;
 }
 
 const CONVERTIBLE: readonly DiskFormat[] = ['raw', 'qcow2', 'vmdk', 'vdi', 'vhd', 'vhdx'];
@@ -222,6 +225,7 @@ class Applier {
     const session = options.sessionFor(step.ownerProjectId);
     try {
       const download = await (options.downloadOf ?? plainDownload)(step.sourceId, step.image);
+      const progress = options.progressFor?.(step.name);
       const cached = await fetchToCache({
         url: download.url,
         expected: {
@@ -234,7 +238,8 @@ class Applier {
         headers: download.headers,
         signal: options.signal,
         logger: this.#logger,
-      });
+        ...(progress ? { onProgress: progress.onProgress } : {}),
+      }).finally(() => progress?.done());
       if (cached.source === 'download') this.counts.downloads++;
       const detected = await inspectImageFile(cached.path);
       const targetFormat = this.#targetFormat(

@@ -21,7 +21,6 @@ export { runDiscovery, type DiscoveryOptions } from './run-discovery.js';
 export {
   runSiteDiscovery,
   runDiscoveryForDirectory,
-  listSiteConfigs,
   type DiscoveryRunOptions,
 } from './run-site-discovery.js';
 export {
@@ -33,3 +32,10 @@ export {
   type SourceOutcome,
   type ProjectImagesOutcome,
 } from './run-image-sync.js';
+export {
+  runSiteImageSync,
+  runImageSyncForDirectory,
+  type SiteImageSyncOptions,
+  type SiteImageSyncResult,
+} from './run-image-sync-dir.js';
+export { imageSyncStatusFile, readImageSyncStatus, type ImageSyncStatus } from './image-sync-status.js';

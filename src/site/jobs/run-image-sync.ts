@@ -38,6 +38,7 @@ import {
   type AcceptedListState,
 } from '../images/sync-state.js';
 import type { ImagesConfig } from '../images/images-config.js';
+import type { ProgressReporter } from '../images/progress-reporter.js';
 import {
   countSteps,
   planImageSync,
@@ -59,7 +60,10 @@ export const DEFAULT_IMAGE_CACHE_DIR = '/var/cache/fedstack/images';
 export interface ImageSyncOptions {
   /** Plan only: fetch and read Glance, change nothing, download nothing. */
   readonly dryRun?: boolean;
-  /** The download cache when `images.cache_dir` is not set; default {@link DEFAULT_IMAGE_CACHE_DIR}. */
+  /**
+   * The download cache, over `images.cache_dir` (central mode shares one cache among its sites);
+   * default `images.cache_dir`, else {@link DEFAULT_IMAGE_CACHE_DIR}.
+   */
   readonly cacheDir?: string;
   /** Time limit of each image list request, ms; default 60 000. */
   readonly listTimeoutMs?: number;
@@ -67,6 +71,8 @@ export interface ImageSyncOptions {
   readonly activeTimeoutMs?: number;
   /** Time between status polls of an upload, ms; default 1 000. */
   readonly pollIntervalMs?: number;
+  /** Shows the progress of each download (see `createProgressReporter`); default none. */
+  readonly progressFor?: (label: string) => ProgressReporter;
 }
 
 /** What happened to one source. */
@@ -125,6 +131,13 @@ export function isImageSyncComplete(outcome: ImageSyncOutcome): boolean {
   return !outcome.failure && outcome.errors.length === 0 && outcome.sources.every((s) => s.status !== 'held');
 }
 
+/** The download cache of a run: `override` when given, else `images.cache_dir` (from the config's directory), else the default. */
+export function imageCacheDirOf(config: SiteConfig, override?: string): string {
+  if (override !== undefined) return path.resolve(override);
+  const configured = config.images?.cacheDir;
+  return configured ? path.resolve(path.dirname(config.file), configured) : DEFAULT_IMAGE_CACHE_DIR;
+}
+
 function imagesOf(config: SiteConfig): ImagesConfig {
   const images = config.images;
   if (!images?.isSyncEnabled)
@@ -153,11 +166,12 @@ function sessionsOf(config: SiteConfig, ctx: JobContext): (projectId: string) =>
     let session = sessions.get(projectId);
     if (!session) {
       const voIndex = config.vos.findIndex((v) => v.auth.projectId === projectId);
+      // requests of a run past its deadline (or stopped) end with it
       session = createSiteSession(config, {
         projectId,
         ...(voIndex >= 0 ? { voIndex } : {}),
         logger: ctx.logger,
-      });
+      }).withSignal(ctx.signal);
       sessions.set(projectId, session);
     }
     return session;
@@ -329,9 +343,7 @@ export async function runImageSync(
   assertCredentialsReadable(config);
   const started = clock();
   const isDryRun = options.dryRun === true;
-  const cacheDir = images.cacheDir
-    ? path.resolve(path.dirname(config.file), images.cacheDir)
-    : (options.cacheDir ?? DEFAULT_IMAGE_CACHE_DIR);
+  const cacheDir = imageCacheDirOf(config, options.cacheDir);
   const projects: SiteProject[] = config.vos.map((v) => ({ vo: v.name, projectId: v.auth.projectId }));
   const sessionFor = sessionsOf(config, ctx);
   const stateFile = imageSyncStateFile(cacheDir, config.gocdb);
@@ -390,6 +402,7 @@ export async function runImageSync(
       clock,
       activeTimeoutMs: options.activeTimeoutMs,
       pollIntervalMs: options.pollIntervalMs,
+      progressFor: options.progressFor,
     });
     let failure: JobFailure | undefined;
     const accepted = acceptedLists(fetched, plan, result.errors, new Date(started).toISOString());

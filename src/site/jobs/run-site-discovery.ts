@@ -1,10 +1,9 @@
 // Runs discovery for one site config file or a directory of them (central mode); never throws per site.
-import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describeError } from '../../errors.js';
 import { silentLogger, type Logger } from '../../log.js';
 import { mapWithConcurrency } from '../map-with-concurrency.js';
-import { loadSiteConfig } from '../site-config.js';
+import { listSiteConfigs, loadSiteConfig } from '../site-config.js';
 import type { DiscoveryOutcome } from './job-outcome.js';
 import {
   failedDiscovery,
@@ -47,14 +46,6 @@ export async function runSiteDiscovery(
     logger.error({ site, error: outcome.error }, 'discovery failed');
     return publishDiscoveryOutcome(outcome, options, logger);
   }
-}
-
-/** The site config files (`*.yaml`, `*.yml`) of a directory, sorted. */
-export function listSiteConfigs(dir: string): string[] {
-  return readdirSync(dir)
-    .filter((f) => /\.ya?ml$/.test(f))
-    .sort()
-    .map((f) => path.join(dir, f));
 }
 
 /**
