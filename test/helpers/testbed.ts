@@ -109,20 +109,21 @@ export interface TestbedVo {
 }
 
 /**
- * Writes `<dir>/site.yaml`: the site YAML the testbed wrote for `name`, with its admin password
- * file given by absolute path and the top-level keys `extra` gives for the site's VO projects
- * (e.g. an `images:` section) added. Returns the file and those projects.
+ * Writes `<dir>/<fileName>` (default `site.yaml`): the site YAML the testbed wrote for `name`, with
+ * its admin password file given by absolute path and the top-level keys `extra` gives for the
+ * site's VO projects (e.g. an `images:` section) added or replaced. Returns the file and those projects.
  */
 export function writeTestbedSiteYaml(
   dir: string,
   extra: (projects: readonly TestbedVo[]) => Record<string, unknown>,
   name: TestbedSiteName = 'site-a',
+  fileName = 'site.yaml',
 ): { file: string; projects: TestbedVo[] } {
   const site = parse(readFileSync(path.join(testbedRoot(), name, 'site.yaml'), 'utf8')) as {
     vos: { name: string; auth: { project_id: string } }[];
     credentials: object;
   };
-  const file = path.join(dir, 'site.yaml');
+  const file = path.join(dir, fileName);
   const projects = site.vos.map((v) => ({ vo: v.name, projectId: v.auth.project_id }));
   const credentials = {
     ...site.credentials,

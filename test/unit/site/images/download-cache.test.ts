@@ -12,7 +12,7 @@ import {
   type DownloadProgress,
   type FetchToCacheOptions,
 } from '../../../../src/site/images/index.js';
-import { startImageServer, type ImageServer } from './image-server.js';
+import { startImageServer, type ImageServer } from '../../../helpers/image-server.js';
 
 const SIZE_BYTES = 32 * 2 ** 20;
 const body = randomBytes(SIZE_BYTES);

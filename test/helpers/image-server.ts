@@ -1,5 +1,5 @@
 // A local HTTP server for the image download tests: serves one buffer with Range support, counts
-// requests and bytes, and can drop the connection part-way or ignore Range.
+// requests and bytes, and can drop the connection part-way, ignore Range or send slowly.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -16,6 +16,8 @@ export interface ImageServer {
   isRangeIgnored: boolean;
   /** The Content-Length announced instead of the real one; null: none (chunked). */
   announcedSizeBytes: number | null | undefined;
+  /** Wait this long after each 256 KiB chunk, ms (a slow link); 0: none. */
+  chunkDelayMs: number;
   close(): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ export async function startImageServer(body: Buffer): Promise<ImageServer> {
     dropAfterBytes: undefined,
     isRangeIgnored: false,
     announcedSizeBytes: undefined,
+    chunkDelayMs: 0,
   };
   const server: Server = createServer((req, res) => {
     state.requests.push(req.headers);
@@ -53,6 +56,7 @@ export async function startImageServer(body: Buffer): Promise<ImageServer> {
     state.dropAfterBytes = undefined;
     let at = start;
     const pump = (): void => {
+      if (res.destroyed) return; // the client went away while the server waited
       while (at < body.length) {
         if (dropAfter !== undefined && at - start >= dropAfter) {
           res.socket?.destroy();
@@ -62,7 +66,12 @@ export async function startImageServer(body: Buffer): Promise<ImageServer> {
         const chunk = body.subarray(at, end);
         at = end;
         state.servedBytes += chunk.length;
-        if (!res.write(chunk)) {
+        const isDrained = res.write(chunk);
+        if (state.chunkDelayMs > 0 && at < body.length) {
+          setTimeout(() => (res.writableNeedDrain ? res.once('drain', pump) : pump()), state.chunkDelayMs);
+          return;
+        }
+        if (!isDrained) {
           res.once('drain', pump);
           return;
         }
