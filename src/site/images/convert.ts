@@ -196,7 +196,6 @@ async function isCachedConversion(file: string, hex: string, format: DiskFormat)
  */
 export async function convertImage(options: ConvertImageOptions): Promise<ConvertedImage> {
   const { source, targetFormat } = options;
-  const logger = options.logger ?? silentLogger;
   const detected = await inspectImageFile(source.path);
   assertSelfContained(detected, source.path);
   if (detected.kind !== 'ova' && glanceDiskFormatOf(detected) === targetFormat)
@@ -204,6 +203,23 @@ export async function convertImage(options: ConvertImageOptions): Promise<Conver
   const output = path.join(options.cacheDir, 'converted', `${source.hex}.${targetFormat}`);
   if (await isCachedConversion(output, source.hex, targetFormat))
     return { path: output, format: targetFormat, detected, source: 'cache' };
+  // two sites of a central run that need the same conversion share one qemu-img run
+  const running = conversions.get(output);
+  if (running) return { ...(await running), source: 'cache' };
+  const task = convertAnew(options, detected, output).finally(() => conversions.delete(output));
+  conversions.set(output, task);
+  return await task;
+}
+
+const conversions = new Map<string, Promise<ConvertedImage>>();
+
+async function convertAnew(
+  options: ConvertImageOptions,
+  detected: DiskImageInfo,
+  output: string,
+): Promise<ConvertedImage> {
+  const { source, targetFormat } = options;
+  const logger = options.logger ?? silentLogger;
 
   let inputFormat = qemuFormatOf(detected);
   let input = path.resolve(source.path);

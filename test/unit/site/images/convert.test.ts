@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -54,6 +54,22 @@ describe('convertImage', () => {
     const back = path.join(dir, 'back.raw');
     await run('qemu-img', ['convert', '-f', 'qcow2', '-O', 'raw', converted.path, back]);
     expect((await readFile(back)).equals(await readFile(raw))).toBe(true);
+  });
+
+  it('runs qemu-img once for two calls that need the same conversion at the same time', async () => {
+    const raw = await rawDisk('shared.raw');
+    const cacheDir = path.join(dir, 'cache-shared');
+    const from = await source(raw);
+    const both = await Promise.all([
+      convertImage({ source: from, targetFormat: 'qcow2', cacheDir }),
+      convertImage({ source: from, targetFormat: 'qcow2', cacheDir }),
+    ]);
+    expect(both.map((c) => c.source).sort()).toEqual(['cache', 'converted']);
+    expect(both[0]!.path).toBe(both[1]!.path);
+    expect((await readdir(path.join(cacheDir, 'converted'))).sort()).toEqual([
+      `${from.hex}.qcow2`,
+      `${from.hex}.qcow2.json`,
+    ]);
   });
 
   it('converts qcow2 to raw and keeps the guest bytes', async () => {
