@@ -13,6 +13,7 @@ import {
   deleteImage,
   listImageMembers,
   paginateImages,
+  patchImage,
   type Image,
 } from '../../src/openstack/index.js';
 import { runImageSync, type ImageSyncOutcome } from '../../src/site/jobs/index.js';
@@ -111,7 +112,12 @@ describe('fedstack site images sync on the testbed', () => {
 
   afterAll(async () => {
     const session = adminSession('site-a');
-    await deleteAll(await ourImages().catch(() => []), (image) => deleteImage(session, image.id));
+    const left = await ourImages().catch(() => []);
+    await deleteAll(left, async (image) => {
+      // an image a test protected must lose that first
+      await patchImage(session, image.id, [{ op: 'replace', path: '/protected', value: false }]);
+      await deleteImage(session, image.id);
+    });
     await new Promise<void>((resolve) => {
       if (!server) return resolve();
       server.closeAllConnections();
@@ -313,5 +319,23 @@ describe('fedstack site images sync on the testbed', () => {
     expect(now.map((i) => [i.name, i.properties.appdb_id, i.status])).toEqual([
       [`IT ${RUN} Image B`, imageB.id, 'active'],
     ]);
+  });
+
+  it('deactivates and reports an image Glance refuses to delete (protected), and deletes nothing else', async () => {
+    const [kept] = await ourImages();
+    const session = adminSession('site-a');
+    await patchImage(session, kept!.id, [{ op: 'replace', path: '/protected', value: true }]);
+    await serveList([], '7');
+    const outcome = await sync();
+    expect(outcome.applied).toMatchObject({ deletions: 0, deactivations: 1 });
+    expect(outcome.errors).toMatchObject([
+      { kind: 'prune', glanceImageId: kept!.id, message: expect.stringMatching(/deactivated instead/) },
+    ]);
+    expect((await ourImages()).map((i) => [i.id, i.status])).toEqual([[kept!.id, 'deactivated']]);
+    // the operator lifts the protection: the next run deletes it
+    await patchImage(session, kept!.id, [{ op: 'replace', path: '/protected', value: false }]);
+    const again = await sync();
+    expect(again.applied).toMatchObject({ deletions: 1 });
+    expect(await ourImages()).toEqual([]);
   });
 });
