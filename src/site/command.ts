@@ -8,6 +8,7 @@ import { logLevelOption } from './log-level-option.js';
 import { createAccountingCommand } from './accounting/command.js';
 import { createDiscoveryCommand } from './discovery/command.js';
 import { createImagesCommand } from './images/command.js';
+import { createImportConfigCommand } from './import-config/index.js';
 import { SITE_EXIT } from './exit-status.js';
 
 /** Exit codes of the site commands (see {@link SITE_EXIT}). */
@@ -73,5 +74,6 @@ export function createSiteCommand(): Command {
     .addCommand(createCheckCommand())
     .addCommand(createAccountingCommand())
     .addCommand(createDiscoveryCommand())
-    .addCommand(createImagesCommand());
+    .addCommand(createImagesCommand())
+    .addCommand(createImportConfigCommand());
 }

@@ -260,6 +260,8 @@ export function checkImagesConfig(images: ImagesConfig, siteVos: readonly string
 /** What {@link parseAtropeSources} read: the sources, and what it did not carry over. */
 export interface AtropeSourcesResult {
   readonly sources: readonly ImageSourceConfig[];
+  /** The same sources as entries of the site YAML's `images.sources` (Fedstack's key names). */
+  readonly wireSources: readonly Record<string, unknown>[];
   /** Keys not carried over (secrets written inline, keys Fedstack ignores), one per key path. */
   readonly warnings: readonly KeyProblem[];
 }
@@ -361,6 +363,7 @@ export function parseAtropeSources(yamlText: string, file: string): AtropeSource
   const entries = Object.entries(doc as Record<string, unknown>);
   const harborDefaults = (doc as Record<string, unknown>).harbor;
   const sources: ImageSourceConfig[] = [];
+  const wireSources: Record<string, unknown>[] = [];
   for (const [name, value] of entries) {
     if (name === 'harbor') continue;
     if (value === null || typeof value !== 'object' || Array.isArray(value))
@@ -406,6 +409,7 @@ export function parseAtropeSources(yamlText: string, file: string): AtropeSource
       );
     }
     sources.push(toSourceConfig(parsed.data));
+    wireSources.push(raw);
   }
-  return { sources, warnings };
+  return { sources, wireSources, warnings };
 }
