@@ -17,6 +17,7 @@ import { infosysPlugin } from './http/infosys.js';
 import { AMS_ERROR_SHAPE } from './http/ams-http.js';
 import { REST_ERROR_SHAPE, installErrorHandler, sendFailure, toHubFailure } from './http/error-handler.js';
 import { installOpenApi } from './http/openapi.js';
+import { installHealth } from './http/health.js';
 import { installRouteSchemas } from './http/route-schema.js';
 import {
   DEFAULT_LIST_EXPIRY_MS,
@@ -182,6 +183,7 @@ export async function buildHub(options: HubOptions): Promise<HubApp> {
   app.decorate('hub', services);
 
   await installOpenApi(app);
+  await installHealth(app, { store });
   await app.register(async (scope) => {
     installRouteSchemas(scope);
     scope.get(
