@@ -9,6 +9,7 @@ import { createAccountingCommand } from './accounting/command.js';
 import { createDiscoveryCommand } from './discovery/command.js';
 import { createImagesCommand } from './images/command.js';
 import { createImportConfigCommand } from './import-config/index.js';
+import { createRunCommand, createStatusCommand } from './daemon/index.js';
 import { SITE_EXIT } from './exit-status.js';
 
 /** Exit codes of the site commands (see {@link SITE_EXIT}). */
@@ -75,5 +76,7 @@ export function createSiteCommand(): Command {
     .addCommand(createAccountingCommand())
     .addCommand(createDiscoveryCommand())
     .addCommand(createImagesCommand())
-    .addCommand(createImportConfigCommand());
+    .addCommand(createImportConfigCommand())
+    .addCommand(createRunCommand())
+    .addCommand(createStatusCommand());
 }

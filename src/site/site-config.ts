@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { parseSchedule, periodOf, type Schedule } from '../formats/schedule/index.js';
 import {
   ImagesSchema,
   checkImagesConfig,
@@ -121,6 +122,34 @@ const AccountingSchema = z
   })
   .strict();
 
+/** A schedule: an interval (`30m`, `1h`, `8h`) or a five-field cron expression (UTC). */
+const scheduleText = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .superRefine((value, ctx) => {
+      const parsed = parseSchedule(value);
+      if ('problem' in parsed) ctx.addIssue({ code: 'custom', message: parsed.problem });
+    });
+
+/** `schedules`: when `fedstack site run` runs each job (the appliance's cron times by default). */
+const SchedulesSchema = z
+  .object({
+    /** Extraction, then sending the outbox when `accounting.ams` is set. */
+    accounting: scheduleText('1h'),
+    discovery: scheduleText('1h'),
+    /** Image sync, when `images.sync` is true. */
+    images: scheduleText('8h'),
+    /** Up to this much random delay is added to each run, so that sites do not all start at once. */
+    jitter: scheduleText('5m').refine((v) => /^\d+(\.\d+)?\s*[smhd]$/.test(v.trim()), {
+      message: 'expected an interval such as 30s or 5m',
+    }),
+  })
+  .strict();
+
+/** `hub`: where `fedstack site run` publishes discovery documents. */
+const HubSchema = z.object({ url: configUrl(), ...secretRef('token') }).strict();
+
 /** The site YAML as written (wire names). */
 export const SiteConfigSchema = z
   .object({
@@ -141,6 +170,8 @@ export const SiteConfigSchema = z
     endpoints: z.record(z.string(), configUrl()).default({}),
     interface: z.enum(['public', 'internal', 'admin']).default('public'),
     timeout_seconds: z.number().positive().max(3600).default(30),
+    schedules: SchedulesSchema.default(() => SchedulesSchema.parse({})),
+    hub: HubSchema.optional(),
   })
   .strict();
 
@@ -230,6 +261,25 @@ export interface SiteConfig {
   readonly endpoints: Readonly<Record<string, string>>;
   readonly interface: 'public' | 'internal' | 'admin';
   readonly timeoutSeconds: number;
+  /** When `fedstack site run` runs each job. */
+  readonly schedules: SchedulesConfig;
+  /** Where `fedstack site run` publishes discovery; absent: documents are only written. */
+  readonly hub?: { readonly url: string } & SecretRef<'token'>;
+}
+
+/** `schedules`, parsed. */
+export interface SchedulesConfig {
+  readonly accounting: Schedule;
+  readonly discovery: Schedule;
+  readonly images: Schedule;
+  /** The most random delay added to a run, ms. */
+  readonly jitterMs: number;
+}
+
+function scheduleOf(text: string): Schedule {
+  const parsed = parseSchedule(text);
+  if ('problem' in parsed) throw new Error(parsed.problem); // the schema refused it already
+  return parsed.schedule;
 }
 
 function toCredentials(c: RawCredentials): CredentialsConfig {
@@ -312,6 +362,15 @@ function toSiteConfig(raw: RawSiteConfig, file: string): SiteConfig {
     endpoints: raw.endpoints,
     interface: raw.interface,
     timeoutSeconds: raw.timeout_seconds,
+    schedules: {
+      accounting: scheduleOf(raw.schedules.accounting),
+      discovery: scheduleOf(raw.schedules.discovery),
+      images: scheduleOf(raw.schedules.images),
+      jitterMs: periodOf(scheduleOf(raw.schedules.jitter), 0),
+    },
+    ...(raw.hub
+      ? { hub: { url: raw.hub.url, tokenEnv: raw.hub.token_env, tokenFile: raw.hub.token_file } }
+      : {}),
   };
 }
 

@@ -1,0 +1,122 @@
+// `fedstack site run --config-dir` as a process against both testbed sites: accounting and
+// discovery on second-scale schedules, metrics, status files, a broken file added while it runs,
+// and a clean stop on SIGTERM.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, runCli } from '../helpers/cli.js';
+import { writeTestbedSiteYaml } from '../helpers/testbed.js';
+
+const PORT = 19_180 + (process.pid % 500);
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+async function get(url: string): Promise<{ status: number; text: string }> {
+  const { request } = await import('undici');
+  const res = await request(url, { headersTimeout: 5_000, bodyTimeout: 5_000 });
+  return { status: res.statusCode, text: await res.body.text() };
+}
+
+describe('fedstack site run over a directory of both testbed sites', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fedstack-daemon-it-'));
+  const sites = path.join(dir, 'sites');
+  const state = path.join(dir, 'state');
+  const base = `http://127.0.0.1:${PORT}`;
+  let daemon: ChildProcess | undefined;
+  let log = '';
+
+  afterAll(() => {
+    daemon?.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs every site’s jobs on schedule, shows them in /metrics and the status files, and stops on SIGTERM', async () => {
+    mkdirSync(sites);
+    for (const [site, file] of [
+      ['site-a', 'a.yaml'],
+      ['site-b', 'b.yaml'],
+    ] as const)
+      writeTestbedSiteYaml(
+        sites,
+        () => ({
+          schedules: { accounting: '1h', discovery: '3s', jitter: '1s' },
+          accounting: { state_dir: path.join(dir, `accounting-${site}`) },
+        }),
+        site,
+        file,
+      );
+    daemon = spawn(
+      process.execPath,
+      [CLI, 'site', 'run', '--config-dir', sites, '--state-dir', state, '--listen', `127.0.0.1:${PORT}`],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    daemon.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => daemon!.on('exit', (code) => resolve(code)));
+
+    // discovery every 3 s: at least two successful runs of each site
+    const metrics = await until('two discovery runs of each site', async () => {
+      const { text } = await get(`${base}/metrics`);
+      const runs = (site: string) =>
+        Number(
+          new RegExp(
+            `fedstack_site_job_runs_total\\{site="${site}",job="discovery",outcome="ok"\\} (\\d+)`,
+          ).exec(text)?.[1] ?? 0,
+        );
+      return runs('TESTBED-SITE-A') >= 2 && runs('TESTBED-SITE-B') >= 2 ? text : undefined;
+    });
+    expect(metrics).toMatch(
+      /fedstack_site_job_last_success_timestamp_seconds\{site="TESTBED-SITE-A",job="discovery"\} \d+/,
+    );
+    expect(metrics).toMatch(/fedstack_site_process_resident_memory_bytes \d+/);
+    // accounting ran at start (no status file yet) and succeeded at both sites
+    await until('both accounting runs', async () => {
+      const { text } = await get(`${base}/status`);
+      const jobs = (JSON.parse(text) as { jobs: { job: string; ok?: boolean }[] }).jobs;
+      return jobs.filter((j) => j.job === 'accounting' && j.ok === true).length === 2 ? true : undefined;
+    });
+    const status = JSON.parse(readFileSync(path.join(state, 'TESTBED-SITE-B', 'discovery.json'), 'utf8')) as {
+      ok: boolean;
+      schedule: string;
+      lastSuccessAt: string;
+      summary: string;
+    };
+    expect(status).toMatchObject({ ok: true, schedule: '3s', summary: expect.stringMatching(/shares/) });
+
+    // a broken file added while it runs: reported, the two sites go on
+    writeFileSync(path.join(sites, 'broken.yaml'), 'gocdb: [not closed\n');
+    const ready = await until(
+      'the broken file to be reported',
+      async () => {
+        const { text } = await get(`${base}/readyz`);
+        return text.includes('broken.yaml')
+          ? (JSON.parse(text) as { status: string; sites: number })
+          : undefined;
+      },
+      30_000,
+    );
+    expect(ready).toMatchObject({ status: 'ok', sites: 2 });
+
+    const printed = await runCli(['site', 'status', '--state-dir', state]);
+    expect(printed.code).toBe(0);
+    expect(printed.stdout).toMatch(/^SITE\s+JOB\s+LAST\s+LAST RUN/);
+    expect(printed.stdout).toMatch(/TESTBED-SITE-A\s+accounting\s+ok/);
+    expect(printed.stdout).toMatch(/TESTBED-SITE-B\s+discovery\s+ok/);
+
+    const stopping = Date.now();
+    daemon.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(Date.now() - stopping).toBeLessThan(30_000);
+    expect(log).toMatch(/fedstack site run stopped/);
+    expect(log).not.toMatch(/"level":60/);
+  }, 240_000);
+});
