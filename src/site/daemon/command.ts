@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { positiveInteger } from '../../cli-args.js';
+import { hasOneConfigSource, positiveInteger } from '../../cli-args.js';
 import { ConfigError } from '../../errors.js';
 import { createLogger } from '../../log.js';
 import { logLevelOption } from '../log-level-option.js';
@@ -36,11 +36,7 @@ interface RunOptions {
 }
 
 async function run(opts: RunOptions): Promise<void> {
-  if (!opts.config === !opts.configDir) {
-    process.stderr.write('fedstack: site run: give exactly one of --config or --config-dir\n');
-    process.exitCode = SITE_EXIT.badConfig;
-    return;
-  }
+  if (!hasOneConfigSource(opts, 'site run')) return;
   const logger = createLogger({ level: opts.logLevel });
   const daemon = await startDaemon({
     ...(opts.config ? { config: opts.config } : { configDir: opts.configDir! }),

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { createLogger } from '../../log.js';
 import { SITE_EXIT } from '../exit-status.js';
-import { positiveInteger } from '../../cli-args.js';
+import { hasOneConfigSource, positiveInteger } from '../../cli-args.js';
 import {
   DEFAULT_IMAGE_CACHE_DIR,
   isImageSyncComplete,
@@ -101,11 +101,7 @@ function printedResult(result: SiteImageSyncResult): Record<string, unknown> {
 }
 
 async function runSync(opts: SyncOptions): Promise<void> {
-  if (!opts.config === !opts.configDir) {
-    process.stderr.write('fedstack: site images sync: give exactly one of --config or --config-dir\n');
-    process.exitCode = SITE_EXIT.badConfig;
-    return;
-  }
+  if (!hasOneConfigSource(opts, 'site images sync')) return;
   const logger = createLogger({ level: opts.logLevel });
   const isCentral = opts.configDir !== undefined;
   const options = {
