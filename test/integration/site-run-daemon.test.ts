@@ -1,8 +1,10 @@
 // `fedstack site run --config-dir` as a process against both testbed sites: accounting and
-// discovery on second-scale schedules, metrics, status files, a broken file added while it runs,
-// and a clean stop on SIGTERM.
+// discovery on second-scale schedules, metrics, status files, site-b's Keystone going away (only
+// site-b's jobs fail) and coming back (they recover without a restart), a broken file added while
+// it runs, and a clean stop on SIGTERM.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -21,6 +23,43 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
+/**
+ * A TCP forwarder to a Keystone: `down()` closes it and refuses connections (Keystone gone for
+ * whoever uses this port), `up()` listens again on the same port.
+ */
+function keystoneForwarder(targetPort: number, port: number) {
+  const sockets = new Set<Socket>();
+  let server: Server | undefined;
+  const up = () =>
+    new Promise<void>((resolve) => {
+      server = createServer((client) => {
+        const upstream = createConnection(targetPort, '127.0.0.1');
+        for (const s of [client, upstream]) {
+          sockets.add(s);
+          s.on('close', () => sockets.delete(s));
+          s.on('error', () => s.destroy());
+        }
+        client.pipe(upstream).pipe(client);
+      });
+      server.listen(port, '127.0.0.1', resolve);
+    });
+  const down = () =>
+    new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      if (!server) return resolve();
+      server.close(() => resolve());
+    });
+  return { up, down };
+}
+
+/** Runs of `job` at `site` with `outcome`, from a /metrics text. */
+function runsOf(text: string, site: string, job: string, outcome: string): number {
+  const pattern = new RegExp(
+    `fedstack_site_job_runs_total\\{site="${site}",job="${job}",outcome="${outcome}"\\} (\\d+)`,
+  );
+  return Number(pattern.exec(text)?.[1] ?? 0);
+}
+
 async function get(url: string): Promise<{ status: number; text: string }> {
   const { request } = await import('undici');
   const res = await request(url, { headersTimeout: 5_000, bodyTimeout: 5_000 });
@@ -35,13 +74,16 @@ describe('fedstack site run over a directory of both testbed sites', () => {
   let daemon: ChildProcess | undefined;
   let log = '';
 
-  afterAll(() => {
+  const forwarder = keystoneForwarder(5020, PORT + 1);
+  afterAll(async () => {
+    await forwarder.down();
     daemon?.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('runs every site’s jobs on schedule, shows them in /metrics and the status files, and stops on SIGTERM', async () => {
     mkdirSync(sites);
+    await forwarder.up();
     for (const [site, file] of [
       ['site-a', 'a.yaml'],
       ['site-b', 'b.yaml'],
@@ -51,6 +93,8 @@ describe('fedstack site run over a directory of both testbed sites', () => {
         () => ({
           schedules: { accounting: '1h', discovery: '3s', jitter: '1s' },
           accounting: { state_dir: path.join(dir, `accounting-${site}`) },
+          // site-b's Keystone through the forwarder, so that the test can take it away
+          ...(site === 'site-b' ? { endpoint: `http://127.0.0.1:${PORT + 1}/v3/` } : {}),
         }),
         site,
         file,
@@ -66,13 +110,10 @@ describe('fedstack site run over a directory of both testbed sites', () => {
     // discovery every 3 s: at least two successful runs of each site
     const metrics = await until('two discovery runs of each site', async () => {
       const { text } = await get(`${base}/metrics`);
-      const runs = (site: string) =>
-        Number(
-          new RegExp(
-            `fedstack_site_job_runs_total\\{site="${site}",job="discovery",outcome="ok"\\} (\\d+)`,
-          ).exec(text)?.[1] ?? 0,
-        );
-      return runs('TESTBED-SITE-A') >= 2 && runs('TESTBED-SITE-B') >= 2 ? text : undefined;
+      const isDone = ['TESTBED-SITE-A', 'TESTBED-SITE-B'].every(
+        (site) => runsOf(text, site, 'discovery', 'ok') >= 2,
+      );
+      return isDone ? text : undefined;
     });
     expect(metrics).toMatch(
       /fedstack_site_job_last_success_timestamp_seconds\{site="TESTBED-SITE-A",job="discovery"\} \d+/,
@@ -91,6 +132,38 @@ describe('fedstack site run over a directory of both testbed sites', () => {
       summary: string;
     };
     expect(status).toMatchObject({ ok: true, schedule: '3s', summary: expect.stringMatching(/shares/) });
+    // beside the status, the last GLUE document of the site
+    const glue = JSON.parse(readFileSync(path.join(state, 'TESTBED-SITE-B', 'glue.json'), 'utf8')) as {
+      Share?: unknown[];
+    };
+    expect(glue.Share).toHaveLength(2);
+
+    // site-b's Keystone goes away: only site-b's discovery fails, site-a keeps its schedule
+    await forwarder.down();
+    const outage = await get(`${base}/metrics`);
+    const failedAtOutage = runsOf(outage.text, 'TESTBED-SITE-B', 'discovery', 'failed');
+    const okA = runsOf(outage.text, 'TESTBED-SITE-A', 'discovery', 'ok');
+    const failedA = runsOf(outage.text, 'TESTBED-SITE-A', 'discovery', 'failed');
+    const during = await until('two failed runs at site-b', async () => {
+      const { text } = await get(`${base}/metrics`);
+      return runsOf(text, 'TESTBED-SITE-B', 'discovery', 'failed') >= failedAtOutage + 2 ? text : undefined;
+    });
+    expect(runsOf(during, 'TESTBED-SITE-A', 'discovery', 'ok')).toBeGreaterThan(okA);
+    const statusA = (await get(`${base}/status`)).text;
+    expect(runsOf(during, 'TESTBED-SITE-A', 'discovery', 'failed'), statusA).toBe(failedA);
+    const failedB = JSON.parse(
+      readFileSync(path.join(state, 'TESTBED-SITE-B', 'discovery.json'), 'utf8'),
+    ) as {
+      ok: boolean;
+    };
+    expect(failedB.ok).toBe(false);
+    // and comes back: site-b recovers without a restart
+    const okB = runsOf(during, 'TESTBED-SITE-B', 'discovery', 'ok');
+    await forwarder.up();
+    await until('site-b to succeed again', async () => {
+      const { text } = await get(`${base}/metrics`);
+      return runsOf(text, 'TESTBED-SITE-B', 'discovery', 'ok') > okB ? true : undefined;
+    });
 
     // a broken file added while it runs: reported, the two sites go on
     writeFileSync(path.join(sites, 'broken.yaml'), 'gocdb: [not closed\n');

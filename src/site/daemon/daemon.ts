@@ -232,7 +232,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     problems.delete(file);
     if (known && known.site !== config.gocdb) scheduler.removeSite(known.site);
     loaded.set(file, { site: config.gocdb, mtimeMs, config });
-    scheduler.setSiteJobs(config.gocdb, jobsOf(config, stateDir, logger.child({ site: config.gocdb })));
+    scheduler.setSiteJobs(config.gocdb, jobsOf(config, stateDir, logger));
     logger.info({ file, site: config.gocdb }, known ? 'site file reloaded' : 'site file loaded');
   };
   const reload = (): void => {
@@ -251,7 +251,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   if (options.config) {
     const config = loadSiteConfig(options.config); // a bad single file stops the start (exit 2)
     loaded.set(options.config, { site: config.gocdb, mtimeMs: mtimeOf(options.config), config });
-    scheduler.setSiteJobs(config.gocdb, jobsOf(config, stateDir, logger.child({ site: config.gocdb })));
+    scheduler.setSiteJobs(config.gocdb, jobsOf(config, stateDir, logger));
   } else reload();
   const reloader = options.configDir ? setInterval(reload, options.reloadIntervalMs ?? 10_000) : undefined;
   reloader?.unref();

@@ -1,4 +1,5 @@
 // The jobs `fedstack site run` keeps on schedule for one site, each as one function that never throws.
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describeError } from '../../errors.js';
 import type { Schedule } from '../../formats/schedule/index.js';
@@ -85,11 +86,11 @@ async function discovery(
     { config, logger, signal, clock: Date.now },
     hub && token ? { publish: { url: hub.url, tokenFor: () => token } } : {},
   );
-  if (outcome.document)
-    await writeAtomically(
-      path.join(siteStateDir(stateDir, config.gocdb), 'discovery.json'),
-      JSON.stringify(outcome.document, null, 2) + '\n',
-    );
+  if (outcome.document) {
+    const dir = siteStateDir(stateDir, config.gocdb);
+    await mkdir(dir, { recursive: true });
+    await writeAtomically(path.join(dir, 'glue.json'), JSON.stringify(outcome.document, null, 2) + '\n');
+  }
   const ok = outcome.status !== 'failed' && outcome.status !== 'critical' && !outcome.publishError;
   const working = outcome.shares.filter((s) => s.state === 'ok').length;
   const published = outcome.published ? `, published (${outcome.published})` : '';
