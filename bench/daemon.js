@@ -2,8 +2,9 @@
 // with three jobs (accounting, discovery, images) every 10 s that each make 3 GET requests to a
 // loopback stand-in answering after 50–300 ms (real HTTP, a site's API latency). The daemon runs in
 // a child process for BENCH_SECONDS (default 60): `max_drift_s` is the latest any run started after
-// it was due, `peak_rss_mib` the child's peak RSS. Then, with the schedules at 1 h, the jobs run
-// once at start and the child's CPU is measured over the idle time after (`idle_cpu_percent`). In
+// it was due, `peak_rss_mib` the child's peak RSS; `--concurrency` is 64 (BENCH_CONCURRENCY), enough
+// for 600 half-second jobs every 10 s. Then, with the schedules at 1 h, the jobs run once at start
+// and the child's CPU is measured over 30 s from 25 s after (`idle_cpu_percent`). In
 // the same run the baseline: the same jobs on plain setTimeout chains (no scheduler), whose drift,
 // RSS and idle CPU are given beside (`baseline_*`).
 //
@@ -83,13 +84,14 @@ async function main() {
     const active = await child('daemon', busy, url, SECONDS, 0);
     const baseline = await child('baseline', busy, url, SECONDS, 0);
     // idle: every job runs once at start (no status yet); CPU is counted once those are done
-    const quiet = await child('daemon', idle, url, IDLE_SECONDS + 15, 15);
-    const quietBaseline = await child('baseline', idle, url, IDLE_SECONDS + 15, 15);
+    const quiet = await child('daemon', idle, url, IDLE_SECONDS + 25, 25);
+    const quietBaseline = await child('baseline', idle, url, IDLE_SECONDS + 25, 25);
     const result = {
       bench: 'daemon',
       sites: SITES,
       jobs: SITES * 3,
       seconds: SECONDS,
+      concurrency: Number(process.env.BENCH_CONCURRENCY ?? 64),
       node: process.version,
       cpus: os.cpus().length,
       runs: active.runs,

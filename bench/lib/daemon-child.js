@@ -56,7 +56,7 @@ if (mode === 'daemon') {
     configDir,
     stateDir,
     logger: silentLogger,
-    concurrency: 16,
+    concurrency: Number(process.env.BENCH_CONCURRENCY ?? 64),
     jobsOf: (config) =>
       JOBS.map((name) => trackedJob(config.gocdb, name, config.schedules[name], config.schedules[name].ms)),
   });
