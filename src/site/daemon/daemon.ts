@@ -142,11 +142,13 @@ class DaemonMetrics {
     });
   }
 
-  record(state: JobState, previous: JobState['runs'] | undefined): void {
+  /** Run counts already added to the counter, per site and job. */
+  private readonly counted = new Map<string, JobState['runs']>();
+
+  private record(state: JobState, previous: JobState['runs'] | undefined): void {
     const labels = { site: state.site, job: state.job };
     if (state.lastRunAt !== undefined) this.lastRun.set(labels, state.lastRunAt / 1000);
     if (state.lastSuccessAt !== undefined) this.lastSuccess.set(labels, state.lastSuccessAt / 1000);
-    if (state.lastDurationMs !== undefined) this.duration.observe(labels, state.lastDurationMs / 1000);
     this.items.set(labels, state.lastReport?.items ?? 0);
     this.running.set(labels, state.isRunning ? 1 : 0);
     for (const outcome of ['ok', 'failed', 'skipped'] as const) {
@@ -155,12 +157,18 @@ class DaemonMetrics {
     }
   }
 
+  /** Adds a finished run's duration: once per run, not per scrape. */
+  runFinished(state: JobState): void {
+    if (state.lastDurationMs !== undefined)
+      this.duration.observe({ site: state.site, job: state.job }, state.lastDurationMs / 1000);
+  }
+
   /** Sets the gauges that change between runs (running, skipped runs). */
-  refresh(states: readonly JobState[], seen: Map<string, JobState['runs']>): void {
+  refresh(states: readonly JobState[]): void {
     for (const state of states) {
       const key = `${state.site}\u0000${state.job}`;
-      this.record(state, seen.get(key));
-      seen.set(key, { ...state.runs });
+      this.record(state, this.counted.get(key));
+      this.counted.set(key, { ...state.runs });
     }
   }
 }
@@ -184,7 +192,6 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { logger, stateDir } = options;
   mkdirSync(stateDir, { recursive: true });
   const metrics = new DaemonMetrics();
-  const seen = new Map<string, JobState['runs']>();
   const jobsOf = options.jobsOf ?? siteJobsOf;
   const problems = new Map<string, string>();
   const loaded = new Map<string, { site: string; mtimeMs: number | undefined; config: SiteConfig }>();
@@ -193,6 +200,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     env: options.env,
     lastSuccessOf: (site, job) => lastSuccessFromFile(stateDir, site, job),
     onRun: async (state) => {
+      metrics.runFinished(state);
       const file = jobStatusFile(stateDir, state.site, state.job);
       try {
         mkdirSync(path.dirname(file), { recursive: true });
@@ -272,7 +280,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       problems: [...problems].map(([file, message]) => ({ file, message })),
     }));
     app.get('/metrics', async (_request, reply) => {
-      metrics.refresh(scheduler.states(), seen);
+      metrics.refresh(scheduler.states());
       for (const { site, config } of loaded.values()) {
         const backlog = config.accounting.enabled ? await outboxBacklogOf(config) : undefined;
         if (backlog !== undefined) metrics.backlog.set({ site }, backlog);
