@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import { z } from 'zod';
+import { withDeadline } from '../../with-deadline.js';
 import type { HubStore } from '../store/hub-store.js';
 import { installRouteSchemas } from './route-schema.js';
 
@@ -12,22 +13,6 @@ const READY_TIMEOUT_MS = 2_000;
 /** Options of {@link installHealth}. */
 export interface HealthPluginOptions {
   readonly store: HubStore;
-}
-
-/** Resolves when `query` does, or rejects once `timeoutMs` has passed. */
-async function answersWithin(query: Promise<unknown>, timeoutMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`the database did not answer within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-  });
-  try {
-    await Promise.race([query, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 const Health = z.object({ status: z.literal('ok') });
@@ -85,7 +70,7 @@ export async function installHealth(app: FastifyInstance, options: HealthPluginO
       },
       async (_request, reply) => {
         try {
-          await answersWithin(sql`select 1`.execute(options.store.db), READY_TIMEOUT_MS);
+          await withDeadline('the database', READY_TIMEOUT_MS, () => sql`select 1`.execute(options.store.db));
           return { status: 'ok' as const };
         } catch (error) {
           return reply.code(503).send({ status: 'unavailable' as const, reason: (error as Error).message });

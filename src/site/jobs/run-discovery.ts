@@ -8,7 +8,7 @@ import { publishDocumentToAms, type AmsInfoTarget } from '../discovery/publish-t
 import { publishGlueDocument, publishRunReport, type HubTarget } from '../discovery/publish-to-hub.js';
 import { renderDocument, type DocumentFormat } from '../discovery/render-document.js';
 import { SITE_EXIT, exitStatusOf } from '../exit-status.js';
-import { withDeadline } from '../map-with-concurrency.js';
+import { withDeadline } from '../../with-deadline.js';
 import { assertCredentialsReadable } from '../site-session.js';
 import type { JobContext } from './job-context.js';
 import type { DiscoveryOutcome, SiteRunStatus } from './job-outcome.js';

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { describeError, FedstackError } from '../../errors.js';
 import { silentLogger, type Logger } from '../../log.js';
 import { countSteps } from '../images/sync-plan.js';
-import { mapWithConcurrency, withDeadline } from '../map-with-concurrency.js';
+import { withDeadline } from '../../with-deadline.js';
+import { mapWithConcurrency } from '../map-with-concurrency.js';
 import { listSiteConfigs, loadSiteConfig, type SiteConfig } from '../site-config.js';
 import {
   imageSyncStatusFile,
