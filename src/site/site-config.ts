@@ -132,6 +132,20 @@ const scheduleText = (fallback: string) =>
       if ('problem' in parsed) ctx.addIssue({ code: 'custom', message: parsed.problem });
     });
 
+/** An interval only (`30s`, `5m`, `6h`), no cron expression. */
+const intervalText = (fallback: string) =>
+  scheduleText(fallback).refine((v) => /^\d+(\.\d+)?\s*[smhd]$/.test(v.trim()), {
+    message: 'expected an interval such as 30s, 5m or 6h',
+  });
+
+const TimeoutsSchema = z
+  .object({
+    accounting: intervalText('30m'),
+    discovery: intervalText('10m'),
+    images: intervalText('6h'),
+  })
+  .strict();
+
 /** `schedules`: when `fedstack site run` runs each job (the appliance's cron times by default). */
 const SchedulesSchema = z
   .object({
@@ -141,9 +155,9 @@ const SchedulesSchema = z
     /** Image sync, when `images.sync` is true. */
     images: scheduleText('8h'),
     /** Up to this much random delay is added to each run, so that sites do not all start at once. */
-    jitter: scheduleText('5m').refine((v) => /^\d+(\.\d+)?\s*[smhd]$/.test(v.trim()), {
-      message: 'expected an interval such as 30s or 5m',
-    }),
+    jitter: intervalText('5m'),
+    /** The longest run of each job: past it the run is stopped at a safe point and reported as failed. */
+    timeouts: TimeoutsSchema.default(() => TimeoutsSchema.parse({})),
   })
   .strict();
 
@@ -274,6 +288,8 @@ export interface SchedulesConfig {
   readonly images: Schedule;
   /** The most random delay added to a run, ms. */
   readonly jitterMs: number;
+  /** The longest run of each job, ms. */
+  readonly timeoutsMs: { readonly accounting: number; readonly discovery: number; readonly images: number };
 }
 
 function scheduleOf(text: string): Schedule {
@@ -367,6 +383,11 @@ function toSiteConfig(raw: RawSiteConfig, file: string): SiteConfig {
       discovery: scheduleOf(raw.schedules.discovery),
       images: scheduleOf(raw.schedules.images),
       jitterMs: periodOf(scheduleOf(raw.schedules.jitter), 0),
+      timeoutsMs: {
+        accounting: periodOf(scheduleOf(raw.schedules.timeouts.accounting), 0),
+        discovery: periodOf(scheduleOf(raw.schedules.timeouts.discovery), 0),
+        images: periodOf(scheduleOf(raw.schedules.timeouts.images), 0),
+      },
     },
     ...(raw.hub
       ? { hub: { url: raw.hub.url, tokenEnv: raw.hub.token_env, tokenFile: raw.hub.token_file } }

@@ -2,26 +2,16 @@
 // discovery on second-scale schedules, metrics, status files, site-b's Keystone going away (only
 // site-b's jobs fail) and coming back (they recover without a restart), a broken file added while
 // it runs, and a clean stop on SIGTERM.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI, runCli } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
+import { get, runsOf, spawnDaemon, until, type DaemonProcess } from '../helpers/daemon.js';
 import { writeTestbedSiteYaml } from '../helpers/testbed.js';
 
 const PORT = 19_180 + (process.pid % 500);
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
 
 /**
  * A TCP forwarder to a Keystone: `down()` closes it and refuses connections (Keystone gone for
@@ -52,32 +42,17 @@ function keystoneForwarder(targetPort: number, port: number) {
   return { up, down };
 }
 
-/** Runs of `job` at `site` with `outcome`, from a /metrics text. */
-function runsOf(text: string, site: string, job: string, outcome: string): number {
-  const pattern = new RegExp(
-    `fedstack_site_job_runs_total\\{site="${site}",job="${job}",outcome="${outcome}"\\} (\\d+)`,
-  );
-  return Number(pattern.exec(text)?.[1] ?? 0);
-}
-
-async function get(url: string): Promise<{ status: number; text: string }> {
-  const { request } = await import('undici');
-  const res = await request(url, { headersTimeout: 5_000, bodyTimeout: 5_000 });
-  return { status: res.statusCode, text: await res.body.text() };
-}
-
 describe('fedstack site run over a directory of both testbed sites', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'fedstack-daemon-it-'));
   const sites = path.join(dir, 'sites');
   const state = path.join(dir, 'state');
   const base = `http://127.0.0.1:${PORT}`;
-  let daemon: ChildProcess | undefined;
-  let log = '';
+  let daemon: DaemonProcess | undefined;
 
   const forwarder = keystoneForwarder(5020, PORT + 1);
   afterAll(async () => {
     await forwarder.down();
-    daemon?.kill('SIGKILL');
+    daemon?.child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -99,13 +74,7 @@ describe('fedstack site run over a directory of both testbed sites', () => {
         site,
         file,
       );
-    daemon = spawn(
-      process.execPath,
-      [CLI, 'site', 'run', '--config-dir', sites, '--state-dir', state, '--listen', `127.0.0.1:${PORT}`],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    daemon.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => daemon!.on('exit', (code) => resolve(code)));
+    daemon = spawnDaemon(['--config-dir', sites, '--state-dir', state, '--listen', `127.0.0.1:${PORT}`]);
 
     // discovery every 3 s: at least two successful runs of each site
     const metrics = await until('two discovery runs of each site', async () => {
@@ -186,10 +155,10 @@ describe('fedstack site run over a directory of both testbed sites', () => {
     expect(printed.stdout).toMatch(/TESTBED-SITE-B\s+discovery\s+ok/);
 
     const stopping = Date.now();
-    daemon.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    daemon.child.kill('SIGTERM');
+    expect(await daemon.exited).toBe(0);
     expect(Date.now() - stopping).toBeLessThan(30_000);
-    expect(log).toMatch(/fedstack site run stopped/);
-    expect(log).not.toMatch(/"level":60/);
+    expect(daemon.log()).toMatch(/fedstack site run stopped/);
+    expect(daemon.log()).not.toMatch(/"level":60/);
   }, 240_000);
 });

@@ -1,13 +1,14 @@
 // `fedstack site run` (the daemon) and `fedstack site status` (what it did, from its state directory).
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { hasOneConfigSource, positiveInteger } from '../../cli-args.js';
 import { ConfigError } from '../../errors.js';
 import { createLogger } from '../../log.js';
 import { logLevelOption } from '../log-level-option.js';
 import { SITE_EXIT } from '../exit-status.js';
 import { startDaemon } from './daemon.js';
+import { DEFAULT_QUEUE_SCHEMA } from './job-queue.js';
 
 /** Where the daemon keeps its status files unless told. */
 export const DEFAULT_STATE_DIR = '/var/lib/fedstack/site';
@@ -31,6 +32,8 @@ interface RunOptions {
   stateDir: string;
   listen: string;
   concurrency: number;
+  queue?: string;
+  queueSchema: string;
   stopTimeout: number;
   logLevel: string;
 }
@@ -38,11 +41,14 @@ interface RunOptions {
 async function run(opts: RunOptions): Promise<void> {
   if (!hasOneConfigSource(opts, 'site run')) return;
   const logger = createLogger({ level: opts.logLevel });
+  if (opts.queue !== undefined && !/^postgres(ql)?:\/\//.test(opts.queue))
+    throw new ConfigError('expected a postgres:// or postgresql:// URL', { path: '--queue' });
   const daemon = await startDaemon({
     ...(opts.config ? { config: opts.config } : { configDir: opts.configDir! }),
     stateDir: opts.stateDir,
     ...(opts.listen === 'off' ? {} : { listen: parseListen(opts.listen) }),
     concurrency: opts.concurrency,
+    ...(opts.queue ? { queue: { url: opts.queue, schema: opts.queueSchema } } : {}),
     logger,
   });
   logger.info({ url: daemon.url, stateDir: opts.stateDir }, 'fedstack site run started');
@@ -152,6 +158,15 @@ export function createRunCommand(): Command {
       '127.0.0.1:9180',
     )
     .option('--concurrency <n>', 'jobs of all sites running at the same time', positiveInteger, 4)
+    .addOption(
+      new Option(
+        '--queue <postgres-url>',
+        'share the sites with the other daemons of this config dir through a job queue (pg-boss) on this ' +
+          "PostgreSQL, e.g. the hub's: each run is done by one daemon, and a daemon that dies hands its " +
+          'jobs to the others',
+      ).env('FEDSTACK_SITE_QUEUE_URL'),
+    )
+    .option('--queue-schema <name>', 'the PostgreSQL schema of the queue', DEFAULT_QUEUE_SCHEMA)
     .option(
       '--stop-timeout <seconds>',
       'on SIGTERM or SIGINT, how long running jobs may go on before they stop at their next safe point',
@@ -164,11 +179,14 @@ export function createRunCommand(): Command {
       '\nSchedules come from each site YAML (schedules: accounting 1h, discovery 1h, images 8h, jitter 5m by\n' +
         'default; an interval such as 30m or a cron expression such as "10 * * * *", UTC). A job whose last\n' +
         'success (from its status file) is older than its period runs at start. A job never overlaps itself; a\n' +
-        'run past its time limit (accounting 30 min, discovery 10 min, images 6 h) is stopped and reported.\n' +
+        'run past its time limit (schedules.timeouts: accounting 30m, discovery 10m, images 6h) is stopped and\n' +
+        'reported. With --queue, a run cut by the death of its daemon is given up after its time limit and the\n' +
+        'next window runs at another daemon.\n' +
         "Discovery is published to the hub of the YAML's hub: { url, token_file } when it has one.\n" +
         '\nExamples:\n' +
         '  fedstack site run --config /etc/fedstack/site.yaml\n' +
         '  fedstack site run --config-dir /etc/fedstack/sites --state-dir /var/lib/fedstack --concurrency 8\n' +
+        '  fedstack site run --config-dir /etc/fedstack/sites --queue postgres://fedstack@hub-db/fedstack  # on each machine\n' +
         '  curl -s 127.0.0.1:9180/metrics | grep fedstack_site_job_last_success',
     )
     .action(run);

@@ -1,6 +1,7 @@
 // `fedstack site run` as a function: loads one site file or a directory of them, schedules every
 // job, serves /healthz, /readyz, /metrics and /status, and picks up changed files without a restart.
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import fastify, { type FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -8,8 +9,9 @@ import { describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { listSiteConfigs, loadSiteConfig, type SiteConfig } from '../site-config.js';
 import { writeAtomically } from '../write-atomically.js';
+import { PgJobQueue, type QueuedRun } from './job-queue.js';
 import { Scheduler, type JobState, type SchedulerEnv } from './scheduler.js';
-import { outboxBacklogOf, siteJobsOf, siteStateDir, type SiteJob } from './site-jobs.js';
+import { outboxBacklogOf, siteJobsOf, siteStateDir, type JobReport, type SiteJob } from './site-jobs.js';
 
 /** Options of {@link startDaemon}. */
 export interface DaemonOptions {
@@ -22,6 +24,11 @@ export interface DaemonOptions {
   /** `host:port` of the status server; undefined: none. */
   readonly listen?: { readonly host: string; readonly port: number };
   readonly concurrency?: number;
+  /**
+   * Shared-queue mode: several daemons over the same config dir share the site jobs through
+   * pg-boss on this PostgreSQL (`postgres://…`), each run done by one of them.
+   */
+  readonly queue?: { readonly url: string; readonly schema?: string; readonly pollMs?: number };
   /** How often the config directory is read again for changes, ms; default 10 000. */
   readonly reloadIntervalMs?: number;
   readonly logger: Logger;
@@ -195,9 +202,27 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const jobsOf = options.jobsOf ?? siteJobsOf;
   const problems = new Map<string, string>();
   const loaded = new Map<string, { site: string; mtimeMs: number | undefined; config: SiteConfig }>();
+  const queue = options.queue
+    ? await PgJobQueue.open({ url: options.queue.url, schema: options.queue.schema, logger })
+    : undefined;
+  const concurrency = options.concurrency ?? 4;
   const scheduler = new Scheduler({
-    concurrency: options.concurrency,
+    concurrency,
     env: options.env,
+    ...(queue
+      ? {
+          dispatch: async (job: SiteJob, periodMs: number) => {
+            try {
+              await queue.offer(job.site, job.name, periodMs, job.timeoutMs);
+            } catch (error) {
+              logger.error(
+                { site: job.site, job: job.name, error: describeError(error) },
+                'cannot offer a due job to the queue',
+              );
+            }
+          },
+        }
+      : {}),
     lastSuccessOf: (site, job) => lastSuccessFromFile(stateDir, site, job),
     onRun: async (state) => {
       metrics.runFinished(state);
@@ -264,6 +289,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const reloader = options.configDir ? setInterval(reload, options.reloadIntervalMs ?? 10_000) : undefined;
   reloader?.unref();
 
+  const worker = queue
+    ? workQueue(queue, scheduler, concurrency, options.queue?.pollMs ?? 1_000, logger)
+    : undefined;
+
   let app: FastifyInstance | undefined;
   let url: string | undefined;
   if (options.listen) {
@@ -295,8 +324,97 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     configProblems: () => [...problems].map(([file, message]) => ({ file, message })),
     async stop(graceMs) {
       if (reloader) clearInterval(reloader);
+      await worker?.stop();
       await scheduler.stop(graceMs);
+      await worker?.drained();
+      await queue?.close();
       await app?.close();
+    },
+  };
+}
+
+/**
+ * Takes runs from the shared queue while fewer than `concurrency` run here, and runs each under
+ * its site job's lock: a run whose job another process runs at the moment is recorded as skipped.
+ */
+function workQueue(
+  queue: PgJobQueue,
+  scheduler: Scheduler,
+  concurrency: number,
+  pollMs: number,
+  logger: Logger,
+): { stop(): Promise<void>; drained(): Promise<void> } {
+  const inFlight = new Set<Promise<void>>();
+  let isStopped = false;
+  let wake: (() => void) | undefined;
+  const by = `${hostname()}:${process.pid}`;
+  const handle = async (run: QueuedRun): Promise<void> => {
+    // what the queue keeps of the run: the report, who ran it and when (under the lock)
+    let output: JobReport & { by: string; startedAt?: string; endedAt?: string };
+    try {
+      const ran = await queue.withLock(run.site, run.job, async () => {
+        const startedAt = new Date().toISOString();
+        const report = await scheduler.runNow(run.site, run.job);
+        return report && { ...report, startedAt, endedAt: new Date().toISOString() };
+      });
+      output = {
+        ...(ran ?? {
+          ok: false,
+          items: 0,
+          summary:
+            'skipped: the job runs already (here or at another daemon), or its site is not configured here',
+        }),
+        by,
+      };
+    } catch (error) {
+      output = { ok: false, items: 0, summary: describeError(error), by };
+    }
+    try {
+      await queue.finish(run, output);
+    } catch (error) {
+      logger.error(
+        { site: run.site, job: run.job, error: describeError(error) },
+        'cannot mark a queued run done',
+      );
+    }
+  };
+  const loop = (async () => {
+    while (!isStopped) {
+      const free = concurrency - inFlight.size;
+      let taken = 0;
+      if (free > 0)
+        try {
+          const runs = await queue.take(free);
+          taken = runs.length;
+          for (const run of runs) {
+            const p = handle(run).finally(() => {
+              inFlight.delete(p);
+              wake?.();
+            });
+            inFlight.add(p);
+          }
+        } catch (error) {
+          logger.error({ error: describeError(error) }, 'cannot take runs from the queue');
+        }
+      if (isStopped || (taken > 0 && taken === free)) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pollMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
+    }
+  })();
+  return {
+    async stop() {
+      isStopped = true;
+      wake?.();
+      await loop;
+    },
+    async drained() {
+      await Promise.allSettled([...inFlight]);
     },
   };
 }

@@ -44,6 +44,11 @@ export interface SchedulerOptions {
   readonly onRun?: (state: JobState) => void | Promise<void>;
   /** The last success of a job before this start (from its status file), to run at once when too old. */
   readonly lastSuccessOf?: (site: string, job: string) => number | undefined;
+  /**
+   * Shared-queue mode: a due job is handed to this (to offer it to the queue) instead of run here;
+   * the runs come back through {@link Scheduler.runNow}.
+   */
+  readonly dispatch?: (job: SiteJob, periodMs: number) => Promise<void>;
   readonly env?: SchedulerEnv;
 }
 
@@ -177,21 +182,56 @@ export class Scheduler {
 
   private async fire(entry: Entry): Promise<void> {
     if (this.isStopped || this.entries.get(this.keyOf(entry.job.site, entry.job.name)) !== entry) return;
+    const { dispatch } = this.options;
+    if (dispatch) {
+      const now = this.env.now();
+      this.plan(entry, now);
+      await dispatch(entry.job, periodOf(entry.job.schedule, now));
+      return;
+    }
     if (entry.running) {
       // no overlap: the run still going counts, this one is skipped
       entry.state.runs.skipped++;
       this.plan(entry, this.env.now());
       return;
     }
-    entry.running = this.runOnce(entry).finally(() => {
-      entry.running = undefined;
-    });
-    await entry.running;
+    await this.start(entry);
   }
 
-  private async runOnce(entry: Entry): Promise<void> {
+  private async start(entry: Entry): Promise<JobReport | undefined> {
+    const run = this.runOnce(entry);
+    entry.running = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    try {
+      return await run;
+    } finally {
+      entry.running = undefined;
+    }
+  }
+
+  /**
+   * Runs `site`'s `job` now (a run taken from the shared queue), within the concurrency cap;
+   * undefined, without running it, when this process has no such job, is stopping or runs the job
+   * already (counted as skipped).
+   */
+  async runNow(site: string, job: string): Promise<JobReport | undefined> {
+    const entry = this.entries.get(this.keyOf(site, job));
+    if (!entry || this.isStopped) return undefined;
+    if (entry.running) {
+      entry.state.runs.skipped++;
+      return undefined;
+    }
+    return this.start(entry);
+  }
+
+  private async runOnce(entry: Entry): Promise<JobReport | undefined> {
     const release = await this.slots.take();
-    if (this.isStopped) return release();
+    if (this.isStopped) {
+      release();
+      return undefined;
+    }
     const { job, state } = entry;
     const controller = new AbortController();
     entry.controller = controller;
@@ -224,8 +264,9 @@ export class Scheduler {
       state.lastSuccessAt = started;
       state.runs.ok++;
     } else state.runs.failed++;
-    this.plan(entry, started);
+    if (!this.options.dispatch) this.plan(entry, started);
     await this.options.onRun?.({ ...state, runs: { ...state.runs } });
+    return report;
   }
 
   /**

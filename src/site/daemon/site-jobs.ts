@@ -46,12 +46,6 @@ export function siteStateDir(stateDir: string, site: string): string {
   return path.join(stateDir, encodeURIComponent(site));
 }
 
-const TIMEOUTS_MS: Readonly<Record<SiteJobName, number>> = {
-  accounting: 30 * 60_000,
-  discovery: 10 * 60_000,
-  images: 6 * 3_600_000,
-};
-
 function failed(error: unknown): JobReport {
   return { ok: false, items: 0, summary: describeError(error) };
 }
@@ -115,7 +109,7 @@ async function images(
     signal,
     clock: Date.now,
     statusDir: siteStateDir(stateDir, config.gocdb),
-    siteTimeoutMs: TIMEOUTS_MS.images,
+    siteTimeoutMs: config.schedules.timeoutsMs.images,
   });
   const { outcome } = result;
   const uploads = outcome.applied?.uploads ?? 0;
@@ -152,7 +146,7 @@ export function siteJobsOf(config: SiteConfig, stateDir: string, logger: Logger)
       name,
       schedule: config.schedules[name],
       jitterMs: config.schedules.jitterMs,
-      timeoutMs: TIMEOUTS_MS[name],
+      timeoutMs: config.schedules.timeoutsMs[name],
       run: guard(name, run),
     });
   if (config.accounting.enabled) add('accounting', (signal) => accounting(config, logger, signal));

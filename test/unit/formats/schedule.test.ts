@@ -48,13 +48,25 @@ describe('schedules', () => {
         '8h',
       ]);
       expect(schedules.jitterMs).toBe(300_000);
+      expect(schedules.timeoutsMs).toEqual({ accounting: 1_800_000, discovery: 600_000, images: 21_600_000 });
+    });
+
+    it('reads the time limits of the jobs, intervals only', () => {
+      const { schedules } = load('schedules:\n  timeouts:\n    discovery: 90s\n')();
+      expect(schedules.timeoutsMs).toMatchObject({ accounting: 1_800_000, discovery: 90_000 });
+      expect(
+        thrownBy(load('schedules:\n  timeouts:\n    images: "0 * * * *"\n'), ConfigError).message,
+      ).toMatch(/schedules\.timeouts\.images: expected an interval such as 30s, 5m or 6h/);
+      expect(thrownBy(load('schedules:\n  timeouts:\n    sync: 1h\n'), ConfigError).message).toMatch(
+        /schedules\.timeouts.*sync/,
+      );
     });
 
     it('names the key of a bad schedule', () => {
       const error = thrownBy(load('schedules:\n  images: every night\n'), ConfigError);
       expect(error.message).toMatch(/schedules\.images: expected an interval such as 30m, 1h or 8h/);
       expect(thrownBy(load('schedules:\n  jitter: "*/5 * * * *"\n'), ConfigError).message).toMatch(
-        /schedules\.jitter: expected an interval such as 30s or 5m/,
+        /schedules\.jitter: expected an interval such as 30s, 5m or 6h/,
       );
     });
   });

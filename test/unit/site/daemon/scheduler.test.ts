@@ -187,4 +187,43 @@ describe('Scheduler', () => {
       ['discovery', '15m', 15 * 60_000],
     ]);
   });
+
+  it('with a shared queue offers each due job with its period instead of running it, and runs what comes back through runNow', async () => {
+    const env = new FakeEnv();
+    const offers: [string, string, number, number][] = [];
+    let runs = 0;
+    let finish: (() => void) | undefined;
+    const s = new Scheduler({
+      env,
+      dispatch: async (j, periodMs) => void offers.push([j.site, j.name, periodMs, env.now()]),
+    });
+    s.setSiteJobs('A', [
+      job('A', 'discovery', async () => {
+        runs++;
+        await new Promise<void>((resolve) => (finish = resolve));
+        return ok(3);
+      }),
+    ]);
+    await env.advance(2 * 3_600_000);
+    // offered at start (never succeeded) and every hour, never run without runNow
+    expect(
+      offers.map(([site, name, period, at]) => [site, name, period, (at - offers[0]![3]) / 60_000]),
+    ).toEqual([
+      ['A', 'discovery', 3_600_000, 0],
+      ['A', 'discovery', 3_600_000, 60],
+      ['A', 'discovery', 3_600_000, 120],
+    ]);
+    expect(runs).toBe(0);
+    const first = s.runNow('A', 'discovery');
+    await settle();
+    // a second run of the same job while the first goes on is not started, and counted as skipped
+    expect(await s.runNow('A', 'discovery')).toBeUndefined();
+    expect(await s.runNow('B', 'discovery')).toBeUndefined();
+    finish!();
+    expect(await first).toEqual(ok(3));
+    expect(runs).toBe(1);
+    expect(s.states()).toMatchObject([{ job: 'discovery', runs: { ok: 1, skipped: 1 } }]);
+    // a run taken from the queue does not move the offers' plan
+    expect(s.states()[0]!.nextRunAt).toBe(offers[2]![3] + 3_600_000);
+  });
 });
