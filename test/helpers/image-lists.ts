@@ -1,5 +1,7 @@
 // HEPiX image lists for the image sync tests: the JSON of a list, and that list signed by a test CA.
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { signSmime } from '../../src/formats/smime/index.js';
 import type { TestCredentials } from './openssl-ca.js';
 
@@ -26,6 +28,18 @@ export interface TestListOptions {
   readonly images: readonly ListedImage[];
   /** `dc:date:expires`; default far in the future. */
   readonly expires?: string;
+}
+
+/**
+ * The cloudkeeper sample entry (every field atrope and cloudkeeper require), without its id (a
+ * catalogue path names it), for PUTs to the hub's image catalogue.
+ */
+export function sampleCatalogueEntry(): Record<string, unknown> {
+  const file = path.resolve(import.meta.dirname, '../fixtures/imagelist/cloudkeeper-image-entry01.json');
+  const { 'dc:identifier': _id, ...image } = (
+    JSON.parse(readFileSync(file, 'utf8')) as { 'hv:image': Record<string, unknown> }
+  )['hv:image'];
+  return image;
 }
 
 /** `sha512` hex of a buffer. */

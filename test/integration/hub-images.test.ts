@@ -1,12 +1,11 @@
 // The hub's image catalogue on SQLite and PostgreSQL: vo-manager edits, list versions, signed and JSON lists, readers.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseImageList } from '../../src/formats/imagelist/index.js';
 import { parseTrustedCas, requireVerified, verifySmime } from '../../src/formats/smime/index.js';
 import { buildHub, type HubApp, type HubImageOptions } from '../../src/hub/app.js';
 import type { HubDialect } from '../../src/hub/store/hub-store.js';
 import { documentFor, T0 } from '../helpers/infosys-fixtures.js';
+import { sampleCatalogueEntry } from '../helpers/image-lists.js';
 import { createTestPki, type TestCredentials, type TestPki } from '../helpers/openssl-ca.js';
 import { addTestToken, openTestStore, TEST_DIALECTS, type TestStore } from '../helpers/test-stores.js';
 
@@ -18,11 +17,7 @@ const OCI_ID = 'ubuntu-22-04';
 
 /** The cloudkeeper sample entry, with an expiry after the tests' clock and without its id (the path names it). */
 function sampleEntry(): Record<string, unknown> {
-  const file = path.resolve(import.meta.dirname, '../fixtures/imagelist/cloudkeeper-image-entry01.json');
-  const { 'dc:identifier': _id, ...image } = (
-    JSON.parse(readFileSync(file, 'utf8')) as { 'hv:image': Record<string, unknown> }
-  )['hv:image'];
-  return { ...image, 'dc:date:expires': '2027-01-01T00:00:00Z' };
+  return { ...sampleCatalogueEntry(), 'dc:date:expires': '2027-01-01T00:00:00Z' };
 }
 
 /** An entry for the registry.egi.eu image the sample GLUE document shows at its sites. */

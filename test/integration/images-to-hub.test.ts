@@ -1,6 +1,6 @@
 // End to end: a VO's image in the hub catalogue, synced into site-a's Glance from the hub's signed list, seen back at the hub through discovery.
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { collectAll, deleteImage, paginateImages, type Image } from '../../src/o
 import { runDiscovery, runImageSync, type JobContext } from '../../src/site/jobs/index.js';
 import { loadSiteConfig, type SiteConfig } from '../../src/site/site-config.js';
 import { deleteAll } from '../helpers/cleanup.js';
+import { sampleCatalogueEntry } from '../helpers/image-lists.js';
 import { createTestPki, type TestCredentials, type TestPki } from '../helpers/openssl-ca.js';
 import { adminSession } from '../helpers/sessions.js';
 import { writeTestbedSiteYaml } from '../helpers/testbed.js';
@@ -25,15 +26,6 @@ const VO = 'fedcloud.egi.eu';
 const ENTRY_ID = `hub-it-${RUN}`;
 const MPURI = `https://appdb.example.org/store/vm/image/${ENTRY_ID}:1/`;
 const HUB_DN = '/DC=org/DC=example/O=Hosts/CN=hub.example.org';
-
-/** The cloudkeeper sample entry (every field atrope and cloudkeeper require), without its id: the path names it. */
-function fixtureEntry(): Record<string, unknown> {
-  const file = path.resolve(import.meta.dirname, '../fixtures/imagelist/cloudkeeper-image-entry01.json');
-  const { 'dc:identifier': _id, ...image } = (
-    JSON.parse(readFileSync(file, 'utf8')) as { 'hv:image': Record<string, unknown> }
-  )['hv:image'];
-  return image;
-}
 
 describe('an image of the hub catalogue, synced at site-a and reported back by discovery', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'fedstack-images-hub-it-'));
@@ -150,7 +142,7 @@ describe('an image of the hub catalogue, synced at site-a and reported back by d
       method: 'PUT',
       headers: { 'x-api-key': manager, 'content-type': 'application/json' },
       body: JSON.stringify({
-        ...fixtureEntry(),
+        ...sampleCatalogueEntry(),
         'dc:title': `Hub IT image ${RUN}`,
         'ad:mpuri': MPURI,
         'hv:format': 'raw',
