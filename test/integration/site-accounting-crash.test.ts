@@ -3,18 +3,11 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseApelMessage } from '../../src/formats/apel/index.js';
-import {
-  collectAll,
-  createServer,
-  deleteServer,
-  listFlavors,
-  paginateImages,
-  waitForServer,
-  type OpenStackSession,
-} from '../../src/openstack/index.js';
+import { deleteServer, waitForServer, type OpenStackSession } from '../../src/openstack/index.js';
 import { accountingConfig, outboxMessages } from '../helpers/accounting.js';
 import { CLI, runCli } from '../helpers/cli.js';
 import { adminInProject } from '../helpers/sessions.js';
+import { bootTestServers } from '../helpers/test-servers.js';
 import { deleteAll } from '../helpers/cleanup.js';
 
 /** Every record of the given messages, keyed `<kind> <project> <record JSON>`, for set comparisons. */
@@ -45,13 +38,7 @@ describe('accounting survives SIGKILL at any point', () => {
 
   beforeAll(async () => {
     s = await adminInProject('site-b', 'vo');
-    const flavor = (await listFlavors(s)).find((f) => f.name === 'm1.small')!;
-    const image = (await collectAll(paginateImages(s, { name: 'Local Ubuntu 22.04' })))[0]!;
-    for (const name of ['crash-1', 'crash-2', 'crash-3'])
-      created.push(
-        await createServer(s, { name, flavorId: flavor.id!, imageId: image.id, networks: 'none' }),
-      );
-    await Promise.all(created.map((id) => waitForServer(s, id, ['ACTIVE'])));
+    created.push(...(await bootTestServers(s, ['crash-1', 'crash-2', 'crash-3'])));
     await deleteServer(s, created[2]!);
     await waitForServer(s, created[2]!, ['DELETED']);
   }, 300_000);

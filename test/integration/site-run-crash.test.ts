@@ -7,20 +7,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseApelMessage, type CloudRecord } from '../../src/formats/apel/index.js';
 import { buildHub, type HubApp } from '../../src/hub/app.js';
-import {
-  collectAll,
-  createServer,
-  deleteServer,
-  listFlavors,
-  paginateImages,
-  waitForServer,
-  type OpenStackSession,
-} from '../../src/openstack/index.js';
+import { deleteServer, waitForServer, type OpenStackSession } from '../../src/openstack/index.js';
 import { accountingConfig, outboxMessages } from '../helpers/accounting.js';
 import { deleteAll } from '../helpers/cleanup.js';
 import { runCli } from '../helpers/cli.js';
 import { spawnDaemon, until } from '../helpers/daemon.js';
 import { adminInProject } from '../helpers/sessions.js';
+import { bootTestServers } from '../helpers/test-servers.js';
 import { addTestToken, openTestStore, type TestStore } from '../helpers/test-stores.js';
 
 const SITE = 'TESTBED-SITE-B';
@@ -47,13 +40,7 @@ describe('fedstack site run survives SIGKILL while it sends accounting to the hu
 
   beforeAll(async () => {
     s = await adminInProject('site-b', 'vo');
-    const flavor = (await listFlavors(s)).find((f) => f.name === 'm1.small')!;
-    const image = (await collectAll(paginateImages(s, { name: 'Local Ubuntu 22.04' })))[0]!;
-    for (const name of ['daemon-crash-1', 'daemon-crash-2', 'daemon-crash-3'])
-      created.push(
-        await createServer(s, { name, flavorId: flavor.id!, imageId: image.id, networks: 'none' }),
-      );
-    await Promise.all(created.map((id) => waitForServer(s, id, ['ACTIVE'])));
+    created.push(...(await bootTestServers(s, ['daemon-crash-1', 'daemon-crash-2', 'daemon-crash-3'])));
     await deleteServer(s, created[2]!);
     await waitForServer(s, created[2]!, ['DELETED']);
 

@@ -13,12 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHub, type HubApp } from '../../src/hub/app.js';
 import {
   collectAll,
-  createServer as createVm,
   deleteImage,
   deleteServer,
-  listFlavors,
   paginateImages,
-  waitForServer,
   type Image,
 } from '../../src/openstack/index.js';
 import { deleteAll } from '../helpers/cleanup.js';
@@ -27,6 +24,7 @@ import { get, runsOf, spawnDaemon, until, type DaemonProcess } from '../helpers/
 import { sampleCatalogueEntry } from '../helpers/image-lists.js';
 import { createTestPki, type TestPki } from '../helpers/openssl-ca.js';
 import { adminInProject, adminSession } from '../helpers/sessions.js';
+import { bootTestServers } from '../helpers/test-servers.js';
 import { writeTestbedSiteYaml } from '../helpers/testbed.js';
 import { addTestToken, openTestStore, type TestStore } from '../helpers/test-stores.js';
 
@@ -131,15 +129,7 @@ describe('fedstack site run over a directory of both testbed sites, with a hub',
     copyFileSync(pki.ca.certificatePath, path.join(dir, 'cas', 'ca.pem'));
     // a VM at site-a, so that its accounting has records to send
     const s = await adminInProject('site-a', 'vo');
-    const flavor = (await listFlavors(s)).find((f) => f.name === 'm1.small')!;
-    const local = (await collectAll(paginateImages(s, { name: 'Local Ubuntu 22.04' })))[0]!;
-    server = await createVm(s, {
-      name: `daemon-it-${RUN}`,
-      flavorId: flavor.id!,
-      imageId: local.id,
-      networks: 'none',
-    });
-    await waitForServer(s, server, ['ACTIVE']);
+    [server] = await bootTestServers(s, [`daemon-it-${RUN}`]);
   }, 300_000);
 
   afterAll(async () => {
@@ -307,6 +297,11 @@ describe('fedstack site run over a directory of both testbed sites, with a hub',
     );
     expect(ready).toMatchObject({ status: 'ok', sites: 2 });
 
+    // every job of both sites (site-b's accounting too) is back to ok without a restart
+    await until('every job to be ok again', async () => {
+      const all = (JSON.parse((await get(`${base}/status`)).text) as { jobs: { ok?: boolean }[] }).jobs;
+      return all.every((j) => j.ok === true) ? true : undefined;
+    });
     const printed = await runCli(['site', 'status', '--state-dir', state]);
     expect(printed.code).toBe(0);
     expect(printed.stdout).toMatch(/^SITE\s+JOB\s+LAST\s+LAST RUN/);
