@@ -50,6 +50,11 @@ export const ERROR_CODES = {
   HUB_INTERNAL: 'the hub failed on a request in an unexpected way (details only in its log)',
   HUB_IMAGE_LIST_UNSIGNED:
     'the hub has no image list signing certificate and key configured, so it cannot serve signed lists',
+  CLIENT_NO_TOKEN:
+    'no OIDC access token: none given (--token, FEDSTACK_OIDC_ACCESS_TOKEN) and no oidc-agent account',
+  CLIENT_VO_NOT_ALLOWED:
+    "the token does not hold the VO's cloud entitlement (vm_operator), so it may not launch VMs",
+  CLIENT_NO_SITE: 'no site of the information system (or of the client config) fits the request',
 } as const;
 
 /** A stable error code. */
@@ -96,6 +101,9 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   HUB_INGEST_FAILED: 500,
   HUB_INTERNAL: 500,
   HUB_IMAGE_LIST_UNSIGNED: 503,
+  CLIENT_NO_TOKEN: 401,
+  CLIENT_VO_NOT_ALLOWED: 403,
+  CLIENT_NO_SITE: 404,
 };
 
 /** Base class of all deliberate Fedstack errors. */

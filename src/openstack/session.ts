@@ -24,6 +24,10 @@ export interface SessionOptions {
   timeoutMs?: number;
   /** Renew the token this long before `expires_at`, ms; default 120 000. */
   renewBeforeMs?: number;
+  /** A token obtained earlier (a cache on disk), used until it is due for renewal. */
+  initialToken?: KeystoneToken;
+  /** Called with every token a login obtains (to cache it). */
+  onToken?: (token: KeystoneToken) => void;
   logger?: Logger;
 }
 
@@ -74,7 +78,13 @@ export class OpenStackSession {
     this.logger = options.logger ?? silentLogger;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.#options = options;
-    this.#auth = shared ? shared.#auth : { token: undefined, pending: undefined, renewMarginMs: 0 };
+    this.#auth = shared
+      ? shared.#auth
+      : {
+          token: options.initialToken,
+          pending: undefined,
+          renewMarginMs: options.initialToken ? (options.renewBeforeMs ?? 120_000) : 0,
+        };
     this.requestCounts = shared ? shared.requestCounts : new Map();
     this.#signal = signal;
   }
@@ -117,6 +127,7 @@ export class OpenStackSession {
           // short-lived tokens: renew at half their life rather than on every call
           const lifetimeMs = token.expiresAtMs - obtainedAtMs;
           state.renewMarginMs = Math.min(this.#options.renewBeforeMs ?? 120_000, lifetimeMs / 2);
+          this.#options.onToken?.(token);
           return token;
         })
         .finally(() => {

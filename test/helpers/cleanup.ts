@@ -1,7 +1,7 @@
 // Test clean-up of OpenStack resources: a few deletes at a time, retried when the testbed answers 5xx.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OpenStackError } from '../../src/openstack/index.js';
-import { mapWithConcurrency } from '../../src/site/map-with-concurrency.js';
+import { mapWithConcurrency } from '../../src/map-with-concurrency.js';
 
 /**
  * Deletes every item with at most four requests in flight. The testbed's services share one

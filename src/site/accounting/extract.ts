@@ -23,7 +23,7 @@ import {
   type Server,
 } from '../../openstack/index.js';
 import type { SiteConfig } from '../site-config.js';
-import { mapWithConcurrency } from '../map-with-concurrency.js';
+import { mapWithConcurrency } from '../../map-with-concurrency.js';
 import { assertCredentialsReadable, createSiteSession } from '../site-session.js';
 import { resolveAccountedProjects, type AccountedProject } from './accounting-projects.js';
 import { buildAcceleratorRecords } from './accelerator-records.js';

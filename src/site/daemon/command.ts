@@ -6,6 +6,7 @@ import { hasOneConfigSource, positiveInteger } from '../../cli-args.js';
 import { ConfigError } from '../../errors.js';
 import { createLogger } from '../../log.js';
 import { logLevelOption } from '../log-level-option.js';
+import { renderTable } from '../../text-table.js';
 import { SITE_EXIT } from '../exit-status.js';
 import { startDaemon } from './daemon.js';
 import { DEFAULT_QUEUE_SCHEMA } from './job-queue.js';
@@ -122,14 +123,7 @@ function status(opts: StatusOptions): void {
       s.lastSuccessAt ?? 'never',
       s.summary ?? '',
     ]);
-    const header = ['SITE', 'JOB', 'LAST', 'LAST RUN', 'LAST SUCCESS', 'SUMMARY'];
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-    const line = (r: string[]) =>
-      r
-        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
-        .join('  ')
-        .trimEnd();
-    process.stdout.write([line(header), ...rows.map(line)].join('\n') + '\n');
+    process.stdout.write(renderTable(['SITE', 'JOB', 'LAST', 'LAST RUN', 'LAST SUCCESS', 'SUMMARY'], rows));
   }
   process.exitCode = statuses.some((s) => s.ok === false) ? SITE_EXIT.failed : SITE_EXIT.ok;
 }

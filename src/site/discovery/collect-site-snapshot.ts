@@ -7,7 +7,7 @@ import { maxMicroversion, type OpenStackSession } from '../../openstack/index.js
 import type { CredentialsConfig, SiteConfig } from '../site-config.js';
 import { collectShare } from './collect-share.js';
 import { lookupGocdbId } from './gocdb-lookup.js';
-import { mapWithConcurrency } from '../map-with-concurrency.js';
+import { mapWithConcurrency } from '../../map-with-concurrency.js';
 import type { FlavorSelection } from './snapshot-mapping.js';
 import { readTlsIssuer } from './tls-issuer.js';
 

@@ -19,5 +19,5 @@ export {
   readApplianceAttributes,
   type FlavorSelection,
 } from './snapshot-mapping.js';
-export { mapWithConcurrency } from '../map-with-concurrency.js';
+export { mapWithConcurrency } from '../../map-with-concurrency.js';
 export { withDeadline } from '../../with-deadline.js';

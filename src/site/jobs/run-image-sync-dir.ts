@@ -4,7 +4,7 @@ import { describeError, FedstackError } from '../../errors.js';
 import { silentLogger, type Logger } from '../../log.js';
 import { countSteps } from '../images/sync-plan.js';
 import { withDeadline } from '../../with-deadline.js';
-import { mapWithConcurrency } from '../map-with-concurrency.js';
+import { mapWithConcurrency } from '../../map-with-concurrency.js';
 import { listSiteConfigs, loadSiteConfig, type SiteConfig } from '../site-config.js';
 import {
   imageSyncStatusFile,

@@ -47,7 +47,7 @@ import {
   type SiteProject,
   type SourcePlanReport,
 } from '../images/sync-plan.js';
-import { mapWithConcurrency } from '../map-with-concurrency.js';
+import { mapWithConcurrency } from '../../map-with-concurrency.js';
 import { assertCredentialsReadable, createSiteSession } from '../site-session.js';
 import { readSecret, type SiteConfig } from '../site-config.js';
 import type { JobContext } from './job-context.js';

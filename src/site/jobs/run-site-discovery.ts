@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { describeError } from '../../errors.js';
 import { silentLogger, type Logger } from '../../log.js';
-import { mapWithConcurrency } from '../map-with-concurrency.js';
+import { mapWithConcurrency } from '../../map-with-concurrency.js';
 import { listSiteConfigs, loadSiteConfig } from '../site-config.js';
 import type { DiscoveryOutcome } from './job-outcome.js';
 import {

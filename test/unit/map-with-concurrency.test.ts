@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { mapWithConcurrency } from '../../../src/site/map-with-concurrency.js';
-import { withDeadline } from '../../../src/with-deadline.js';
+import { mapWithConcurrency } from '../../src/map-with-concurrency.js';
+import { withDeadline } from '../../src/with-deadline.js';
 
 describe('mapWithConcurrency', () => {
   it('never runs more than the limit at once and keeps the input order', async () => {

@@ -1,0 +1,108 @@
+// Where the researcher's OIDC access token comes from (an option, the environment, or an
+// oidc-agent account through `oidc-token`) and what it says (issuer, subject, expiry,
+// entitlements). The token itself is never printed or logged unless asked for.
+import { execFile } from 'node:child_process';
+import { decodeJwt } from 'jose/jwt/decode';
+import { FedstackError, describeError } from '../errors.js';
+
+/** An access token and where it came from. */
+export interface AccessToken {
+  readonly token: string;
+  readonly source: 'option' | 'environment' | 'oidc-agent';
+}
+
+/** How to find the token. */
+export interface AccessTokenOptions {
+  /** `--token`. */
+  readonly token?: string;
+  /** `--oidc-agent ACCOUNT` (or `FEDSTACK_OIDC_AGENT_ACCOUNT`). */
+  readonly oidcAgent?: string;
+}
+
+const OIDC_TOKEN_TIMEOUT_MS = 15_000;
+
+/** Asks oidc-agent for a token of `account` (`oidc-token ACCOUNT`), within 15 s. */
+function fromOidcAgent(account: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('oidc-token', [account], { timeout: OIDC_TOKEN_TIMEOUT_MS }, (error, stdout, stderr) => {
+      if (error) {
+        const why =
+          (error as NodeJS.ErrnoException).code === 'ENOENT'
+            ? 'oidc-token is not installed (Debian package oidc-agent)'
+            : stderr.trim() || describeError(error);
+        return reject(
+          new FedstackError('CLIENT_NO_TOKEN', `oidc-agent account ${account}: ${why}`, { cause: error }),
+        );
+      }
+      const token = stdout.trim();
+      if (!token)
+        return reject(
+          new FedstackError('CLIENT_NO_TOKEN', `oidc-agent account ${account}: oidc-token printed no token`),
+        );
+      resolve(token);
+    });
+  });
+}
+
+/**
+ * The access token: `--token`, else `FEDSTACK_OIDC_ACCESS_TOKEN`, else the oidc-agent account.
+ * @throws FedstackError `CLIENT_NO_TOKEN` saying where it looked.
+ */
+export async function findAccessToken(
+  options: AccessTokenOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<AccessToken> {
+  if (options.token) return { token: options.token.trim(), source: 'option' };
+  if (env.FEDSTACK_OIDC_ACCESS_TOKEN)
+    return { token: env.FEDSTACK_OIDC_ACCESS_TOKEN.trim(), source: 'environment' };
+  const account = options.oidcAgent ?? env.FEDSTACK_OIDC_AGENT_ACCOUNT;
+  if (account) return { token: await fromOidcAgent(account), source: 'oidc-agent' };
+  throw new FedstackError(
+    'CLIENT_NO_TOKEN',
+    'no OIDC access token: give --token or FEDSTACK_OIDC_ACCESS_TOKEN, or an oidc-agent account with --oidc-agent ACCOUNT (FEDSTACK_OIDC_AGENT_ACCOUNT)',
+  );
+}
+
+/** What an access token says about itself. */
+export interface TokenClaims {
+  readonly issuer?: string;
+  readonly subject?: string;
+  /** Epoch ms. */
+  readonly expiresAtMs?: number;
+  readonly issuedAtMs?: number;
+  readonly entitlements: readonly string[];
+  readonly name?: string;
+  readonly email?: string;
+}
+
+/**
+ * The claims of a JWT access token (not verified: the sites verify it; this is for showing it and
+ * for choosing VOs).
+ * @throws FedstackError `CLIENT_NO_TOKEN` when the token is no JWT.
+ */
+export function claimsOf(token: string): TokenClaims {
+  let payload: Record<string, unknown>;
+  try {
+    payload = decodeJwt(token);
+  } catch (error) {
+    throw new FedstackError('CLIENT_NO_TOKEN', `the access token is no JWT (${(error as Error).message})`, {
+      cause: error,
+    });
+  }
+  const raw = payload.eduperson_entitlement ?? payload.entitlements;
+  const entitlements = Array.isArray(raw)
+    ? raw.filter((e): e is string => typeof e === 'string')
+    : typeof raw === 'string'
+      ? raw.split(/[;,]\s*/)
+      : [];
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  return {
+    ...(str(payload.iss) ? { issuer: str(payload.iss) } : {}),
+    ...(str(payload.sub) ? { subject: str(payload.sub) } : {}),
+    ...(typeof payload.exp === 'number' ? { expiresAtMs: payload.exp * 1000 } : {}),
+    ...(typeof payload.iat === 'number' ? { issuedAtMs: payload.iat * 1000 } : {}),
+    ...(str(payload.name) ? { name: str(payload.name) } : {}),
+    ...(str(payload.email) ? { email: str(payload.email) } : {}),
+    entitlements: entitlements.filter(Boolean),
+  };
+}

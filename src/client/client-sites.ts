@@ -1,0 +1,93 @@
+// The sites a researcher can use: from the information system (the hub, or any cloud-info-api
+// endpoint: sites, their Keystone URL and each VO's project), completed and overridden by the
+// client config's `sites:`.
+import { FedstackError } from '../errors.js';
+import { HubClient } from '../hub-client/index.js';
+import type { ClientConfig } from './client-config.js';
+import { cachedAnswer } from './infosys-cache.js';
+
+/** A site as the client calls it. */
+export interface ClientSite {
+  readonly name: string;
+  /** Keystone v3 URL. */
+  readonly endpoint: string;
+  readonly federationEndpoint?: string;
+  readonly protocol?: string;
+  readonly identityProvider: string;
+  /** VO → project id. */
+  readonly projects: Readonly<Record<string, string>>;
+  /** ok, warning, critical, expired (information system), or `configured` (client config only). */
+  readonly state: string;
+}
+
+/** Which sites. */
+export interface SiteFilter {
+  readonly vo?: string;
+  readonly site?: string;
+  /** Ask the information system again instead of the copy on disk. */
+  readonly refresh?: boolean;
+}
+
+interface InfosysSite {
+  name: string;
+  url: string;
+  state: string;
+  projects?: { id: string; name: string }[];
+}
+
+/**
+ * The sites of the information system and the client config, sorted by name; with `vo`, only those
+ * where the VO has a project; with `site`, only that one.
+ * @throws FedstackError `CLIENT_NO_SITE` when none is left, saying why.
+ */
+export async function clientSites(config: ClientConfig, filter: SiteFilter = {}): Promise<ClientSite[]> {
+  const byName = new Map<string, ClientSite>();
+  if (config.hub) {
+    const hub = new HubClient({ url: config.hub, timeoutMs: config.timeoutMs });
+    const listed = await cachedAnswer<InfosysSite[]>(
+      config.cacheDir,
+      `${config.hub} /v1/sites?include_projects=true`,
+      { ttlMs: config.cacheTtlMs, refresh: filter.refresh },
+      async () => (await hub.infosys.sites({ include_projects: true })) as InfosysSite[],
+    );
+    for (const s of listed)
+      byName.set(s.name, {
+        name: s.name,
+        endpoint: s.url,
+        identityProvider: config.identityProvider,
+        projects: Object.fromEntries((s.projects ?? []).map((p) => [p.name, p.id])),
+        state: s.state,
+      });
+  }
+  for (const [name, settings] of Object.entries(config.sites)) {
+    const known = byName.get(name);
+    const endpoint = settings.endpoint ?? known?.endpoint;
+    if (!endpoint) continue; // settings for a site the information system does not list (yet)
+    byName.set(name, {
+      name,
+      endpoint,
+      ...(settings.federationEndpoint ? { federationEndpoint: settings.federationEndpoint } : {}),
+      ...(settings.protocol ? { protocol: settings.protocol } : {}),
+      identityProvider: settings.identityProvider ?? config.identityProvider,
+      projects: { ...known?.projects, ...settings.projects },
+      state: known?.state ?? 'configured',
+    });
+  }
+  const all = [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+  const picked = all.filter(
+    (s) => (!filter.site || s.name === filter.site) && (!filter.vo || s.projects[filter.vo] !== undefined),
+  );
+  if (picked.length === 0) {
+    const where = config.hub ? `the information system at ${config.hub}` : 'the client config (no hub set)';
+    const what = [filter.site && `site ${filter.site}`, filter.vo && `VO ${filter.vo}`]
+      .filter(Boolean)
+      .join(' with ');
+    throw new FedstackError(
+      'CLIENT_NO_SITE',
+      all.length === 0
+        ? `${where} lists no site`
+        : `${where} has no ${what || 'site'} (it lists ${all.map((s) => s.name).join(', ')})`,
+    );
+  }
+  return picked;
+}

@@ -1,0 +1,577 @@
+// The researcher's commands, mounted at the top of `fedstack`: token, vos, sites, images,
+// flavors, servers, env, config.
+import { Command, Option } from 'commander';
+import { stringify } from 'yaml';
+import { positiveInteger } from '../cli-args.js';
+import { FedstackError } from '../errors.js';
+import { voAccessOf, type VoAccess } from '../formats/entitlements/index.js';
+import { HubClient, type FlavorResponse, type ImageResponse } from '../hub-client/index.js';
+import { collectAll, paginateServers, type Server } from '../openstack/index.js';
+import { claimsOf, findAccessToken, type AccessToken, type TokenClaims } from './access-token.js';
+import { loadClientConfig, type ClientConfig } from './client-config.js';
+import { clientSites, type ClientSite } from './client-sites.js';
+import { cachedAnswer } from './infosys-cache.js';
+import { outputFormat, renderListing, type Listing, OUTPUT_FORMATS } from './output.js';
+import { callSites, siteSession, type SiteCallContext } from './site-calls.js';
+import { envScript, SHELLS, type Shell } from './env-script.js';
+
+/** Options every client command takes. */
+interface CommonOptions {
+  token?: string;
+  oidcAgent?: string;
+  hub?: string;
+  clientConfig?: string;
+  timeout?: number;
+  output?: string;
+  vo?: string;
+  site?: string;
+  refresh?: boolean;
+}
+
+function addCommon(cmd: Command, { output = true }: { output?: boolean } = {}): Command {
+  cmd
+    .addOption(
+      new Option(
+        '--token <access-token>',
+        'OIDC access token (prefer FEDSTACK_OIDC_ACCESS_TOKEN: argv is visible to others)',
+      ),
+    )
+    .addOption(
+      new Option('--oidc-agent <account>', 'get the token from this oidc-agent account').env(
+        'FEDSTACK_OIDC_AGENT_ACCOUNT',
+      ),
+    )
+    .option('--hub <url>', 'the information system: the hub or a cloud-info-api endpoint (FEDSTACK_HUB_URL)')
+    .option(
+      '--client-config <file>',
+      'client config file (FEDSTACK_CLIENT_CONFIG; default ~/.config/fedstack/client.yaml)',
+    )
+    .option('--timeout <seconds>', "each site's time limit (default 10)", positiveInteger);
+  if (output)
+    cmd.addOption(
+      new Option('-o, --output <format>', 'table, json, yaml, or first (the first row’s id, for scripts)')
+        .choices(OUTPUT_FORMATS)
+        .default('table'),
+    );
+  return cmd;
+}
+
+function configOf(opts: CommonOptions): ClientConfig {
+  return loadClientConfig({
+    ...(opts.clientConfig ? { config: opts.clientConfig } : {}),
+    ...(opts.hub ? { hub: opts.hub } : {}),
+    ...(opts.vo ? { vo: opts.vo } : {}),
+    ...(opts.site ? { site: opts.site } : {}),
+    ...(opts.timeout ? { timeoutSeconds: opts.timeout } : {}),
+  });
+}
+
+async function tokenOf(opts: CommonOptions): Promise<{ accessToken: AccessToken; claims: TokenClaims }> {
+  const accessToken = await findAccessToken({
+    ...(opts.token ? { token: opts.token } : {}),
+    ...(opts.oidcAgent ? { oidcAgent: opts.oidcAgent } : {}),
+  });
+  const claims = claimsOf(accessToken.token);
+  if (claims.expiresAtMs !== undefined && claims.expiresAtMs <= Date.now())
+    throw new FedstackError(
+      'CLIENT_NO_TOKEN',
+      `the access token (from ${accessToken.source}) expired at ${new Date(claims.expiresAtMs).toISOString()}; get a new one`,
+    );
+  return { accessToken, claims };
+}
+
+function print(text: string): void {
+  process.stdout.write(text);
+}
+
+function minutesLeft(claims: TokenClaims): string {
+  if (claims.expiresAtMs === undefined) return 'no expiry';
+  const s = Math.round((claims.expiresAtMs - Date.now()) / 1000);
+  if (s <= 0) return `expired ${Math.round(-s / 60)} min ago`;
+  return s < 120 ? `${s} s left` : `${Math.round(s / 60)} min left`;
+}
+
+// ---- token, vos
+
+function tokenCommand(): Command {
+  const token = new Command('token').description(
+    'the OIDC access token: what it says, whether it is still good',
+  );
+  token.addCommand(
+    addCommon(new Command('show'), { output: false })
+      .description(
+        'print the issuer, subject, expiry and entitlements of the access token (never the token, unless --raw)',
+      )
+      .option('--raw', 'print the token itself, only')
+      .option('--json', 'print the claims as JSON')
+      .addHelpText(
+        'after',
+        '\nExamples:\n  fedstack token show --oidc-agent egi\n  FEDSTACK_OIDC_ACCESS_TOKEN=$(oidc-token egi) fedstack token show --json',
+      )
+      .action(async (opts: CommonOptions & { raw?: boolean; json?: boolean }) => {
+        // an expired token is shown too (tokenOf would refuse it)
+        const accessToken = await findAccessToken(opts);
+        const claims = claimsOf(accessToken.token);
+        if (opts.raw) return print(`${accessToken.token}\n`);
+        const shown = {
+          source: accessToken.source,
+          issuer: claims.issuer,
+          subject: claims.subject,
+          expires: claims.expiresAtMs === undefined ? undefined : new Date(claims.expiresAtMs).toISOString(),
+          left: minutesLeft(claims),
+          entitlements: claims.entitlements,
+        };
+        if (opts.json) return print(JSON.stringify(shown, null, 2) + '\n');
+        print(
+          [
+            `source        ${shown.source}`,
+            `issuer        ${shown.issuer ?? '-'}`,
+            `subject       ${shown.subject ?? '-'}`,
+            `expires       ${shown.expires ?? '-'} (${shown.left})`,
+            `entitlements  ${claims.entitlements.length === 0 ? '(none in the token)' : claims.entitlements.join('\n              ')}`,
+          ].join('\n') + '\n',
+        );
+      }),
+  );
+  token.addCommand(
+    addCommon(new Command('check'), { output: false })
+      .description('exit 0 when the access token is good for at least --min-seconds more, else 1')
+      .option('--min-seconds <n>', 'time the token must still be good for', positiveInteger, 60)
+      .addHelpText('after', '\nExample:\n  fedstack token check --min-seconds 600 || oidc-add egi')
+      .action(async (opts: CommonOptions & { minSeconds: number }) => {
+        const accessToken = await findAccessToken(opts);
+        const claims = claimsOf(accessToken.token);
+        const isGood =
+          claims.expiresAtMs === undefined || claims.expiresAtMs - Date.now() >= opts.minSeconds * 1000;
+        print(`${isGood ? 'ok' : 'NOT OK'}: ${minutesLeft(claims)} (${claims.issuer ?? 'no issuer'})\n`);
+        process.exitCode = isGood ? 0 : 1;
+      }),
+  );
+  return token;
+}
+
+function vosCommand(): Command {
+  return addCommon(new Command('vos'))
+    .description("the VOs of the token's entitlements, and which of them may launch VMs (vm_operator)")
+    .addHelpText(
+      'after',
+      '\nA VO whose CLOUD column says no lets you in as a member but not launch VMs: its cloud entitlement\n' +
+        '(ENTITLEMENT NEEDED) is missing from the token. VO mappings of the client config override the rule.\n' +
+        '\nExample:\n  fedstack vos --oidc-agent egi',
+    )
+    .action(async (opts: CommonOptions) => {
+      const config = configOf(opts);
+      const { claims } = await tokenOf(opts);
+      const vos = voAccessOf(claims.entitlements, { mappings: config.voMappings });
+      const listing: Listing<VoAccess> = {
+        name: 'vos',
+        items: vos,
+        key: (v) => v.vo,
+        columns: [
+          { header: 'VO', cell: (v) => v.vo },
+          { header: 'CLOUD', cell: (v) => (v.canLaunch ? 'yes' : 'no') },
+          { header: 'ROLES', cell: (v) => v.roles.join(', ') },
+          { header: 'ENTITLEMENT NEEDED', cell: (v) => (v.canLaunch ? '' : v.cloudEntitlement) },
+        ],
+      };
+      print(renderListing(listing, outputFormat(opts.output)));
+    });
+}
+
+// ---- information system: sites, images, flavors
+
+function sitesCommand(): Command {
+  return addCommon(new Command('sites'))
+    .description('the sites of the information system (and of the client config), with their state and VOs')
+    .option('--vo <vo>', 'only sites where this VO has a project')
+    .option('--refresh', 'ask the information system again instead of the copy on disk')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  fedstack sites --vo vo.access.egi.eu\n  fedstack sites --output json | jq -r ".sites[].name"',
+    )
+    .action(async (opts: CommonOptions) => {
+      const config = configOf({ ...opts, vo: undefined });
+      const sites = await clientSites(config, { ...(opts.vo ? { vo: opts.vo } : {}), refresh: opts.refresh });
+      const listing: Listing<ClientSite> = {
+        name: 'sites',
+        items: sites,
+        key: (s) => s.name,
+        columns: [
+          { header: 'SITE', cell: (s) => s.name },
+          { header: 'STATE', cell: (s) => s.state },
+          opts.vo
+            ? { header: 'PROJECT', cell: (s) => s.projects[opts.vo!] ?? '' }
+            : { header: 'VOS', cell: (s) => Object.keys(s.projects).sort().join(', ') },
+          { header: 'ENDPOINT', cell: (s) => s.endpoint },
+        ],
+      };
+      print(renderListing(listing, outputFormat(opts.output)));
+    });
+}
+
+function hubOf(config: ClientConfig): HubClient {
+  if (!config.hub)
+    throw new FedstackError(
+      'CLIENT_NO_SITE',
+      'no information system: give --hub URL, FEDSTACK_HUB_URL, or hub: in the client config',
+    );
+  return new HubClient({ url: config.hub, timeoutMs: config.timeoutMs });
+}
+
+/** `~regex` is a regular expression, anything else a case-insensitive substring. */
+function matcher(pattern: string | undefined, what: string): (text: string) => boolean {
+  if (!pattern) return () => true;
+  if (pattern.startsWith('~')) {
+    let re: RegExp;
+    try {
+      re = new RegExp(pattern.slice(1), 'i');
+    } catch (error) {
+      throw new FedstackError('CONFIG_INVALID', `${what}: ${(error as Error).message}`);
+    }
+    return (text) => re.test(text);
+  }
+  const needle = pattern.toLowerCase();
+  return (text) => text.toLowerCase().includes(needle);
+}
+
+interface ImagesOptions extends CommonOptions {
+  os?: string;
+  name?: string;
+}
+
+function imagesCommand(): Command {
+  return addCommon(new Command('images'))
+    .description('the images each VO has at each site, from the information system')
+    .option('--vo <vo>', 'only images this VO may use (default: the client config’s vo)')
+    .option('--site <site>', 'only images at this site')
+    .option('--os <name>', 'only images whose name names this OS, e.g. ubuntu')
+    .option('--name <pattern>', 'only images whose name contains this, or matches ~REGEX')
+    .option('--refresh', 'ask the information system again instead of the copy on disk')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  fedstack images --vo vo.access.egi.eu --os ubuntu\n  fedstack images --vo vo.access.egi.eu --name "~22\\.04" --output first',
+    )
+    .action(async (opts: ImagesOptions) => {
+      const config = configOf(opts);
+      const hub = hubOf(config);
+      const sites = await clientSites(config, { refresh: opts.refresh });
+      const siteOfEndpoint = new Map(sites.map((s) => [s.endpoint.replace(/\/+$/, ''), s.name]));
+      const images = await cachedAnswer<ImageResponse[]>(
+        config.cacheDir,
+        `${config.hub} /v1/images?vo_name=${config.vo ?? ''}`,
+        { ttlMs: config.cacheTtlMs, refresh: opts.refresh },
+        () => hub.infosys.images({ ...(config.vo ? { vo_name: config.vo } : {}), only_egi_images: false }),
+      );
+      const byName = matcher(opts.name, '--name');
+      const byOs = matcher(opts.os, '--os');
+      const rows = images
+        .map((i) => ({ ...i, site: siteOfEndpoint.get(i.endpoint.replace(/\/+$/, '')) ?? i.endpoint }))
+        .filter((i) => (!opts.site || i.site === opts.site) && byName(i.name) && byOs(i.name))
+        .sort((a, b) => a.site.localeCompare(b.site) || a.name.localeCompare(b.name));
+      print(
+        renderListing(
+          {
+            name: 'images',
+            items: rows,
+            key: (i) => i.id,
+            columns: [
+              { header: 'SITE', cell: (i) => i.site },
+              { header: 'NAME', cell: (i) => i.name },
+              { header: 'VO', cell: (i) => i.vo },
+              { header: 'ID', cell: (i) => i.id },
+              { header: 'MARKETPLACE', cell: (i) => i.mpuri },
+            ],
+          },
+          outputFormat(opts.output),
+        ),
+      );
+    });
+}
+
+interface FlavorsOptions extends CommonOptions {
+  gpu?: boolean;
+  minCpu?: number;
+  minRam?: number;
+  gpuModel?: string;
+}
+
+function flavorsCommand(): Command {
+  return addCommon(new Command('flavors'))
+    .description('the flavors each VO may use at each site, from the information system')
+    .option('--vo <vo>', 'only flavors of this VO (default: the client config’s vo)')
+    .option('--site <site>', 'only flavors at this site')
+    .option('--gpu', 'only flavors with a GPU')
+    .option('--gpu-model <pattern>', 'only GPUs whose model contains this, or matches ~REGEX')
+    .option('--min-cpu <n>', 'at least this many virtual CPUs', positiveInteger)
+    .option('--min-ram <GiB>', 'at least this much RAM, in GiB', positiveInteger)
+    .option('--refresh', 'ask the information system again instead of the copy on disk')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  fedstack flavors --vo vo.access.egi.eu --gpu\n  fedstack flavors --min-cpu 4 --min-ram 8 --output first',
+    )
+    .action(async (opts: FlavorsOptions) => {
+      const config = configOf(opts);
+      const hub = hubOf(config);
+      const query = {
+        ...(config.vo ? { vo: config.vo } : {}),
+        ...(opts.site ? { site: opts.site } : {}),
+        ...(opts.minCpu ? { min_cpu: opts.minCpu } : {}),
+        ...(opts.minRam ? { min_ram: opts.minRam * 1024 } : {}),
+        ...(opts.gpu || opts.gpuModel ? { min_gpus: 1 } : {}),
+      };
+      const flavors = await cachedAnswer<FlavorResponse[]>(
+        config.cacheDir,
+        `${config.hub} /v1/flavors?${new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString()}`,
+        { ttlMs: config.cacheTtlMs, refresh: opts.refresh },
+        () => hub.infosys.flavors(query),
+      );
+      const byModel = matcher(opts.gpuModel, '--gpu-model');
+      const rows = flavors
+        .filter((f) => !opts.gpuModel || byModel(f.accelerator?.model ?? ''))
+        .sort((a, b) => a.cpu - b.cpu || a.ram_mb - b.ram_mb || a.site.localeCompare(b.site));
+      const gpuOf = (f: FlavorResponse) =>
+        f.accelerator
+          ? `${f.accelerator.number}× ${[f.accelerator.vendor, f.accelerator.model].filter(Boolean).join(' ') || f.accelerator.type}`
+          : '';
+      print(
+        renderListing(
+          {
+            name: 'flavors',
+            items: rows,
+            key: (f) => f.name,
+            columns: [
+              { header: 'SITE', cell: (f) => f.site },
+              { header: 'NAME', cell: (f) => f.name },
+              { header: 'CPU', cell: (f) => String(f.cpu) },
+              { header: 'RAM GiB', cell: (f) => String(Math.round((f.ram_mb / 1024) * 10) / 10) },
+              { header: 'DISK GB', cell: (f) => String(f.disk_gb) },
+              { header: 'GPU', cell: gpuOf },
+              { header: 'VOS', cell: (f) => f.vos.join(', ') },
+            ],
+          },
+          outputFormat(opts.output),
+        ),
+      );
+    });
+}
+
+// ---- servers
+
+/** The (site, VO) pairs a command works on: the given VO, else every VO of the token. */
+async function siteVoPairs(
+  config: ClientConfig,
+  claims: TokenClaims,
+  opts: { allSites?: boolean; refresh?: boolean },
+): Promise<{ site: ClientSite; vo: string }[]> {
+  const vos = config.vo
+    ? [config.vo]
+    : voAccessOf(claims.entitlements, { mappings: config.voMappings }).map((v) => v.vo);
+  if (vos.length === 0)
+    throw new FedstackError(
+      'CLIENT_NO_SITE',
+      'the token names no VO: give --vo, or vo: in the client config',
+    );
+  const sites = await clientSites(config, {
+    ...(config.site && !opts.allSites ? { site: config.site } : {}),
+    ...(vos.length === 1 ? { vo: vos[0] } : {}),
+    refresh: opts.refresh,
+  });
+  return sites.flatMap((site) => vos.filter((vo) => site.projects[vo]).map((vo) => ({ site, vo })));
+}
+
+interface ServerRow {
+  site: string;
+  vo: string;
+  id: string;
+  name: string;
+  status: string;
+  flavor: string;
+  addresses: string;
+  created: string;
+}
+
+function rowOf(site: string, vo: string, s: Server): ServerRow {
+  return {
+    site,
+    vo,
+    id: s.id,
+    name: s.name,
+    status: s.status,
+    flavor: 'name' in s.flavor ? String(s.flavor.name) : s.flavor.id,
+    addresses: s.addresses.map((a) => a.addr).join(', '),
+    created: s.created,
+  };
+}
+
+interface ServersListOptions extends CommonOptions {
+  allSites?: boolean;
+}
+
+function serversCommand(): Command {
+  const servers = new Command('servers').description('your VMs at every site: list them');
+  servers.addCommand(
+    addCommon(new Command('list'))
+      .description(
+        'list the servers of your VOs at every site at once; a site that fails or does not answer in time costs one line',
+      )
+      .option('--vo <vo>', 'only this VO (default: the client config’s vo, else every VO of the token)')
+      .option('--site <site>', 'only this site (default: the client config’s site, else all)')
+      .option('--all-sites', 'every site, even when the client config names one')
+      .option('--refresh', 'ask the information system again instead of the copy on disk')
+      .addHelpText(
+        'after',
+        '\nExit status: 0 when every site answered, 1 when one did not (its servers are missing; stderr and\n' +
+          'the JSON "errors" say which and why). Keystone tokens are kept 0600 under ~/.cache/fedstack and\n' +
+          'reused until five minutes before they expire.\n' +
+          '\nExamples:\n  fedstack servers list --all-sites --vo vo.access.egi.eu\n  fedstack servers list --output json | jq ".servers[] | {site, name, status}"',
+      )
+      .action(async (opts: ServersListOptions) => {
+        const config = configOf(opts);
+        const { accessToken, claims } = await tokenOf(opts);
+        const pairs = await siteVoPairs(config, claims, opts);
+        const ctx: SiteCallContext = { config, accessToken, claims };
+        const outcomes = await Promise.all(
+          [...new Set(pairs.map((p) => p.vo))].map((vo) =>
+            callSites(
+              ctx,
+              pairs.filter((p) => p.vo === vo).map((p) => p.site),
+              vo,
+              async (session, site) =>
+                (await collectAll(paginateServers(session))).map((s) => rowOf(site.name, vo, s)),
+            ),
+          ),
+        );
+        const flat = outcomes.flat();
+        const rows = flat
+          .flatMap((o) => o.value ?? [])
+          .sort((a, b) => a.site.localeCompare(b.site) || a.name.localeCompare(b.name));
+        const errors = flat.filter((o) => !o.ok).map((o) => ({ site: o.site, error: o.error! }));
+        print(
+          renderListing(
+            {
+              name: 'servers',
+              items: rows,
+              key: (r) => r.id,
+              extra: {
+                errors,
+                sites: flat.map((o) => ({ site: o.site, ok: o.ok, ms: o.ms, logins: o.logins })),
+              },
+              columns: [
+                { header: 'SITE', cell: (r) => r.site },
+                { header: 'VO', cell: (r) => r.vo },
+                { header: 'NAME', cell: (r) => r.name },
+                { header: 'STATUS', cell: (r) => r.status },
+                { header: 'FLAVOR', cell: (r) => r.flavor },
+                { header: 'ADDRESSES', cell: (r) => r.addresses },
+                { header: 'ID', cell: (r) => r.id },
+              ],
+            },
+            outputFormat(opts.output),
+          ),
+        );
+        for (const e of errors) process.stderr.write(`fedstack: ${e.error}\n`);
+        process.exitCode = errors.length > 0 ? 1 : 0;
+      }),
+  );
+  return servers;
+}
+
+// ---- env, config
+
+interface EnvOptions extends CommonOptions {
+  shell: Shell;
+  oidc?: boolean;
+}
+
+function envCommand(): Command {
+  return addCommon(new Command('env'), { output: false })
+    .description('print the OS_* variables for the openstack CLI and Terraform at one site and VO')
+    .requiredOption('--site <site>', 'the site')
+    .option('--vo <vo>', 'the VO (default: the client config’s vo)')
+    .addOption(new Option('--shell <shell>', 'syntax of the output').choices(SHELLS).default('sh'))
+    .option('--oidc', 'the v3oidcaccesstoken plugin with the access token, instead of a Keystone token')
+    .addHelpText(
+      'after',
+      '\nThe output holds a token (that is its purpose): evaluate it, do not paste it anywhere. It also unsets\n' +
+        'the OS_* variables of other logins (OS_USERNAME, OS_PASSWORD, …) that would conflict.\n' +
+        '\nExamples:\n  eval "$(fedstack env --site CESGA --vo vo.access.egi.eu)" && openstack server list\n' +
+        '  fedstack env --site CESGA --vo vo.access.egi.eu --shell fish | source',
+    )
+    .action(async (opts: EnvOptions) => {
+      const config = configOf(opts);
+      if (!config.vo)
+        throw new FedstackError('CONFIG_INVALID', '--vo: give the VO (or vo: in the client config)');
+      const { accessToken, claims } = await tokenOf(opts);
+      const [site] = await clientSites(config, { site: opts.site, vo: config.vo });
+      const projectId = site!.projects[config.vo]!;
+      if (opts.oidc) {
+        print(
+          envScript(opts.shell, {
+            OS_AUTH_TYPE: 'v3oidcaccesstoken',
+            OS_AUTH_URL: site!.federationEndpoint ?? site!.endpoint,
+            OS_IDENTITY_PROVIDER: site!.identityProvider,
+            OS_PROTOCOL: site!.protocol ?? 'openid',
+            OS_ACCESS_TOKEN: accessToken.token,
+            OS_PROJECT_ID: projectId,
+            OS_IDENTITY_API_VERSION: '3',
+          }),
+        );
+        return;
+      }
+      const session = siteSession({ config, accessToken, claims }, site!, config.vo);
+      const token = await session.token(AbortSignal.timeout(config.timeoutMs));
+      print(
+        envScript(opts.shell, {
+          OS_AUTH_TYPE: 'v3token',
+          OS_AUTH_URL: site!.endpoint,
+          OS_TOKEN: token.token,
+          OS_PROJECT_ID: projectId,
+          OS_IDENTITY_API_VERSION: '3',
+        }),
+      );
+    });
+}
+
+function configCommand(): Command {
+  const config = new Command('config').description('the client config');
+  config.addCommand(
+    addCommon(new Command('show'), { output: false })
+      .description('print the client config as read: file, then FEDSTACK_* variables, then options')
+      .option('--vo <vo>', 'as --vo would give it')
+      .option('--site <site>', 'as --site would give it')
+      .addHelpText('after', '\nExample:\n  FEDSTACK_VO=vo.access.egi.eu fedstack config show')
+      .action((opts: CommonOptions) => {
+        const c = configOf(opts);
+        print(
+          stringify({
+            file: c.file ?? '(none: defaults)',
+            hub: c.hub ?? null,
+            vo: c.vo ?? null,
+            site: c.site ?? null,
+            timeout_seconds: c.timeoutMs / 1000,
+            concurrency: c.concurrency,
+            cache_ttl_seconds: c.cacheTtlMs / 1000,
+            identity_provider: c.identityProvider,
+            cache_dir: c.cacheDir,
+            sites: c.sites,
+            vo_mappings: c.voMappings,
+          }),
+        );
+      }),
+  );
+  return config;
+}
+
+/** The researcher's commands, each a top-level `fedstack` command. */
+export function createClientCommands(): Command[] {
+  return [
+    tokenCommand(),
+    vosCommand(),
+    sitesCommand(),
+    imagesCommand(),
+    flavorsCommand(),
+    serversCommand(),
+    envCommand(),
+    configCommand(),
+  ];
+}

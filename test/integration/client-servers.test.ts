@@ -1,0 +1,224 @@
+// The researcher's commands against both testbed sites, with the hub's information system filled
+// by real discovery: sites, vos, servers list everywhere (a blackholed site costs one line and no
+// more than its time limit), the Keystone token cache, and `fedstack env` used by the real
+// `openstack` CLI.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { buildHub, type HubApp } from '../../src/hub/app.js';
+import { silentLogger } from '../../src/log.js';
+import { deleteServer, type OpenStackSession } from '../../src/openstack/index.js';
+import { runDiscovery } from '../../src/site/jobs/index.js';
+import { loadSiteConfig } from '../../src/site/site-config.js';
+import { deleteAll } from '../helpers/cleanup.js';
+import { runCli } from '../helpers/cli.js';
+import { adminInProject } from '../helpers/sessions.js';
+import { bootTestServers } from '../helpers/test-servers.js';
+import { mintToken, testbedEnv, writeTestbedSiteYaml } from '../helpers/testbed.js';
+import { addTestToken, openTestStore, type TestStore } from '../helpers/test-stores.js';
+
+const run = promisify(execFile);
+const VO = 'vo.access.egi.eu';
+const E = (rest: string) => `urn:mace:egi.eu:group:${rest}#aai.egi.eu`;
+const SITES = { 'site-a': 'TESTBED-SITE-A', 'site-b': 'TESTBED-SITE-B' } as const;
+
+interface ServersJson {
+  servers: { site: string; vo: string; id: string; name: string; status: string }[];
+  errors: { site: string; error: string }[];
+  sites: { site: string; ok: boolean; ms: number; logins: number }[];
+}
+
+describe('fedstack servers, sites, vos and env against both testbed sites', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fedstack-client-it-'));
+  const created: string[] = [];
+  let admin: OpenStackSession;
+  let store: TestStore;
+  let hub: HubApp;
+  let hubBase = '';
+  let blackhole: Server;
+  const held = new Set<Socket>();
+  let token = '';
+  let memberOnly = '';
+  const clientEnv = (extra: Record<string, string> = {}) => ({
+    XDG_CACHE_HOME: path.join(dir, 'cache'),
+    FEDSTACK_CLIENT_CONFIG: path.join(dir, 'client.yaml'),
+    FEDSTACK_OIDC_ACCESS_TOKEN: token,
+    ...extra,
+  });
+  const cli = (args: string[], extra: Record<string, string> = {}) => runCli(args, { env: clientEnv(extra) });
+
+  beforeAll(async () => {
+    // the hub's information system, filled by real discovery of both sites
+    store = await openTestStore('sqlite');
+    hub = await buildHub({ store: store.store, adminToken: `client-it-${process.pid}`, ingest: false });
+    await hub.listen({ host: '127.0.0.1', port: 0 });
+    hubBase = `http://127.0.0.1:${(hub.server.address() as AddressInfo).port}`;
+    for (const [name, site] of Object.entries(SITES) as [keyof typeof SITES, string][]) {
+      const publisher = await addTestToken(
+        store.store,
+        `client-it-${name}-${process.pid}`,
+        'publisher',
+        site,
+      );
+      const { file } = writeTestbedSiteYaml(dir, () => ({}), name, `${name}.yaml`);
+      const outcome = await runDiscovery(
+        {
+          config: loadSiteConfig(file),
+          logger: silentLogger,
+          signal: new AbortController().signal,
+          clock: Date.now,
+        },
+        { gocdbId: `${name}-id`, gocdbUrl: false, publish: { url: hubBase, tokenFor: () => publisher } },
+      );
+      expect(outcome.publishError, name).toBeUndefined();
+    }
+    // a site that accepts connections and never answers
+    blackhole = createTcpServer((socket) => {
+      held.add(socket);
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve));
+    const deadPort = (blackhole.address() as AddressInfo).port;
+    // the testbed's OIDC fronts are on their own ports; a real site has them at its Keystone URL
+    writeFileSync(
+      path.join(dir, 'client.yaml'),
+      stringify({
+        hub: hubBase,
+        sites: {
+          'TESTBED-SITE-A': { federation_endpoint: testbedEnv('site-a').TESTBED_FEDERATION_URL },
+          'TESTBED-SITE-B': { federation_endpoint: testbedEnv('site-b').TESTBED_FEDERATION_URL },
+        },
+      }),
+    );
+    writeFileSync(
+      path.join(dir, 'with-dead.yaml'),
+      stringify({
+        hub: hubBase,
+        timeout_seconds: 3,
+        sites: {
+          'TESTBED-SITE-A': { federation_endpoint: testbedEnv('site-a').TESTBED_FEDERATION_URL },
+          'TESTBED-SITE-B': { federation_endpoint: testbedEnv('site-b').TESTBED_FEDERATION_URL },
+          'DEAD-SITE': { endpoint: `http://127.0.0.1:${deadPort}/v3`, projects: { [VO]: 'f'.repeat(32) } },
+        },
+      }),
+    );
+    token = await mintToken(`client-it-${process.pid}`, [
+      E(`${VO}:role=member`),
+      E(`${VO}:role=vm_operator`),
+      E('fedcloud.egi.eu:role=member'),
+    ]);
+    memberOnly = await mintToken(`client-it-member-${process.pid}`, [E(`${VO}:role=member`)]);
+
+    // one server of the VO at site-b
+    admin = await adminInProject('site-b', 'vo');
+    created.push(...(await bootTestServers(admin, [`client-it-${process.pid}`])));
+  }, 300_000);
+
+  afterAll(async () => {
+    if (admin) await deleteAll(created, (id) => deleteServer(admin, id));
+    for (const s of held) s.destroy();
+    blackhole?.close();
+    await hub?.close();
+    await store?.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lists the sites where the VO has a project, from the information system', async () => {
+    const { code, stdout, stderr } = await cli(['sites', '--vo', VO, '--output', 'json']);
+    expect(code, stderr).toBe(0);
+    const { sites } = JSON.parse(stdout) as { sites: { name: string; projects: Record<string, string> }[] };
+    expect(sites.map((s) => s.name)).toEqual(['TESTBED-SITE-A', 'TESTBED-SITE-B']);
+    expect(sites[1]!.projects[VO]).toBe(await admin.projectId());
+  });
+
+  it('marks which VOs may launch VMs', async () => {
+    const { code, stdout } = await cli(['vos']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      /^fedcloud\.egi\.eu\s+no\s+member\s+urn:mace:egi\.eu:group:fedcloud\.egi\.eu:vm_operator:role=member#aai\.egi\.eu$/m,
+    );
+    expect(stdout).toMatch(/^vo\.access\.egi\.eu\s+yes\s+member, vm_operator$/m);
+    expect(stdout).not.toContain(token);
+  });
+
+  it('lists the servers of both sites, logging in once per site and not at all the next time', async () => {
+    const first = await cli(['servers', 'list', '--all-sites', '--vo', VO, '--output', 'json']);
+    expect(first.code, first.stderr).toBe(0);
+    const listed = JSON.parse(first.stdout) as ServersJson;
+    expect(listed.errors).toEqual([]);
+    expect(listed.servers.find((s) => s.id === created[0])).toMatchObject({
+      site: 'TESTBED-SITE-B',
+      vo: VO,
+      status: 'ACTIVE',
+    });
+    expect(listed.sites.map((s) => s.logins)).toEqual([1, 1]);
+    const second = JSON.parse(
+      (await cli(['servers', 'list', '--all-sites', '--vo', VO, '--output', 'json'])).stdout,
+    ) as ServersJson;
+    expect(second.sites.map((s) => s.logins)).toEqual([0, 0]);
+    expect(second.servers.map((s) => s.id)).toEqual(listed.servers.map((s) => s.id));
+  });
+
+  it('answers within the time limit + 1 s when a site accepts connections and never answers, with the other sites’ servers and one line for it', async () => {
+    const started = Date.now();
+    const { code, stdout, stderr } = await cli([
+      'servers',
+      'list',
+      '--vo',
+      VO,
+      '--output',
+      'json',
+      '--client-config',
+      path.join(dir, 'with-dead.yaml'),
+    ]);
+    const elapsed = Date.now() - started;
+    expect(code).toBe(1);
+    expect(elapsed).toBeLessThan(4_000);
+    const listed = JSON.parse(stdout) as ServersJson;
+    expect(listed.servers.map((s) => s.id)).toContain(created[0]);
+    expect(listed.errors).toEqual([
+      { site: 'DEAD-SITE', error: expect.stringMatching(/^DEAD-SITE: .*3000 ms/) },
+    ]);
+    expect(stderr.trim().split('\n')).toEqual([`fedstack: ${listed.errors[0]!.error}`]);
+  });
+
+  it('refuses an expired or missing token with a clear message, and never prints the token', async () => {
+    const none = await runCli(['servers', 'list'], {
+      env: { ...clientEnv(), FEDSTACK_OIDC_ACCESS_TOKEN: '' },
+    });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(
+      /no OIDC access token: give --token or FEDSTACK_OIDC_ACCESS_TOKEN, or an oidc-agent account/,
+    );
+    const expired = await mintToken(`client-it-old-${process.pid}`, [E(`${VO}:role=vm_operator`)], 1);
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    const old = await cli(['servers', 'list'], { FEDSTACK_OIDC_ACCESS_TOKEN: expired });
+    expect(old.stderr).toMatch(/the access token \(from environment\) expired at/);
+    const shown = await cli(['token', 'show'], { FEDSTACK_OIDC_ACCESS_TOKEN: memberOnly });
+    expect(shown.stdout).toMatch(/^subject\s+client-it-member-/m);
+    expect(shown.stdout).not.toContain(memberOnly);
+    expect((await cli(['token', 'show', '--raw'], { FEDSTACK_OIDC_ACCESS_TOKEN: memberOnly })).stdout).toBe(
+      `${memberOnly}\n`,
+    );
+  });
+
+  it('gives the openstack CLI a ready environment that lists the same servers', async () => {
+    const env = await cli(['env', '--site', 'TESTBED-SITE-B', '--vo', VO]);
+    expect(env.code, env.stderr).toBe(0);
+    const { stdout } = await run('sh', ['-c', `${env.stdout}\nopenstack server list -f json`], {
+      env: { PATH: process.env.PATH!, HOME: dir, OS_USERNAME: 'leftover', OS_PASSWORD: 'leftover' },
+      timeout: 120_000,
+    });
+    const ours = JSON.parse(
+      (await cli(['servers', 'list', '--site', 'TESTBED-SITE-B', '--vo', VO, '--output', 'json'])).stdout,
+    ) as ServersJson;
+    expect((JSON.parse(stdout) as { ID: string }[]).map((s) => s.ID).sort()).toEqual(
+      ours.servers.map((s) => s.id).sort(),
+    );
+  });
+});
