@@ -50,8 +50,9 @@ PKGS="python3-keystone python3-glance python3-nova python3-placement python3-neu
 python3-openstackclient python3-pymysql python3-jwt uwsgi uwsgi-plugin-python3 mariadb-server rabbitmq-server curl \
 apache2 libapache2-mod-auth-openidc"
 # what the tests use besides the sites: python3-dirq (the outbox's compatibility check with Python
-# dirq), qemu-utils (qemu-img, image conversion), docker-registry (the registry image source)
-TEST_PKGS="python3-dirq qemu-utils docker-registry"
+# dirq), qemu-utils (qemu-img, image conversion), docker-registry (the registry image source),
+# openssh-client (ssh-keygen, a key for servers create), oidc-agent (the client's token source)
+TEST_PKGS="python3-dirq qemu-utils docker-registry openssh-client oidc-agent"
 
 log() { echo "[testbed $NAME] $*" >&2; }
 

@@ -6,83 +6,15 @@ import { positiveInteger } from '../cli-args.js';
 import { FedstackError } from '../errors.js';
 import { voAccessOf, type VoAccess } from '../formats/entitlements/index.js';
 import { HubClient, type FlavorResponse, type ImageResponse } from '../hub-client/index.js';
-import { collectAll, paginateServers, type Server } from '../openstack/index.js';
-import { claimsOf, findAccessToken, type AccessToken, type TokenClaims } from './access-token.js';
-import { loadClientConfig, type ClientConfig } from './client-config.js';
+import { claimsOf, findAccessToken, type TokenClaims } from './access-token.js';
+import type { ClientConfig } from './client-config.js';
+import { addCommon, configOf, print, tokenOf, type CommonOptions } from './command-common.js';
 import { clientSites, type ClientSite } from './client-sites.js';
 import { cachedAnswer } from './infosys-cache.js';
-import { outputFormat, renderListing, type Listing, OUTPUT_FORMATS } from './output.js';
-import { callSites, siteSession, type SiteCallContext } from './site-calls.js';
+import { outputFormat, renderListing, type Listing } from './output.js';
+import { siteSession } from './site-calls.js';
 import { envScript, SHELLS, type Shell } from './env-script.js';
-
-/** Options every client command takes. */
-interface CommonOptions {
-  token?: string;
-  oidcAgent?: string;
-  hub?: string;
-  clientConfig?: string;
-  timeout?: number;
-  output?: string;
-  vo?: string;
-  site?: string;
-  refresh?: boolean;
-}
-
-function addCommon(cmd: Command, { output = true }: { output?: boolean } = {}): Command {
-  cmd
-    .addOption(
-      new Option(
-        '--token <access-token>',
-        'OIDC access token (prefer FEDSTACK_OIDC_ACCESS_TOKEN: argv is visible to others)',
-      ),
-    )
-    .addOption(
-      new Option('--oidc-agent <account>', 'get the token from this oidc-agent account').env(
-        'FEDSTACK_OIDC_AGENT_ACCOUNT',
-      ),
-    )
-    .option('--hub <url>', 'the information system: the hub or a cloud-info-api endpoint (FEDSTACK_HUB_URL)')
-    .option(
-      '--client-config <file>',
-      'client config file (FEDSTACK_CLIENT_CONFIG; default ~/.config/fedstack/client.yaml)',
-    )
-    .option('--timeout <seconds>', "each site's time limit (default 10)", positiveInteger);
-  if (output)
-    cmd.addOption(
-      new Option('-o, --output <format>', 'table, json, yaml, or first (the first row’s id, for scripts)')
-        .choices(OUTPUT_FORMATS)
-        .default('table'),
-    );
-  return cmd;
-}
-
-function configOf(opts: CommonOptions): ClientConfig {
-  return loadClientConfig({
-    ...(opts.clientConfig ? { config: opts.clientConfig } : {}),
-    ...(opts.hub ? { hub: opts.hub } : {}),
-    ...(opts.vo ? { vo: opts.vo } : {}),
-    ...(opts.site ? { site: opts.site } : {}),
-    ...(opts.timeout ? { timeoutSeconds: opts.timeout } : {}),
-  });
-}
-
-async function tokenOf(opts: CommonOptions): Promise<{ accessToken: AccessToken; claims: TokenClaims }> {
-  const accessToken = await findAccessToken({
-    ...(opts.token ? { token: opts.token } : {}),
-    ...(opts.oidcAgent ? { oidcAgent: opts.oidcAgent } : {}),
-  });
-  const claims = claimsOf(accessToken.token);
-  if (claims.expiresAtMs !== undefined && claims.expiresAtMs <= Date.now())
-    throw new FedstackError(
-      'CLIENT_NO_TOKEN',
-      `the access token (from ${accessToken.source}) expired at ${new Date(claims.expiresAtMs).toISOString()}; get a new one`,
-    );
-  return { accessToken, claims };
-}
-
-function print(text: string): void {
-  process.stdout.write(text);
-}
+import { serversCommand } from './servers-command.js';
 
 function minutesLeft(claims: TokenClaims): string {
   if (claims.expiresAtMs === undefined) return 'no expiry';
@@ -353,127 +285,6 @@ function flavorsCommand(): Command {
         ),
       );
     });
-}
-
-// ---- servers
-
-/** The (site, VO) pairs a command works on: the given VO, else every VO of the token. */
-async function siteVoPairs(
-  config: ClientConfig,
-  claims: TokenClaims,
-  opts: { allSites?: boolean; refresh?: boolean },
-): Promise<{ site: ClientSite; vo: string }[]> {
-  const vos = config.vo
-    ? [config.vo]
-    : voAccessOf(claims.entitlements, { mappings: config.voMappings }).map((v) => v.vo);
-  if (vos.length === 0)
-    throw new FedstackError(
-      'CLIENT_NO_SITE',
-      'the token names no VO: give --vo, or vo: in the client config',
-    );
-  const sites = await clientSites(config, {
-    ...(config.site && !opts.allSites ? { site: config.site } : {}),
-    ...(vos.length === 1 ? { vo: vos[0] } : {}),
-    refresh: opts.refresh,
-  });
-  return sites.flatMap((site) => vos.filter((vo) => site.projects[vo]).map((vo) => ({ site, vo })));
-}
-
-interface ServerRow {
-  site: string;
-  vo: string;
-  id: string;
-  name: string;
-  status: string;
-  flavor: string;
-  addresses: string;
-  created: string;
-}
-
-function rowOf(site: string, vo: string, s: Server): ServerRow {
-  return {
-    site,
-    vo,
-    id: s.id,
-    name: s.name,
-    status: s.status,
-    flavor: 'name' in s.flavor ? String(s.flavor.name) : s.flavor.id,
-    addresses: s.addresses.map((a) => a.addr).join(', '),
-    created: s.created,
-  };
-}
-
-interface ServersListOptions extends CommonOptions {
-  allSites?: boolean;
-}
-
-function serversCommand(): Command {
-  const servers = new Command('servers').description('your VMs at every site: list them');
-  servers.addCommand(
-    addCommon(new Command('list'))
-      .description(
-        'list the servers of your VOs at every site at once; a site that fails or does not answer in time costs one line',
-      )
-      .option('--vo <vo>', 'only this VO (default: the client config’s vo, else every VO of the token)')
-      .option('--site <site>', 'only this site (default: the client config’s site, else all)')
-      .option('--all-sites', 'every site, even when the client config names one')
-      .option('--refresh', 'ask the information system again instead of the copy on disk')
-      .addHelpText(
-        'after',
-        '\nExit status: 0 when every site answered, 1 when one did not (its servers are missing; stderr and\n' +
-          'the JSON "errors" say which and why). Keystone tokens are kept 0600 under ~/.cache/fedstack and\n' +
-          'reused until five minutes before they expire.\n' +
-          '\nExamples:\n  fedstack servers list --all-sites --vo vo.access.egi.eu\n  fedstack servers list --output json | jq ".servers[] | {site, name, status}"',
-      )
-      .action(async (opts: ServersListOptions) => {
-        const config = configOf(opts);
-        const { accessToken, claims } = await tokenOf(opts);
-        const pairs = await siteVoPairs(config, claims, opts);
-        const ctx: SiteCallContext = { config, accessToken, claims };
-        const outcomes = await Promise.all(
-          [...new Set(pairs.map((p) => p.vo))].map((vo) =>
-            callSites(
-              ctx,
-              pairs.filter((p) => p.vo === vo).map((p) => p.site),
-              vo,
-              async (session, site) =>
-                (await collectAll(paginateServers(session))).map((s) => rowOf(site.name, vo, s)),
-            ),
-          ),
-        );
-        const flat = outcomes.flat();
-        const rows = flat
-          .flatMap((o) => o.value ?? [])
-          .sort((a, b) => a.site.localeCompare(b.site) || a.name.localeCompare(b.name));
-        const errors = flat.filter((o) => !o.ok).map((o) => ({ site: o.site, error: o.error! }));
-        print(
-          renderListing(
-            {
-              name: 'servers',
-              items: rows,
-              key: (r) => r.id,
-              extra: {
-                errors,
-                sites: flat.map((o) => ({ site: o.site, ok: o.ok, ms: o.ms, logins: o.logins })),
-              },
-              columns: [
-                { header: 'SITE', cell: (r) => r.site },
-                { header: 'VO', cell: (r) => r.vo },
-                { header: 'NAME', cell: (r) => r.name },
-                { header: 'STATUS', cell: (r) => r.status },
-                { header: 'FLAVOR', cell: (r) => r.flavor },
-                { header: 'ADDRESSES', cell: (r) => r.addresses },
-                { header: 'ID', cell: (r) => r.id },
-              ],
-            },
-            outputFormat(opts.output),
-          ),
-        );
-        for (const e of errors) process.stderr.write(`fedstack: ${e.error}\n`);
-        process.exitCode = errors.length > 0 ? 1 : 0;
-      }),
-  );
-  return servers;
 }
 
 // ---- env, config

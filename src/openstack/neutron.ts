@@ -50,6 +50,7 @@ export interface FloatingIp {
   readonly fixedIpAddress: string | undefined;
   readonly status: string;
   readonly createdAt: string | undefined;
+  readonly description: string | undefined;
   /** 4 or 6, from the address. */
   readonly ipVersion: 4 | 6;
 }
@@ -126,6 +127,7 @@ export function parseFloatingIp(
     fixedIpAddress: optionalString(o.fixed_ip_address),
     status: String(o.status ?? ''),
     createdAt: optionalString(o.created_at),
+    description: optionalString(o.description),
     ipVersion: address.includes(':') ? 6 : 4,
   };
 }
@@ -194,7 +196,7 @@ export function paginateFloatingIps(
 /** Allocates a floating IP from an external network, optionally associated to a port. */
 export async function createFloatingIp(
   session: OpenStackSession,
-  input: { floatingNetworkId: string; projectId?: string; portId?: string },
+  input: { floatingNetworkId: string; projectId?: string; portId?: string; description?: string },
 ): Promise<FloatingIp> {
   const body = await session.json({
     service: 'network',
@@ -205,6 +207,7 @@ export async function createFloatingIp(
         floating_network_id: input.floatingNetworkId,
         ...(input.projectId ? { project_id: input.projectId } : {}),
         ...(input.portId ? { port_id: input.portId } : {}),
+        ...(input.description ? { description: input.description } : {}),
       },
     },
   });

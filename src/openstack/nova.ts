@@ -1,5 +1,6 @@
 // Nova (compute) operations: servers, flavors, usage, quotas, limits, microversions.
 import { deleteResource, pollUntil } from './resource-lifecycle.js';
+import { OpenStackError, isOpenStackStatus } from './openstack-error.js';
 import { collectAll } from './pagination.js';
 import type { OpenStackSession } from './session.js';
 import { compareMicroversions, negotiateMicroversion } from './microversion.js';
@@ -97,6 +98,10 @@ export interface CreateServerInput {
   metadata?: Record<string, string>;
   /** Create this many identical servers in one request (`min_count`/`max_count`). */
   count?: number;
+  /** A Nova keypair of the user (see {@link ensureKeypair}). */
+  keyName?: string;
+  /** cloud-init user data, as written (sent base64-encoded). */
+  userData?: string | Buffer;
 }
 
 /** Creates a server (or `count` servers); returns the id of the (first) one. Use {@link waitForServer} for ACTIVE. */
@@ -117,6 +122,10 @@ export async function createServer(session: OpenStackSession, input: CreateServe
         networks,
         ...(input.metadata ? { metadata: input.metadata } : {}),
         ...(input.count ? { min_count: input.count, max_count: input.count } : {}),
+        ...(input.keyName ? { key_name: input.keyName } : {}),
+        ...(input.userData !== undefined
+          ? { user_data: Buffer.from(input.userData).toString('base64') }
+          : {}),
       },
     },
   });
@@ -183,6 +192,43 @@ export function unshelveServer(session: OpenStackSession, serverId: string): Pro
 /** Stops a server. */
 export function stopServer(session: OpenStackSession, serverId: string): Promise<void> {
   return serverAction(session, serverId, { 'os-stop': null });
+}
+
+/** Starts a stopped server. */
+export function startServer(session: OpenStackSession, serverId: string): Promise<void> {
+  return serverAction(session, serverId, { 'os-start': null });
+}
+
+/**
+ * Makes sure the user has a keypair `name` with `publicKey` (keypairs belong to the user, not the
+ * project); creates it when missing.
+ * @throws OpenStackError `OPENSTACK_HTTP` when a keypair of that name holds another key.
+ */
+export async function ensureKeypair(
+  session: OpenStackSession,
+  name: string,
+  publicKey: string,
+): Promise<void> {
+  const path = `os-keypairs/${encodeURIComponent(name)}`;
+  try {
+    const body = (await session.json({ service: 'compute', method: 'GET', path })) as {
+      keypair?: { public_key?: string };
+    };
+    if (body.keypair?.public_key?.trim() === publicKey.trim()) return;
+    throw new OpenStackError(
+      'OPENSTACK_HTTP',
+      { service: 'compute', method: 'GET', url: path, attempts: 1, status: 409 },
+      `keypair ${name} exists with another public key`,
+    );
+  } catch (error) {
+    if (!isOpenStackStatus(error, 404)) throw error;
+  }
+  await session.json({
+    service: 'compute',
+    method: 'POST',
+    path: 'os-keypairs',
+    body: { keypair: { name, public_key: publicKey.trim() } },
+  });
 }
 
 /**

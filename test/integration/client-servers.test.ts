@@ -6,17 +6,27 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
+import { Readable } from 'node:stream';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { buildHub, type HubApp } from '../../src/hub/app.js';
 import { silentLogger } from '../../src/log.js';
-import { deleteServer, type OpenStackSession } from '../../src/openstack/index.js';
+import {
+  createImage,
+  deleteImage,
+  deleteServer,
+  collectAll,
+  paginateServers,
+  uploadImageData,
+  type OpenStackSession,
+} from '../../src/openstack/index.js';
 import { runDiscovery } from '../../src/site/jobs/index.js';
 import { loadSiteConfig } from '../../src/site/site-config.js';
 import { deleteAll } from '../helpers/cleanup.js';
 import { runCli } from '../helpers/cli.js';
+import { until } from '../helpers/daemon.js';
 import { adminInProject } from '../helpers/sessions.js';
 import { bootTestServers } from '../helpers/test-servers.js';
 import { mintToken, testbedEnv, writeTestbedSiteYaml } from '../helpers/testbed.js';
@@ -26,6 +36,7 @@ const run = promisify(execFile);
 const VO = 'vo.access.egi.eu';
 const E = (rest: string) => `urn:mace:egi.eu:group:${rest}#aai.egi.eu`;
 const SITES = { 'site-a': 'TESTBED-SITE-A', 'site-b': 'TESTBED-SITE-B' } as const;
+const ONLY_B = `client-it-only-b-${process.pid}`;
 
 interface ServersJson {
   servers: { site: string; vo: string; id: string; name: string; status: string }[];
@@ -36,6 +47,7 @@ interface ServersJson {
 describe('fedstack servers, sites, vos and env against both testbed sites', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'fedstack-client-it-'));
   const created: string[] = [];
+  const images: string[] = [];
   let admin: OpenStackSession;
   let store: TestStore;
   let hub: HubApp;
@@ -53,6 +65,11 @@ describe('fedstack servers, sites, vos and env against both testbed sites', () =
   const cli = (args: string[], extra: Record<string, string> = {}) => runCli(args, { env: clientEnv(extra) });
 
   beforeAll(async () => {
+    // an image only site-b has (in the VO's project), so that --site auto must choose site-b
+    admin = await adminInProject('site-b', 'vo');
+    const only = await createImage(admin, { name: ONLY_B, diskFormat: 'raw', visibility: 'private' });
+    images.push(only.id);
+    await uploadImageData(admin, only.id, Readable.from([Buffer.alloc(64 * 1024)]), { sizeBytes: 64 * 1024 });
     // the hub's information system, filled by real discovery of both sites
     store = await openTestStore('sqlite');
     hub = await buildHub({ store: store.store, adminToken: `client-it-${process.pid}`, ingest: false });
@@ -115,12 +132,14 @@ describe('fedstack servers, sites, vos and env against both testbed sites', () =
     memberOnly = await mintToken(`client-it-member-${process.pid}`, [E(`${VO}:role=member`)]);
 
     // one server of the VO at site-b
-    admin = await adminInProject('site-b', 'vo');
     created.push(...(await bootTestServers(admin, [`client-it-${process.pid}`])));
   }, 300_000);
 
   afterAll(async () => {
-    if (admin) await deleteAll(created, (id) => deleteServer(admin, id));
+    if (admin) {
+      await deleteAll(created, (id) => deleteServer(admin, id));
+      await deleteAll(images, (id) => deleteImage(admin, id));
+    }
     for (const s of held) s.destroy();
     blackhole?.close();
     await hub?.close();
@@ -204,6 +223,74 @@ describe('fedstack servers, sites, vos and env against both testbed sites', () =
     expect(shown.stdout).not.toContain(memberOnly);
     expect((await cli(['token', 'show', '--raw'], { FEDSTACK_OIDC_ACCESS_TOKEN: memberOnly })).stdout).toBe(
       `${memberOnly}\n`,
+    );
+  });
+
+  it('refuses a member without vm_operator before creating anything', async () => {
+    const before = (await collectAll(paginateServers(admin))).length;
+    const { code, stderr } = await cli(
+      ['servers', 'create', '--vo', VO, '--image', ONLY_B, '--flavor', 'm1.small'],
+      { FEDSTACK_OIDC_ACCESS_TOKEN: memberOnly },
+    );
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      /VO vo\.access\.egi\.eu: the token is a member but lacks its cloud entitlement urn:mace:egi\.eu:group:vo\.access\.egi\.eu:role=vm_operator#aai\.egi\.eu, so it may not launch VMs; nothing was created/,
+    );
+    expect((await collectAll(paginateServers(admin))).length).toBe(before);
+  });
+
+  it('creates a server where the image is (--site auto), with a key and a floating IP, finds it everywhere, and deletes it', async () => {
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'key')]);
+    const name = `client-it-auto-${process.pid}`;
+    const made = await cli([
+      'servers',
+      'create',
+      '--vo',
+      VO,
+      '--image',
+      ONLY_B,
+      '--min-cpu',
+      '1',
+      '--site',
+      'auto',
+      '--name',
+      name,
+      '--key-file',
+      path.join(dir, 'key.pub'),
+      '--network',
+      'auto',
+      '--floating-ip',
+      '--output',
+      'json',
+    ]);
+    expect(made.code, made.stderr).toBe(0);
+    expect(made.stderr).toMatch(
+      /^fedstack: chose TESTBED-SITE-B: image "client-it-only-b-\d+", flavor m1\.\w+ .*not possible: TESTBED-SITE-A: no image/m,
+    );
+    const [server] = (JSON.parse(made.stdout) as ServersJson).servers;
+    created.push(server!.id);
+    expect(server).toMatchObject({ site: 'TESTBED-SITE-B', name, status: 'ACTIVE' });
+    const ip = /floating IP (\S+)/.exec(made.stderr)![1]!;
+
+    const listed = JSON.parse(
+      (await cli(['servers', 'list', '--all-sites', '--vo', VO, '--output', 'json'])).stdout,
+    ) as ServersJson & {
+      servers: { addresses: string }[];
+    };
+    expect(listed.servers.find((s) => s.id === server!.id)).toMatchObject({
+      site: 'TESTBED-SITE-B',
+      addresses: expect.stringContaining(ip),
+    });
+    const ssh = await cli(['servers', 'ssh', name]);
+    expect(ssh.stdout).toMatch(new RegExp(`^ssh \\w+@${ip.replace(/\./g, '\\.')}\n$`));
+
+    const gone = await cli(['servers', 'delete', server!.id]);
+    expect(gone.code, gone.stderr).toBe(0);
+    expect(gone.stdout).toMatch(
+      /^deleted client-it-auto-\d+ \(.+\) at TESTBED-SITE-B; released 1 floating IP/,
+    );
+    await until('the server to be gone', async () =>
+      (await collectAll(paginateServers(admin))).some((s) => s.id === server!.id) ? undefined : true,
     );
   });
 

@@ -62,6 +62,7 @@ describe('Neutron networks, ports and floating IPs, on recorded answers', () => 
       fixedIpAddress: undefined,
       status: 'DOWN',
       createdAt: raw.floatingips[0].created_at,
+      description: raw.floatingips[0].description,
       ipVersion: 4,
     });
     expect(parseFloatingIpResponse(recorded('neutron', 'floatingip-create'))).toEqual(fip);
