@@ -8,7 +8,18 @@ import { describeError, FedstackError } from './errors.js';
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 /** The researcher's top-level commands (src/client). */
-const CLIENT_COMMANDS = new Set(['token', 'vos', 'sites', 'images', 'flavors', 'servers', 'env', 'config']);
+const CLIENT_COMMANDS = new Set([
+  'login',
+  'logout',
+  'token',
+  'vos',
+  'sites',
+  'images',
+  'flavors',
+  'servers',
+  'env',
+  'config',
+]);
 
 type Group = 'site' | 'hub' | 'client';
 

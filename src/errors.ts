@@ -51,7 +51,7 @@ export const ERROR_CODES = {
   HUB_IMAGE_LIST_UNSIGNED:
     'the hub has no image list signing certificate and key configured, so it cannot serve signed lists',
   CLIENT_NO_TOKEN:
-    'no OIDC access token: none given (--token, FEDSTACK_OIDC_ACCESS_TOKEN) and no oidc-agent account',
+    'no OIDC access token: none given (--token, FEDSTACK_OIDC_ACCESS_TOKEN), no oidc-agent account, no fedstack login',
   CLIENT_VO_NOT_ALLOWED:
     "the token does not hold the VO's cloud entitlement (vm_operator), so it may not launch VMs",
   CLIENT_NO_SITE: 'no site of the information system (or of the client config) fits the request',

@@ -4,11 +4,18 @@
 import { execFile } from 'node:child_process';
 import { decodeJwt } from 'jose/jwt/decode';
 import { FedstackError, describeError } from '../errors.js';
+import { createOidcAccessTokenSource } from '../openstack/index.js';
+import type { LoginStore, StoredLogin } from './login.js';
 
 /** An access token and where it came from. */
 export interface AccessToken {
   readonly token: string;
-  readonly source: 'option' | 'environment' | 'oidc-agent';
+  readonly source: 'option' | 'environment' | 'oidc-agent' | 'login';
+  /**
+   * A good token at the moment of the call (refreshed when about to expire), for logins late in a
+   * long run; absent when the token cannot be renewed (given as it is).
+   */
+  readonly fresh?: () => Promise<string>;
 }
 
 /** How to find the token. */
@@ -17,6 +24,10 @@ export interface AccessTokenOptions {
   readonly token?: string;
   /** `--oidc-agent ACCOUNT` (or `FEDSTACK_OIDC_AGENT_ACCOUNT`). */
   readonly oidcAgent?: string;
+  /** What `fedstack login` stored, the last source. */
+  readonly store?: LoginStore;
+  /** Time limit of a refresh at the provider, ms. */
+  readonly timeoutMs?: number;
 }
 
 const OIDC_TOKEN_TIMEOUT_MS = 15_000;
@@ -44,9 +55,53 @@ function fromOidcAgent(account: string): Promise<string> {
   });
 }
 
+/** The expiry of a JWT access token, epoch ms; five minutes from now when it says none. */
+function expiryOf(token: string): number {
+  try {
+    const exp = decodeJwt(token).exp;
+    if (typeof exp === 'number') return exp * 1000;
+  } catch {
+    // an opaque token: assume a short life
+  }
+  return Date.now() + 300_000;
+}
+
 /**
- * The access token: `--token`, else `FEDSTACK_OIDC_ACCESS_TOKEN`, else the oidc-agent account.
- * @throws FedstackError `CLIENT_NO_TOKEN` saying where it looked.
+ * Access tokens from a stored refresh token: the stored access token while it is good for a minute
+ * more, else a refresh at the issuer; the new access token (and a rotated refresh token) are stored.
+ */
+function fromStoredRefreshToken(
+  store: LoginStore,
+  login: Extract<StoredLogin, { kind: 'refresh-token' }>,
+  timeoutMs: number,
+): () => Promise<string> {
+  let current = login;
+  const refresh = createOidcAccessTokenSource({
+    issuerUrl: login.issuer,
+    clientId: login.clientId,
+    ...(login.clientSecret !== undefined ? { clientSecret: login.clientSecret } : {}),
+    refreshToken: login.refreshToken,
+    timeoutMs,
+    onRotated: (refreshToken) => {
+      current = { ...current, refreshToken };
+      store.write(current);
+    },
+  });
+  return async () => {
+    if (current.accessToken && (current.accessTokenExpiresAtMs ?? 0) - 60_000 > Date.now())
+      return current.accessToken;
+    const token = await refresh();
+    current = { ...current, accessToken: token, accessTokenExpiresAtMs: expiryOf(token) };
+    store.write(current);
+    return token;
+  };
+}
+
+/**
+ * The access token: `--token`, else `FEDSTACK_OIDC_ACCESS_TOKEN`, else the oidc-agent account,
+ * else what `fedstack login` stored.
+ * @throws FedstackError `CLIENT_NO_TOKEN` saying where it looked; `OIDC_TOKEN` when a stored
+ * refresh token is refused.
  */
 export async function findAccessToken(
   options: AccessTokenOptions,
@@ -55,11 +110,24 @@ export async function findAccessToken(
   if (options.token) return { token: options.token.trim(), source: 'option' };
   if (env.FEDSTACK_OIDC_ACCESS_TOKEN)
     return { token: env.FEDSTACK_OIDC_ACCESS_TOKEN.trim(), source: 'environment' };
-  const account = options.oidcAgent ?? env.FEDSTACK_OIDC_AGENT_ACCOUNT;
-  if (account) return { token: await fromOidcAgent(account), source: 'oidc-agent' };
+  const account = options.oidcAgent || env.FEDSTACK_OIDC_AGENT_ACCOUNT;
+  if (account)
+    return { token: await fromOidcAgent(account), source: 'oidc-agent', fresh: () => fromOidcAgent(account) };
+  const login = options.store?.read();
+  if (login?.kind === 'oidc-agent')
+    return {
+      token: await fromOidcAgent(login.account),
+      source: 'login',
+      fresh: () => fromOidcAgent(login.account),
+    };
+  if (login?.kind === 'access-token') return { token: login.accessToken, source: 'login' };
+  if (login?.kind === 'refresh-token') {
+    const fresh = fromStoredRefreshToken(options.store!, login, options.timeoutMs ?? 10_000);
+    return { token: await fresh(), source: 'login', fresh };
+  }
   throw new FedstackError(
     'CLIENT_NO_TOKEN',
-    'no OIDC access token: give --token or FEDSTACK_OIDC_ACCESS_TOKEN, or an oidc-agent account with --oidc-agent ACCOUNT (FEDSTACK_OIDC_AGENT_ACCOUNT)',
+    'no OIDC access token: run fedstack login, give --token or FEDSTACK_OIDC_ACCESS_TOKEN, or an oidc-agent account with --oidc-agent ACCOUNT (FEDSTACK_OIDC_AGENT_ACCOUNT)',
   );
 }
 

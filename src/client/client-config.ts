@@ -26,6 +26,10 @@ const ClientConfigSchema = z
   .object({
     /** The information system: the hub, or any cloud-info-api–compatible endpoint. */
     hub: z.string().url().optional(),
+    /** The OIDC provider of `fedstack login`. */
+    issuer: z.string().url().default('https://aai.egi.eu/auth/realms/egi'),
+    /** A client of the issuer allowed the device code grant. */
+    client_id: z.string().min(1).optional(),
     vo: z.string().min(1).optional(),
     site: z.string().min(1).optional(),
     /** Each site's time limit, for all its calls together. */
@@ -55,6 +59,8 @@ export interface ClientConfig {
   /** The file read, or undefined when there is none. */
   readonly file?: string;
   readonly hub?: string;
+  readonly issuer: string;
+  readonly clientId?: string;
   readonly vo?: string;
   readonly site?: string;
   readonly timeoutMs: number;
@@ -65,6 +71,8 @@ export interface ClientConfig {
   readonly voMappings: Readonly<Record<string, string>>;
   /** The cache directory (tokens, information system answers). */
   readonly cacheDir: string;
+  /** The config directory (`login.json`). */
+  readonly configDir: string;
 }
 
 /** `$XDG_CONFIG_HOME/fedstack` (default `~/.config/fedstack`). */
@@ -81,6 +89,8 @@ export function clientCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 export interface ClientOverrides {
   readonly config?: string;
   readonly hub?: string;
+  readonly issuer?: string;
+  readonly clientId?: string;
   readonly vo?: string;
   readonly site?: string;
   readonly timeoutSeconds?: number;
@@ -89,6 +99,8 @@ export interface ClientOverrides {
 function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (env.FEDSTACK_HUB_URL) out.hub = env.FEDSTACK_HUB_URL;
+  if (env.FEDSTACK_OIDC_ISSUER) out.issuer = env.FEDSTACK_OIDC_ISSUER;
+  if (env.FEDSTACK_OIDC_CLIENT_ID) out.client_id = env.FEDSTACK_OIDC_CLIENT_ID;
   if (env.FEDSTACK_VO) out.vo = env.FEDSTACK_VO;
   if (env.FEDSTACK_SITE) out.site = env.FEDSTACK_SITE;
   if (env.FEDSTACK_TIMEOUT_SECONDS) out.timeout_seconds = Number(env.FEDSTACK_TIMEOUT_SECONDS);
@@ -135,6 +147,8 @@ export function loadClientConfig(
     ...raw,
     ...fromEnv(env),
     ...(overrides.hub !== undefined ? { hub: overrides.hub } : {}),
+    ...(overrides.issuer !== undefined ? { issuer: overrides.issuer } : {}),
+    ...(overrides.clientId !== undefined ? { client_id: overrides.clientId } : {}),
     ...(overrides.vo !== undefined ? { vo: overrides.vo } : {}),
     ...(overrides.site !== undefined ? { site: overrides.site } : {}),
     ...(overrides.timeoutSeconds !== undefined ? { timeout_seconds: overrides.timeoutSeconds } : {}),
@@ -149,6 +163,8 @@ export function loadClientConfig(
   return {
     ...(hasFile ? { file } : {}),
     ...(c.hub ? { hub: c.hub.replace(/\/+$/, '') } : {}),
+    issuer: c.issuer.replace(/\/+$/, ''),
+    ...(c.client_id ? { clientId: c.client_id } : {}),
     ...(c.vo ? { vo: c.vo } : {}),
     ...(c.site ? { site: c.site } : {}),
     timeoutMs: c.timeout_seconds * 1000,
@@ -169,5 +185,6 @@ export function loadClientConfig(
     ),
     voMappings: c.vo_mappings,
     cacheDir: clientCacheDir(env),
+    configDir: clientConfigDir(env),
   };
 }

@@ -5,6 +5,7 @@ import { positiveInteger } from '../cli-args.js';
 import { FedstackError } from '../errors.js';
 import { claimsOf, findAccessToken, type AccessToken, type TokenClaims } from './access-token.js';
 import { loadClientConfig, type ClientConfig } from './client-config.js';
+import { LoginStore } from './login.js';
 import { OUTPUT_FORMATS } from './output.js';
 
 /** Options every client command takes. */
@@ -60,17 +61,28 @@ export function configOf(opts: CommonOptions): ClientConfig {
   });
 }
 
+/** The access token from the options, the environment, oidc-agent or the stored login (expired or not). */
+export function accessTokenOf(
+  opts: CommonOptions,
+  config: ClientConfig = configOf(opts),
+): Promise<AccessToken> {
+  return findAccessToken({
+    ...(opts.token ? { token: opts.token } : {}),
+    ...(opts.oidcAgent ? { oidcAgent: opts.oidcAgent } : {}),
+    store: new LoginStore(config.configDir),
+    timeoutMs: config.timeoutMs,
+  });
+}
+
 /**
  * The access token and its claims.
  * @throws FedstackError `CLIENT_NO_TOKEN` when there is none or it expired.
  */
 export async function tokenOf(
   opts: CommonOptions,
+  config: ClientConfig = configOf(opts),
 ): Promise<{ accessToken: AccessToken; claims: TokenClaims }> {
-  const accessToken = await findAccessToken({
-    ...(opts.token ? { token: opts.token } : {}),
-    ...(opts.oidcAgent ? { oidcAgent: opts.oidcAgent } : {}),
-  });
+  const accessToken = await accessTokenOf(opts, config);
   const claims = claimsOf(accessToken.token);
   if (claims.expiresAtMs !== undefined && claims.expiresAtMs <= Date.now())
     throw new FedstackError(

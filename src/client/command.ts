@@ -6,15 +6,16 @@ import { positiveInteger } from '../cli-args.js';
 import { FedstackError } from '../errors.js';
 import { voAccessOf, type VoAccess } from '../formats/entitlements/index.js';
 import { HubClient, type FlavorResponse, type ImageResponse } from '../hub-client/index.js';
-import { claimsOf, findAccessToken, type TokenClaims } from './access-token.js';
+import { claimsOf, type TokenClaims } from './access-token.js';
 import type { ClientConfig } from './client-config.js';
-import { addCommon, configOf, print, tokenOf, type CommonOptions } from './command-common.js';
+import { accessTokenOf, addCommon, configOf, print, tokenOf, type CommonOptions } from './command-common.js';
 import { clientSites, type ClientSite } from './client-sites.js';
 import { cachedAnswer } from './infosys-cache.js';
 import { outputFormat, renderListing, type Listing } from './output.js';
 import { siteSession } from './site-calls.js';
 import { envScript, SHELLS, type Shell } from './env-script.js';
 import { serversCommand } from './servers-command.js';
+import { loginCommand, logoutCommand } from './login-command.js';
 
 function minutesLeft(claims: TokenClaims): string {
   if (claims.expiresAtMs === undefined) return 'no expiry';
@@ -42,7 +43,7 @@ function tokenCommand(): Command {
       )
       .action(async (opts: CommonOptions & { raw?: boolean; json?: boolean }) => {
         // an expired token is shown too (tokenOf would refuse it)
-        const accessToken = await findAccessToken(opts);
+        const accessToken = await accessTokenOf(opts);
         const claims = claimsOf(accessToken.token);
         if (opts.raw) return print(`${accessToken.token}\n`);
         const shown = {
@@ -71,7 +72,7 @@ function tokenCommand(): Command {
       .option('--min-seconds <n>', 'time the token must still be good for', positiveInteger, 60)
       .addHelpText('after', '\nExample:\n  fedstack token check --min-seconds 600 || oidc-add egi')
       .action(async (opts: CommonOptions & { minSeconds: number }) => {
-        const accessToken = await findAccessToken(opts);
+        const accessToken = await accessTokenOf(opts);
         const claims = claimsOf(accessToken.token);
         const isGood =
           claims.expiresAtMs === undefined || claims.expiresAtMs - Date.now() >= opts.minSeconds * 1000;
@@ -93,7 +94,7 @@ function vosCommand(): Command {
     )
     .action(async (opts: CommonOptions) => {
       const config = configOf(opts);
-      const { claims } = await tokenOf(opts);
+      const { claims } = await tokenOf(opts, config);
       const vos = voAccessOf(claims.entitlements, { mappings: config.voMappings });
       const listing: Listing<VoAccess> = {
         name: 'vos',
@@ -312,7 +313,7 @@ function envCommand(): Command {
       const config = configOf(opts);
       if (!config.vo)
         throw new FedstackError('CONFIG_INVALID', '--vo: give the VO (or vo: in the client config)');
-      const { accessToken, claims } = await tokenOf(opts);
+      const { accessToken, claims } = await tokenOf(opts, config);
       const [site] = await clientSites(config, { site: opts.site, vo: config.vo });
       const projectId = site!.projects[config.vo]!;
       if (opts.oidc) {
@@ -376,6 +377,8 @@ function configCommand(): Command {
 /** The researcher's commands, each a top-level `fedstack` command. */
 export function createClientCommands(): Command[] {
   return [
+    loginCommand(),
+    logoutCommand(),
     tokenCommand(),
     vosCommand(),
     sitesCommand(),

@@ -164,7 +164,7 @@ function listCommand(): Command {
     )
     .action(async (opts: ServersOptions) => {
       const config = configOf(opts);
-      const { accessToken, claims } = await tokenOf(opts);
+      const { accessToken, claims } = await tokenOf(opts, config);
       const pairs = await siteVoPairs(config, claims, opts);
       const { rows, errors, sites } = await listEverywhere({ config, accessToken, claims }, pairs);
       print(renderListing(serverListing(rows, { errors, sites }), outputFormat(opts.output)));
@@ -388,7 +388,7 @@ function createCommand(): Command {
     )
     .action(async (opts: CreateOptions) => {
       const config = configOf(opts);
-      const { accessToken, claims } = await tokenOf(opts);
+      const { accessToken, claims } = await tokenOf(opts, config);
       const vo = launchVoOf(config, claims);
       const ctx: SiteCallContext = { config, accessToken, claims };
       const { site, candidate, why } = await chooseSite(ctx, vo, opts);
@@ -452,7 +452,7 @@ async function locate(
   opts: OneServerOptions,
 ): Promise<{ ctx: SiteCallContext; site: ClientSite; vo: string; server: ServerRow }> {
   const config = configOf(opts);
-  const { accessToken, claims } = await tokenOf(opts);
+  const { accessToken, claims } = await tokenOf(opts, config);
   const ctx: SiteCallContext = { config, accessToken, claims };
   const pairs = await siteVoPairs(config, claims, { allSites: !opts.site, refresh: opts.refresh });
   const { rows, errors } = await listEverywhere(ctx, pairs);

@@ -48,7 +48,8 @@ export function siteSession(
     authUrl: site.endpoint,
     auth: {
       kind: 'oidc',
-      accessToken: ctx.accessToken.token,
+      // a fresh one at each login: a long run outlives a one-hour token
+      accessToken: ctx.accessToken.fresh ?? ctx.accessToken.token,
       identityProvider: site.identityProvider,
       ...(site.protocol ? { protocol: site.protocol } : {}),
       ...(site.federationEndpoint ? { federationUrl: site.federationEndpoint } : {}),

@@ -76,6 +76,46 @@ async function postForm(
   }
 }
 
+/** The endpoints of an OIDC provider's discovery document that Fedstack uses. */
+export interface OidcEndpoints {
+  readonly tokenEndpoint: string;
+  /** RFC 8628 device authorization, when the provider offers it. */
+  readonly deviceAuthorizationEndpoint?: string;
+}
+
+/**
+ * Reads `<issuer>/.well-known/openid-configuration`.
+ * @throws FedstackError `OIDC_TOKEN` when it cannot be read or names no token endpoint.
+ */
+export async function readOidcDiscovery(issuerUrl: string, timeoutMs = 10_000): Promise<OidcEndpoints> {
+  const url = `${issuerUrl.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+  let doc: { token_endpoint?: unknown; device_authorization_endpoint?: unknown };
+  try {
+    const res = await httpRequest(
+      { method: 'GET', url, headers: { Accept: 'application/json' } },
+      { timeoutMs, logName: 'oidc' },
+    );
+    doc = (await res.json()) as typeof doc;
+  } catch (error) {
+    const reason = error instanceof HttpError ? error.summary : describeError(error);
+    throw new FedstackError(
+      'OIDC_TOKEN',
+      `cannot read the OIDC discovery document ${redactUrl(url)}: ${reason}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  if (typeof doc.token_endpoint !== 'string')
+    throw new FedstackError('OIDC_TOKEN', `${url} names no token_endpoint`);
+  return {
+    tokenEndpoint: doc.token_endpoint,
+    ...(typeof doc.device_authorization_endpoint === 'string'
+      ? { deviceAuthorizationEndpoint: doc.device_authorization_endpoint }
+      : {}),
+  };
+}
+
 /**
  * Returns a function that yields a valid access token, refreshing it with the
  * refresh token when none is cached or the cached one expires within 60 s (or
@@ -91,29 +131,7 @@ export function createOidcAccessTokenSource(options: OidcRefreshOptions): () => 
   let cached: { token: string; renewAtMs: number } | undefined;
   let pending: Promise<string> | undefined;
   const refresh = async (): Promise<string> => {
-    if (!tokenEndpoint) {
-      const url = `${options.issuerUrl.replace(/\/+$/, '')}/.well-known/openid-configuration`;
-      let doc: { token_endpoint?: unknown };
-      try {
-        const res = await httpRequest(
-          { method: 'GET', url, headers: { Accept: 'application/json' } },
-          { timeoutMs, logName: 'oidc' },
-        );
-        doc = (await res.json()) as { token_endpoint?: unknown };
-      } catch (error) {
-        const reason = error instanceof HttpError ? error.summary : describeError(error);
-        throw new FedstackError(
-          'OIDC_TOKEN',
-          `cannot read the OIDC discovery document ${redactUrl(url)}: ${reason}`,
-          {
-            cause: error,
-          },
-        );
-      }
-      if (typeof doc.token_endpoint !== 'string')
-        throw new FedstackError('OIDC_TOKEN', `${url} names no token_endpoint`);
-      tokenEndpoint = doc.token_endpoint;
-    }
+    tokenEndpoint ??= (await readOidcDiscovery(options.issuerUrl, timeoutMs)).tokenEndpoint;
     const form = new URLSearchParams({
       grant_type: 'refresh_token',
       refresh_token: refreshToken,

@@ -2,8 +2,8 @@
 // by real discovery: sites, vos, servers list everywhere (a blackholed site costs one line and no
 // more than its time limit), the Keystone token cache, and `fedstack env` used by the real
 // `openstack` CLI.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { Readable } from 'node:stream';
@@ -25,9 +25,10 @@ import {
 import { runDiscovery } from '../../src/site/jobs/index.js';
 import { loadSiteConfig } from '../../src/site/site-config.js';
 import { deleteAll } from '../helpers/cleanup.js';
-import { runCli } from '../helpers/cli.js';
+import { CLI, runCli } from '../helpers/cli.js';
 import { until } from '../helpers/daemon.js';
 import { adminInProject } from '../helpers/sessions.js';
+import { IDP_CLIENT_SECRET, IDP_DEVICE_CLIENT, startTestIdp } from '../helpers/test-idp.js';
 import { bootTestServers } from '../helpers/test-servers.js';
 import { mintToken, testbedEnv, writeTestbedSiteYaml } from '../helpers/testbed.js';
 import { addTestToken, openTestStore, type TestStore } from '../helpers/test-stores.js';
@@ -58,6 +59,8 @@ describe('fedstack servers, sites, vos and env against both testbed sites', () =
   let memberOnly = '';
   const clientEnv = (extra: Record<string, string> = {}) => ({
     XDG_CACHE_HOME: path.join(dir, 'cache'),
+    // no login of the machine's user is used
+    XDG_CONFIG_HOME: path.join(dir, 'config'),
     FEDSTACK_CLIENT_CONFIG: path.join(dir, 'client.yaml'),
     FEDSTACK_OIDC_ACCESS_TOKEN: token,
     ...extra,
@@ -212,7 +215,7 @@ describe('fedstack servers, sites, vos and env against both testbed sites', () =
     });
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(
-      /no OIDC access token: give --token or FEDSTACK_OIDC_ACCESS_TOKEN, or an oidc-agent account/,
+      /no OIDC access token: run fedstack login, give --token or FEDSTACK_OIDC_ACCESS_TOKEN, or an oidc-agent account/,
     );
     const expired = await mintToken(`client-it-old-${process.pid}`, [E(`${VO}:role=vm_operator`)], 1);
     await new Promise((resolve) => setTimeout(resolve, 2_100));
@@ -292,6 +295,132 @@ describe('fedstack servers, sites, vos and env against both testbed sites', () =
     await until('the server to be gone', async () =>
       (await collectAll(paginateServers(admin))).some((s) => s.id === server!.id) ? undefined : true,
     );
+  });
+
+  it('logs in with the device flow, keeps the refresh token 0600, refreshes an expired access token, and logs out', async () => {
+    const idp = await startTestIdp();
+    try {
+      const home = path.join(dir, 'home-device');
+      const env = {
+        ...clientEnv(),
+        FEDSTACK_OIDC_ACCESS_TOKEN: '',
+        XDG_CONFIG_HOME: home,
+        FEDSTACK_OIDC_AGENT_ACCOUNT: '',
+      };
+      const login = spawn(
+        process.execPath,
+        [CLI, 'login', '--issuer', idp.url, '--client-id', IDP_DEVICE_CLIENT],
+        {
+          env: { ...process.env, ...env },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let out = '';
+      let err = '';
+      login.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      login.stderr.on('data', (c: Buffer) => (err += c.toString()));
+      const exited = new Promise<number | null>((resolve) => login.on('exit', resolve));
+      const userCode = await until(
+        'the device code prompt',
+        async () => /\(code (\S+), valid for/.exec(err)?.[1],
+        20_000,
+      );
+      expect(err).toMatch(/^To log in, open http:\/\/127\.0\.0\.1:\d+\/device/);
+      await idp.approveDevice(userCode, `device-${process.pid}@egi.eu`, [
+        E(`${VO}:role=member`),
+        E(`${VO}:role=vm_operator`),
+      ]);
+      expect(await exited, err).toBe(0);
+      expect(out).toMatch(
+        /^logged in as device-\d+@egi\.eu at https:\/\/aai\.testbed\.local\/realms\/egi \(refresh token, kept in .*login\.json\)\nVOs: vo\.access\.egi\.eu\n$/,
+      );
+      const file = path.join(home, 'fedstack', 'login.json');
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const stored = JSON.parse(readFileSync(file, 'utf8')) as {
+        refreshToken: string;
+        accessToken: string;
+        accessTokenExpiresAtMs: number;
+      };
+      expect(stored.refreshToken).toBeTruthy();
+
+      // later commands use it; an access token about to expire is refreshed (and stored)
+      writeFileSync(file, JSON.stringify({ ...stored, accessTokenExpiresAtMs: Date.now() + 30_000 }), {
+        mode: 0o600,
+      });
+      const listed = await runCli(['servers', 'list', '--all-sites', '--vo', VO, '--output', 'json'], {
+        env,
+      });
+      expect(listed.code, listed.stderr).toBe(0);
+      expect((JSON.parse(listed.stdout) as ServersJson).servers.map((s) => s.id)).toContain(created[0]);
+      const after = JSON.parse(readFileSync(file, 'utf8')) as { accessToken: string };
+      expect(after.accessToken).not.toBe(stored.accessToken);
+
+      expect((await runCli(['logout'], { env })).stdout).toBe('logged out\n');
+      const none = await runCli(['servers', 'list'], { env });
+      expect(none.stderr).toMatch(/no OIDC access token: run fedstack login/);
+    } finally {
+      await idp.close();
+    }
+  });
+
+  it('logs in with an oidc-agent account (Debian’s oidc-agent, configured against the test IdP) and lists with it', async () => {
+    const idp = await startTestIdp();
+    const agentDir = path.join(dir, 'oidc-agent');
+    const agentEnv = { ...process.env, HOME: agentDir, OIDC_CONFIG_DIR: path.join(agentDir, 'config') };
+    mkdirSync(agentDir, { recursive: true });
+    const started = (
+      await run(
+        'oidc-agent',
+        ['--no-autoload', '--no-webserver', '--no-scheme', '-a', path.join(agentDir, 'sock')],
+        { env: agentEnv },
+      )
+    ).stdout;
+    const pid = /OIDCD_PID=(\d+)/.exec(started)![1]!;
+    const withAgent = { ...agentEnv, OIDC_SOCK: path.join(agentDir, 'sock'), OIDCD_PID: pid };
+    try {
+      const refreshToken = await idp.refreshTokenFor(`agent-${process.pid}@egi.eu`, [
+        E(`${VO}:role=vm_operator`),
+      ]);
+      await run(
+        'oidc-gen',
+        [
+          'fedstack-it',
+          `--issuer=${idp.url}`,
+          '--client-id=fedstack',
+          `--client-secret=${IDP_CLIENT_SECRET}`,
+          `--rt=${refreshToken}`,
+          '--scope=openid offline_access',
+          '--pw-cmd=echo pw',
+          '--confirm-default',
+          '--redirect-uri=http://localhost:4242',
+        ],
+        { env: withAgent, timeout: 30_000 },
+      );
+      const env = {
+        ...clientEnv(),
+        ...withAgent,
+        FEDSTACK_OIDC_ACCESS_TOKEN: '',
+        XDG_CONFIG_HOME: path.join(dir, 'home-agent'),
+      };
+      const login = await runCli(['login', '--oidc-agent', 'fedstack-it'], { env });
+      expect(login.code, login.stderr).toBe(0);
+      expect(login.stdout).toMatch(
+        /^logged in as agent-\d+@egi\.eu .*\(oidc-agent account fedstack-it, kept in/,
+      );
+      const listed = await runCli(['servers', 'list', '--all-sites', '--vo', VO, '--output', 'json'], {
+        env,
+      });
+      expect(listed.code, listed.stderr).toBe(0);
+      expect((JSON.parse(listed.stdout) as ServersJson).servers.map((s) => s.id)).toContain(created[0]);
+      const shown = await runCli(['token', 'show', '--json'], { env });
+      expect(JSON.parse(shown.stdout)).toMatchObject({
+        source: 'login',
+        subject: `agent-${process.pid}@egi.eu`,
+      });
+    } finally {
+      await run('oidc-agent', ['-k'], { env: withAgent }).catch(() => undefined);
+      await idp.close();
+    }
   });
 
   it('gives the openstack CLI a ready environment that lists the same servers', async () => {

@@ -1,11 +1,7 @@
 // Federated login with tokens from a real OIDC provider (the oidc-provider package), signed with the key the
 // testbed's OIDC front trusts: refresh token -> access token -> Keystone OS-FEDERATION -> project-scoped token.
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { exportJWK, importPKCS8 } from 'jose';
-import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FedstackError } from '../../src/errors.js';
 import { OpenStackError, listAuthProjects } from '../../src/openstack/index.js';
@@ -13,36 +9,15 @@ import { loadSiteConfig } from '../../src/site/site-config.js';
 import { createSiteSession } from '../../src/site/site-session.js';
 import { accountingConfig } from '../helpers/accounting.js';
 import { projectIdOf, voEntitlements } from '../helpers/sessions.js';
+import { IDP_CLIENT_SECRET as CLIENT_SECRET, startTestIdp, type TestIdp } from '../helpers/test-idp.js';
 import { testbedEnv } from '../helpers/testbed.js';
-
-const RESOURCE = 'https://keystone.testbed.local';
-const CLIENT_SECRET = 'client-secret-for-tests';
 
 describe('OIDC login through a real OIDC provider', () => {
   const env = testbedEnv('site-a');
-  let provider: Provider;
-  let server: Server;
+  let idp: TestIdp;
   let issuerUrl: string;
-  const entitlements: Record<string, string[]> = {};
 
-  async function refreshTokenFor(sub: string, ents: string[]): Promise<string> {
-    entitlements[sub] = ents;
-    const client = await provider.Client.find('fedstack');
-    const grant = new provider.Grant({ accountId: sub, clientId: 'fedstack' });
-    grant.addOIDCScope('openid offline_access');
-    grant.addResourceScope(RESOURCE, 'openid');
-    const grantId = await grant.save();
-    const token = new provider.RefreshToken({
-      client: client!,
-      accountId: sub,
-      grantId,
-      scope: 'openid offline_access',
-      resource: RESOURCE,
-      gty: 'authorization_code',
-      expiresWithSession: false,
-    });
-    return token.save();
-  }
+  const refreshTokenFor = (sub: string, ents: string[]) => idp.refreshTokenFor(sub, ents);
 
   function configWith(credentials: Record<string, unknown>): string {
     const cfg = accountingConfig('site-a');
@@ -65,49 +40,12 @@ describe('OIDC login through a real OIDC provider', () => {
   }
 
   beforeAll(async () => {
-    const key = await importPKCS8(readFileSync(env.TESTBED_IDP_KEY!, 'utf8'), 'RS256', { extractable: true });
-    const jwk = { ...(await exportJWK(key)), kid: 'testbed', alg: 'RS256', use: 'sig' };
-    provider = new Provider(env.TESTBED_OIDC_ISSUER!, {
-      clients: [
-        {
-          client_id: 'fedstack',
-          client_secret: CLIENT_SECRET,
-          grant_types: ['authorization_code', 'refresh_token'],
-          redirect_uris: ['https://fedstack.example.org/callback'],
-          response_types: ['code'],
-        },
-      ],
-      jwks: { keys: [jwk] },
-      scopes: ['openid', 'offline_access'],
-      ttl: { AccessToken: 600, Grant: 3600, IdToken: 600, RefreshToken: 3600 },
-      findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
-      extraTokenClaims: (_ctx, token) => {
-        const sub = (token as { accountId: string }).accountId;
-        return { email: `${sub.split('@')[0]}@example.org`, eduperson_entitlement: entitlements[sub] ?? [] };
-      },
-      features: {
-        devInteractions: { enabled: false },
-        resourceIndicators: {
-          enabled: true,
-          defaultResource: () => RESOURCE,
-          useGrantedResource: () => true,
-          getResourceServerInfo: () => ({
-            scope: 'openid',
-            audience: 'keystone',
-            accessTokenFormat: 'jwt',
-            accessTokenTTL: 600,
-            jwt: { sign: { alg: 'RS256' } },
-          }),
-        },
-      },
-    });
-    server = provider.listen(0, '127.0.0.1') as unknown as Server;
-    await new Promise((r) => server.once('listening', r));
-    issuerUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    idp = await startTestIdp();
+    issuerUrl = idp.url;
   });
 
   afterAll(async () => {
-    await new Promise((r) => server.close(r));
+    await idp?.close();
   });
 
   it('logs in with a refresh token from the provider and scopes to the VO project', async () => {
