@@ -3,23 +3,10 @@
 // commands). Only the group a command belongs to is loaded, so that a quick command starts quickly.
 import { createRequire } from 'node:module';
 import { Command } from 'commander';
+import { CLIENT_COMMANDS } from './command-groups.js';
 import { describeError, FedstackError } from './errors.js';
 
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
-
-/** The researcher's top-level commands (src/client). */
-const CLIENT_COMMANDS = new Set([
-  'login',
-  'logout',
-  'token',
-  'vos',
-  'sites',
-  'images',
-  'flavors',
-  'servers',
-  'env',
-  'config',
-]);
 
 type Group = 'site' | 'hub' | 'client';
 

@@ -13,7 +13,8 @@ import { clientSites, type ClientSite } from './client-sites.js';
 import { cachedAnswer } from './infosys-cache.js';
 import { outputFormat, renderListing, type Listing } from './output.js';
 import { siteSession } from './site-calls.js';
-import { envScript, SHELLS, type Shell } from './env-script.js';
+import { envScript, keystoneTokenVariables, SHELLS, type Shell } from './env-script.js';
+import { openstackCommand } from './openstack-command.js';
 import { serversCommand } from './servers-command.js';
 import { loginCommand, logoutCommand } from './login-command.js';
 
@@ -332,15 +333,7 @@ function envCommand(): Command {
       }
       const session = siteSession({ config, accessToken, claims }, site!, config.vo);
       const token = await session.token(AbortSignal.timeout(config.timeoutMs));
-      print(
-        envScript(opts.shell, {
-          OS_AUTH_TYPE: 'v3token',
-          OS_AUTH_URL: site!.endpoint,
-          OS_TOKEN: token.token,
-          OS_PROJECT_ID: projectId,
-          OS_IDENTITY_API_VERSION: '3',
-        }),
-      );
+      print(envScript(opts.shell, keystoneTokenVariables(site!.endpoint, projectId, token.token)));
     });
 }
 
@@ -386,6 +379,7 @@ export function createClientCommands(): Command[] {
     flavorsCommand(),
     serversCommand(),
     envCommand(),
+    openstackCommand(),
     configCommand(),
   ];
 }

@@ -33,6 +33,31 @@ function quote(shell: Shell, value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
+/** The variables of python-openstackclient's `v3token` plugin: a scoped Keystone token. */
+export function keystoneTokenVariables(
+  authUrl: string,
+  projectId: string,
+  token: string,
+): Record<string, string> {
+  return {
+    OS_AUTH_TYPE: 'v3token',
+    OS_AUTH_URL: authUrl,
+    OS_TOKEN: token,
+    OS_PROJECT_ID: projectId,
+    OS_IDENTITY_API_VERSION: '3',
+  };
+}
+
+/** `env` without the variables of other logins, with `vars` on top. */
+export function openstackEnvironment(
+  env: NodeJS.ProcessEnv,
+  vars: Readonly<Record<string, string>>,
+): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(env)) if (!CONFLICTING_OS_VARIABLES.includes(k)) out[k] = v;
+  return { ...out, ...vars };
+}
+
 /** The script that unsets the conflicting variables not in `vars`, then sets `vars`. */
 export function envScript(shell: Shell, vars: Readonly<Record<string, string>>): string {
   const unset = CONFLICTING_OS_VARIABLES.filter((v) => !(v in vars));

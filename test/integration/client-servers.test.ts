@@ -423,6 +423,23 @@ describe('fedstack servers, sites, vos and env against both testbed sites', () =
     }
   });
 
+  it('runs the openstack CLI at every site and merges its JSON, matching servers list', async () => {
+    const merged = await cli(['openstack', '--all-sites', '--vo', VO, '--', 'server', 'list', '-f', 'json'], {
+      OS_USERNAME: 'leftover',
+      OS_PASSWORD: 'leftover',
+      OS_CLOUD: 'leftover',
+    });
+    expect(merged.code, merged.stderr).toBe(0);
+    const rows = JSON.parse(merged.stdout) as { Site: string; ID: string }[];
+    const ours = JSON.parse(
+      (await cli(['servers', 'list', '--all-sites', '--vo', VO, '--output', 'json'])).stdout,
+    ) as ServersJson;
+    expect(rows.map((r) => `${r.Site} ${r.ID}`).sort()).toEqual(
+      ours.servers.map((s) => `${s.site} ${s.id}`).sort(),
+    );
+    expect(rows.some((r) => r.ID === created[0] && r.Site === 'TESTBED-SITE-B')).toBe(true);
+  });
+
   it('gives the openstack CLI a ready environment that lists the same servers', async () => {
     const env = await cli(['env', '--site', 'TESTBED-SITE-B', '--vo', VO]);
     expect(env.code, env.stderr).toBe(0);
