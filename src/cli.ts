@@ -2,8 +2,9 @@
 // The one `fedstack` entry point: sub-command groups per box (site, hub, the researcher's
 // commands). Only the group a command belongs to is loaded, so that a quick command starts quickly.
 import { createRequire } from 'node:module';
-import { Command } from 'commander';
+import { Argument, Command } from 'commander';
 import { CLIENT_COMMANDS } from './command-groups.js';
+import { completionScript, COMPLETION_SHELLS, type CompletionShell } from './completion.js';
 import { describeError, FedstackError } from './errors.js';
 
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
@@ -27,6 +28,19 @@ export async function createProgram(groups: readonly Group[] = ['site', 'hub', '
     .version(VERSION)
     .showHelpAfterError();
   for (const group of groups) for (const command of await commandsOf(group)) program.addCommand(command);
+  program.addCommand(
+    new Command('completion')
+      .description('print the shell completion script of fedstack')
+      .addArgument(new Argument('<shell>', 'the shell').choices(COMPLETION_SHELLS))
+      .addHelpText(
+        'after',
+        '\nExamples:\n  fedstack completion bash > ~/.local/share/bash-completion/completions/fedstack\n' +
+          '  fedstack completion zsh > ~/.zfunc/_fedstack_bash   # and source it from ~/.zshrc',
+      )
+      .action((shell: CompletionShell) => {
+        process.stdout.write(completionScript(program, shell));
+      }),
+  );
   return program;
 }
 

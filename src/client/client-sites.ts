@@ -91,3 +91,13 @@ export async function clientSites(config: ClientConfig, filter: SiteFilter = {})
   }
   return picked;
 }
+
+/**
+ * The site an endpoint URL of the information system's images and flavors belongs to (its
+ * Keystone URL, with or without a trailing slash); undefined for one of no listed site.
+ */
+export function siteNamer(sites: readonly ClientSite[]): (endpoint: string) => string | undefined {
+  const trim = (url: string) => url.replace(/\/+$/, '');
+  const byEndpoint = new Map(sites.map((s) => [trim(s.endpoint), s.name]));
+  return (endpoint) => byEndpoint.get(trim(endpoint));
+}

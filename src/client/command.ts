@@ -9,7 +9,7 @@ import { HubClient, type FlavorResponse, type ImageResponse } from '../hub-clien
 import { claimsOf, type TokenClaims } from './access-token.js';
 import type { ClientConfig } from './client-config.js';
 import { accessTokenOf, addCommon, configOf, print, tokenOf, type CommonOptions } from './command-common.js';
-import { clientSites, type ClientSite } from './client-sites.js';
+import { clientSites, siteNamer, type ClientSite } from './client-sites.js';
 import { cachedAnswer } from './infosys-cache.js';
 import { outputFormat, renderListing, type Listing } from './output.js';
 import { siteSession } from './site-calls.js';
@@ -189,7 +189,7 @@ function imagesCommand(): Command {
       const config = configOf(opts);
       const hub = hubOf(config);
       const sites = await clientSites(config, { refresh: opts.refresh });
-      const siteOfEndpoint = new Map(sites.map((s) => [s.endpoint.replace(/\/+$/, ''), s.name]));
+      const siteOf = siteNamer(sites);
       const images = await cachedAnswer<ImageResponse[]>(
         config.cacheDir,
         `${config.hub} /v1/images?vo_name=${config.vo ?? ''}`,
@@ -199,7 +199,7 @@ function imagesCommand(): Command {
       const byName = matcher(opts.name, '--name');
       const byOs = matcher(opts.os, '--os');
       const rows = images
-        .map((i) => ({ ...i, site: siteOfEndpoint.get(i.endpoint.replace(/\/+$/, '')) ?? i.endpoint }))
+        .map((i) => ({ ...i, site: siteOf(i.endpoint) ?? i.endpoint }))
         .filter((i) => (!opts.site || i.site === opts.site) && byName(i.name) && byOs(i.name))
         .sort((a, b) => a.site.localeCompare(b.site) || a.name.localeCompare(b.name));
       print(
@@ -351,6 +351,8 @@ function configCommand(): Command {
           stringify({
             file: c.file ?? '(none: defaults)',
             hub: c.hub ?? null,
+            issuer: c.issuer,
+            client_id: c.clientId ?? null,
             vo: c.vo ?? null,
             site: c.site ?? null,
             timeout_seconds: c.timeoutMs / 1000,

@@ -31,7 +31,7 @@ import {
 } from '../openstack/index.js';
 import type { TokenClaims } from './access-token.js';
 import type { ClientConfig } from './client-config.js';
-import { clientSites, type ClientSite } from './client-sites.js';
+import { clientSites, siteNamer, type ClientSite } from './client-sites.js';
 import { addCommon, configOf, print, tokenOf, type CommonOptions } from './command-common.js';
 import { cachedAnswer } from './infosys-cache.js';
 import {
@@ -227,10 +227,10 @@ async function offersOf(
     ),
     cached<FlavorResponse[]>(`/v1/flavors?vo=${vo}`, () => hub.infosys.flavors({ vo })),
   ]);
-  const siteOf = new Map(sites.map((s) => [s.endpoint.replace(/\/+$/, ''), s.name]));
+  const siteOf = siteNamer(sites);
   return {
     images: images.flatMap((i) => {
-      const site = siteOf.get(i.endpoint.replace(/\/+$/, ''));
+      const site = siteOf(i.endpoint);
       return site ? [{ ...i, site }] : [];
     }),
     flavors,

@@ -67,6 +67,10 @@ export function siteSession(
 
 function lineOf(site: ClientSite, error: unknown): string {
   const message = describeError(error);
+  if (/certificate|CERT_|SELF_SIGNED|UNABLE_TO_VERIFY|unable to get local issuer/i.test(message)) {
+    const extra = process.env.NODE_EXTRA_CA_CERTS;
+    return `${message} (the certificate was checked against Node's built-in roots${extra ? ` and NODE_EXTRA_CA_CERTS=${extra}` : '; for the IGTF CAs set NODE_EXTRA_CA_CERTS to their bundle'})`;
+  }
   if (error instanceof FedstackError && error.code === 'OPENSTACK_AUTH') {
     const protocols = site.protocol ?? 'openid, then oidc';
     return `${message} (identity provider ${site.identityProvider}, protocol ${protocols}, at ${site.federationEndpoint ?? site.endpoint})`;
