@@ -19,6 +19,8 @@ const SiteSettingsSchema = z
     identity_provider: z.string().min(1).optional(),
     /** Project of each VO at the site, when the information system has none. */
     projects: z.record(z.string(), z.string()).optional(),
+    /** CA bundle file or directory of hashed CA files for this site's certificates. */
+    ca_path: z.string().min(1).optional(),
   })
   .strict();
 
@@ -39,6 +41,8 @@ const ClientConfigSchema = z
     /** How long the information system's answers are kept on disk. */
     cache_ttl_seconds: z.number().min(0).default(600),
     identity_provider: z.string().min(1).default('egi.eu'),
+    /** CA bundle file or directory of hashed CA files (e.g. /etc/grid-security/certificates) for every site. */
+    ca_path: z.string().min(1).optional(),
     sites: z.record(z.string(), SiteSettingsSchema).default({}),
     /** VO → the entitlement that lets it launch VMs, where it is not the federation's usual one. */
     vo_mappings: z.record(z.string(), z.string()).default({}),
@@ -52,6 +56,7 @@ export interface ClientSiteSettings {
   readonly protocol?: string;
   readonly identityProvider?: string;
   readonly projects?: Readonly<Record<string, string>>;
+  readonly caPath?: string;
 }
 
 /** The client config, merged. */
@@ -67,6 +72,8 @@ export interface ClientConfig {
   readonly concurrency: number;
   readonly cacheTtlMs: number;
   readonly identityProvider: string;
+  /** CA bundle or directory for every site (a site's own `ca_path` wins). */
+  readonly caPath?: string;
   readonly sites: Readonly<Record<string, ClientSiteSettings>>;
   readonly voMappings: Readonly<Record<string, string>>;
   /** The cache directory (tokens, information system answers). */
@@ -160,6 +167,8 @@ export function loadClientConfig(
     throw new ConfigError(issue.message, { file: hasFile ? file : '(environment and options)', path: key });
   }
   const c = parsed.data;
+  // paths in the file are relative to it
+  const resolveFrom = (p: string) => (hasFile ? path.resolve(path.dirname(file), p) : path.resolve(p));
   return {
     ...(hasFile ? { file } : {}),
     ...(c.hub ? { hub: c.hub.replace(/\/+$/, '') } : {}),
@@ -171,6 +180,7 @@ export function loadClientConfig(
     concurrency: c.concurrency,
     cacheTtlMs: c.cache_ttl_seconds * 1000,
     identityProvider: c.identity_provider,
+    ...(c.ca_path ? { caPath: resolveFrom(c.ca_path) } : {}),
     sites: Object.fromEntries(
       Object.entries(c.sites).map(([name, s]) => [
         name,
@@ -180,6 +190,7 @@ export function loadClientConfig(
           ...(s.protocol ? { protocol: s.protocol } : {}),
           ...(s.identity_provider ? { identityProvider: s.identity_provider } : {}),
           ...(s.projects ? { projects: s.projects } : {}),
+          ...(s.ca_path ? { caPath: resolveFrom(s.ca_path) } : {}),
         },
       ]),
     ),

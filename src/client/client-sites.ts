@@ -18,6 +18,8 @@ export interface ClientSite {
   readonly projects: Readonly<Record<string, string>>;
   /** ok, warning, critical, expired (information system), or `configured` (client config only). */
   readonly state: string;
+  /** CA bundle or directory for its certificates; undefined: Node's roots. */
+  readonly caPath?: string;
 }
 
 /** Which sites. */
@@ -57,6 +59,7 @@ export async function clientSites(config: ClientConfig, filter: SiteFilter = {})
         identityProvider: config.identityProvider,
         projects: Object.fromEntries((s.projects ?? []).map((p) => [p.name, p.id])),
         state: s.state,
+        ...(config.caPath ? { caPath: config.caPath } : {}),
       });
   }
   for (const [name, settings] of Object.entries(config.sites)) {
@@ -71,6 +74,7 @@ export async function clientSites(config: ClientConfig, filter: SiteFilter = {})
       identityProvider: settings.identityProvider ?? config.identityProvider,
       projects: { ...known?.projects, ...settings.projects },
       state: known?.state ?? 'configured',
+      ...((settings.caPath ?? config.caPath) ? { caPath: settings.caPath ?? config.caPath } : {}),
     });
   }
   const all = [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));

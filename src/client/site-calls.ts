@@ -56,6 +56,7 @@ export function siteSession(
     },
     scope: { projectId },
     timeoutMs: ctx.config.timeoutMs,
+    ...(site.caPath ? { caPath: site.caPath } : {}),
     ...(cached ? { initialToken: cached } : {}),
     onToken: (token) => {
       onLogin();
@@ -69,7 +70,10 @@ function lineOf(site: ClientSite, error: unknown): string {
   const message = describeError(error);
   if (/certificate|CERT_|SELF_SIGNED|UNABLE_TO_VERIFY|unable to get local issuer/i.test(message)) {
     const extra = process.env.NODE_EXTRA_CA_CERTS;
-    return `${message} (the certificate was checked against Node's built-in roots${extra ? ` and NODE_EXTRA_CA_CERTS=${extra}` : '; for the IGTF CAs set NODE_EXTRA_CA_CERTS to their bundle'})`;
+    const against = site.caPath
+      ? `the CAs in ${site.caPath}`
+      : `Node's built-in roots${extra ? ` and NODE_EXTRA_CA_CERTS=${extra}` : ''}`;
+    return `${message} (the certificate was checked against ${against}; ca_path in the client config names other CAs, e.g. /etc/grid-security/certificates)`;
   }
   if (error instanceof FedstackError && error.code === 'OPENSTACK_AUTH') {
     const protocols = site.protocol ?? 'openid, then oidc';

@@ -66,6 +66,8 @@ export interface AuthContext {
   readonly logger: Logger;
   /** Aborts the login's requests. */
   readonly signal?: AbortSignal;
+  /** CA bundle or directory for Keystone's certificate; default Node's roots. */
+  readonly caPath?: string;
 }
 
 async function postTokens(ctx: AuthContext, body: unknown): Promise<KeystoneToken> {
@@ -78,6 +80,7 @@ async function postTokens(ctx: AuthContext, body: unknown): Promise<KeystoneToke
     idempotent: true, // a token request creates nothing durable
     logger: ctx.logger,
     signal: ctx.signal,
+    caPath: ctx.caPath,
   });
   return readToken(res);
 }
@@ -200,6 +203,7 @@ export async function federatedLogin(
         idempotent: true,
         logger: ctx.logger,
         signal: ctx.signal,
+        caPath: ctx.caPath,
       });
       return await readToken(res);
     } catch (error) {

@@ -24,6 +24,8 @@ export interface SessionOptions {
   timeoutMs?: number;
   /** Renew the token this long before `expires_at`, ms; default 120 000. */
   renewBeforeMs?: number;
+  /** A PEM bundle file or a directory of hashed CA files (IGTF) for the site's certificates. */
+  caPath?: string;
   /** A token obtained earlier (a cache on disk), used until it is due for renewal. */
   initialToken?: KeystoneToken;
   /** Called with every token a login obtains (to cache it). */
@@ -118,6 +120,7 @@ export class OpenStackSession {
           timeoutMs: this.timeoutMs,
           logger: this.logger,
           signal: login.controller.signal,
+          ...(this.#options.caPath ? { caPath: this.#options.caPath } : {}),
         },
         this.#options.auth,
         this.#options.scope ?? 'unscoped',
@@ -201,6 +204,7 @@ export class OpenStackSession {
         retryOnConflict: req.retryOnConflict,
         signal: req.signal,
         logger: this.logger,
+        ...(this.#options.caPath ? { caPath: this.#options.caPath } : {}),
       });
     };
     // obtained outside the retry below: a 401 from Keystone itself (wrong

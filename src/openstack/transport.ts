@@ -23,6 +23,8 @@ export interface TransportRequest {
   maxAttempts?: number;
   signal?: AbortSignal;
   logger: Logger;
+  /** A PEM bundle file or a directory of hashed CA files to check the service's certificate against. */
+  caPath?: string;
 }
 
 function encodeBody(body: unknown, headers: Record<string, string>): HttpBody | undefined {
@@ -107,7 +109,11 @@ export async function transportSend(req: TransportRequest): Promise<Response> {
         isConflictTransient: req.retryOnConflict,
         maxAttempts: req.maxAttempts,
       },
-      { logger: req.logger, logName: `openstack ${req.service}` },
+      {
+        logger: req.logger,
+        logName: `openstack ${req.service}`,
+        ...(req.caPath ? { caPath: req.caPath } : {}),
+      },
     );
   } catch (error) {
     throw error instanceof HttpError ? toOpenStackError(req, error) : error;

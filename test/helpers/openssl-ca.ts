@@ -1,6 +1,6 @@
 // Test PKI made with the real openssl CLI in a temp dir: a CA, signers (valid, expired), and smime runs.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -136,5 +136,47 @@ export function createTestPki(subject = '/DC=org/DC=example/CN=Fedstack Test CA'
     openssl,
     write,
     remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** A CA directory of hashed files (as /etc/grid-security/certificates) and a host certificate it issued. */
+export interface TestTlsHost {
+  /** The directory: `<hash>.0` and an IGTF-style `.signing_policy` file. */
+  readonly caDir: string;
+  readonly key: Buffer;
+  readonly cert: Buffer;
+}
+
+/** Makes, in `dir`, a CA "Test Grid CA" and a certificate for 127.0.0.1 (CN and IP SAN) it signed. */
+export function createTestTlsHost(dir: string): TestTlsHost {
+  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  ssl(...selfSignedCertificateArgs('ca.key', 'ca.pem', '/DC=org/DC=example/CN=Test Grid CA', 2));
+  ssl(
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'host.key',
+    '-out',
+    'host.csr',
+    '-subj',
+    '/CN=127.0.0.1',
+  );
+  writeFileSync(path.join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
+  const sign = ['x509', '-req', '-in', 'host.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial'];
+  ssl(...sign, '-out', 'host.pem', '-days', '2', '-extfile', 'ext.cnf');
+  const hash = ssl('x509', '-hash', '-noout', '-in', 'ca.pem').toString().trim();
+  const caDir = path.join(dir, 'certificates');
+  mkdirSync(caDir);
+  writeFileSync(path.join(caDir, `${hash}.0`), readFileSync(path.join(dir, 'ca.pem')));
+  writeFileSync(
+    path.join(caDir, `${hash}.signing_policy`),
+    'access_id_CA X509 "/DC=org/DC=example/CN=Test Grid CA"\n',
+  );
+  return {
+    caDir,
+    key: readFileSync(path.join(dir, 'host.key')),
+    cert: readFileSync(path.join(dir, 'host.pem')),
   };
 }

@@ -1,7 +1,6 @@
 // The outbound HTTP layer against real local servers: retries, timeouts, deadlines, redirects,
 // redaction, progress and a custom CA directory.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.js';
 import { HttpError, RetryBudget, httpRequest, type HttpProgress } from '../../../src/http/index.js';
 import { rejectionOf } from '../../helpers/expect-rejection.js';
-import { selfSignedCertificateArgs } from '../../helpers/openssl-ca.js';
+import { createTestTlsHost } from '../../helpers/openssl-ca.js';
 import { useStubServers } from '../../helpers/stub-server.js';
 
 const stub = useStubServers();
@@ -184,49 +183,9 @@ describe('httpRequest with a CA directory of hashed files', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'fedstack-ca-'));
-    const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-    ssl(...selfSignedCertificateArgs('ca.key', 'ca.pem', '/DC=org/DC=example/CN=Test Grid CA', 2));
-    ssl(
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'host.key',
-      '-out',
-      'host.csr',
-      '-subj',
-      '/CN=127.0.0.1',
-    );
-    writeFileSync(path.join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
-    ssl(
-      'x509',
-      '-req',
-      '-in',
-      'host.csr',
-      '-CA',
-      'ca.pem',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      'host.pem',
-      '-days',
-      '2',
-      '-extfile',
-      'ext.cnf',
-    );
-    const hash = ssl('x509', '-hash', '-noout', '-in', 'ca.pem').toString().trim();
-    const certs = path.join(dir, 'certificates');
-    execFileSync('mkdir', [certs]);
-    writeFileSync(path.join(certs, `${hash}.0`), readFileSync(path.join(dir, 'ca.pem')));
-    writeFileSync(
-      path.join(certs, `${hash}.signing_policy`),
-      'access_id_CA X509 "/DC=org/DC=example/CN=Test Grid CA"\n',
-    );
-    const server = createHttpsServer(
-      { key: readFileSync(path.join(dir, 'host.key')), cert: readFileSync(path.join(dir, 'host.pem')) },
-      (_req, res) => res.writeHead(200).end('trusted'),
+    const host = createTestTlsHost(dir);
+    const server = createHttpsServer({ key: host.key, cert: host.cert }, (_req, res) =>
+      res.writeHead(200).end('trusted'),
     );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/`;
