@@ -22,6 +22,19 @@ export interface ClientSite {
   readonly caPath?: string;
 }
 
+/**
+ * A client of the information system at `url` (the hub, or any cloud-info-api endpoint: its
+ * unversioned paths, which both answer), checked against the config's CAs.
+ */
+export function infosysClientOf(config: ClientConfig, url: string): HubClient {
+  return new HubClient({
+    url,
+    timeoutMs: config.timeoutMs,
+    cloudInfoApiPaths: true,
+    ...(config.caPath ? { caPath: config.caPath } : {}),
+  });
+}
+
 /** Which sites. */
 export interface SiteFilter {
   readonly vo?: string;
@@ -45,7 +58,7 @@ interface InfosysSite {
 export async function clientSites(config: ClientConfig, filter: SiteFilter = {}): Promise<ClientSite[]> {
   const byName = new Map<string, ClientSite>();
   if (config.hub) {
-    const hub = new HubClient({ url: config.hub, timeoutMs: config.timeoutMs });
+    const hub = infosysClientOf(config, config.hub);
     const listed = await cachedAnswer<InfosysSite[]>(
       config.cacheDir,
       `${config.hub} /v1/sites?include_projects=true`,

@@ -5,11 +5,11 @@ import { stringify } from 'yaml';
 import { positiveInteger } from '../cli-args.js';
 import { FedstackError } from '../errors.js';
 import { voAccessOf, type VoAccess } from '../formats/entitlements/index.js';
-import { HubClient, type FlavorResponse, type ImageResponse } from '../hub-client/index.js';
+import type { FlavorResponse, HubClient, ImageResponse } from '../hub-client/index.js';
 import { claimsOf, type TokenClaims } from './access-token.js';
 import type { ClientConfig } from './client-config.js';
 import { accessTokenOf, addCommon, configOf, print, tokenOf, type CommonOptions } from './command-common.js';
-import { clientSites, siteNamer, type ClientSite } from './client-sites.js';
+import { clientSites, infosysClientOf, siteNamer, type ClientSite } from './client-sites.js';
 import { cachedAnswer } from './infosys-cache.js';
 import { outputFormat, renderListing, type Listing } from './output.js';
 import { siteSession } from './site-calls.js';
@@ -149,7 +149,7 @@ function hubOf(config: ClientConfig): HubClient {
       'CLIENT_NO_SITE',
       'no information system: give --hub URL, FEDSTACK_HUB_URL, or hub: in the client config',
     );
-  return new HubClient({ url: config.hub, timeoutMs: config.timeoutMs });
+  return infosysClientOf(config, config.hub);
 }
 
 /** `~regex` is a regular expression, anything else a case-insensitive substring. */

@@ -8,7 +8,7 @@ import { Command, Option } from 'commander';
 import { positiveInteger } from '../cli-args.js';
 import { ConfigError, FedstackError, describeError } from '../errors.js';
 import { voAccessOf } from '../formats/entitlements/index.js';
-import { HubClient, type FlavorResponse, type ImageResponse } from '../hub-client/index.js';
+import type { FlavorResponse, ImageResponse } from '../hub-client/index.js';
 import {
   collectAll,
   createFloatingIp,
@@ -31,7 +31,7 @@ import {
 } from '../openstack/index.js';
 import type { TokenClaims } from './access-token.js';
 import type { ClientConfig } from './client-config.js';
-import { clientSites, siteNamer, type ClientSite } from './client-sites.js';
+import { clientSites, infosysClientOf, siteNamer, type ClientSite } from './client-sites.js';
 import { addCommon, configOf, print, tokenOf, type CommonOptions } from './command-common.js';
 import { cachedAnswer } from './infosys-cache.js';
 import {
@@ -218,7 +218,7 @@ async function offersOf(
       'CLIENT_NO_SITE',
       'choosing a site needs the information system: give --hub URL (or hub: in the client config)',
     );
-  const hub = new HubClient({ url: config.hub, timeoutMs: config.timeoutMs });
+  const hub = infosysClientOf(config, config.hub);
   const cached = <T>(what: string, fetch: () => Promise<T>) =>
     cachedAnswer(config.cacheDir, `${config.hub} ${what}`, { ttlMs: config.cacheTtlMs, refresh }, fetch);
   const [images, flavors] = await Promise.all([

@@ -30,6 +30,6 @@ export class HubClient {
     this.url = transport.shownUrl;
     this.ams = new AmsApi(transport);
     this.accounting = new AccountingApi(transport);
-    this.infosys = new InfosysApi(transport);
+    this.infosys = new InfosysApi(transport, { cloudInfoApiPaths: options.cloudInfoApiPaths === true });
   }
 }

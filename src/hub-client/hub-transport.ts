@@ -17,6 +17,11 @@ export interface HubClientOptions {
   readonly caPath?: string;
   /** Debug lines of each request (method, URL without secrets, status, time); default silent. */
   readonly logger?: Logger;
+  /**
+   * The information system's reads at cloud-info-api's unversioned paths (`/sites/`, `/images/`, …),
+   * which the hub answers too, instead of `/v1/…`: for clients that may point at either.
+   */
+  readonly cloudInfoApiPaths?: boolean;
 }
 
 /** Per-call settings. */

@@ -26,13 +26,17 @@ const site = (name: string) => `/v1/site/${seg(name)}`;
  */
 export class InfosysApi {
   readonly #t: HubTransport;
+  readonly #isCloudInfoApi: boolean;
 
-  constructor(transport: HubTransport) {
+  constructor(transport: HubTransport, options: { readonly cloudInfoApiPaths?: boolean } = {}) {
     this.#t = transport;
+    this.#isCloudInfoApi = options.cloudInfoApiPaths === true;
   }
 
   #get<T>(path: string, query: Query | undefined, options: HubCallOptions | undefined): Promise<T> {
-    return this.#t.json<T>({ area: 'rest', method: 'GET', path, query, options });
+    // cloud-info-api's own paths: no version, a trailing slash
+    const at = this.#isCloudInfoApi ? `${path.replace(/^\/v1/, '')}/` : path;
+    return this.#t.json<T>({ area: 'rest', method: 'GET', path: at, query, options });
   }
 
   /**
