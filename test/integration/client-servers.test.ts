@@ -158,6 +158,25 @@ describe('fedstack servers, sites, vos and env against both testbed sites', () =
     expect(sites[1]!.projects[VO]).toBe(await admin.projectId());
   });
 
+  it('lists the VO’s images and flavors by site from the information system, GPU flavors on their own', async () => {
+    const images = await cli(['images', '--vo', VO, '--name', ONLY_B, '--output', 'json']);
+    expect(images.code, images.stderr).toBe(0);
+    expect((JSON.parse(images.stdout) as { images: { site: string; name: string }[] }).images).toEqual([
+      expect.objectContaining({ site: 'TESTBED-SITE-B', name: ONLY_B }),
+    ]);
+    expect(
+      (await cli(['images', '--vo', VO, '--os', 'ubuntu', '--site', 'TESTBED-SITE-A', '--output', 'first']))
+        .stdout,
+    ).toMatch(/^[0-9a-f-]{36}\n$/);
+    const gpus = JSON.parse((await cli(['flavors', '--vo', VO, '--gpu', '--output', 'json'])).stdout) as {
+      flavors: { site: string; name: string; accelerator?: { model?: string } }[];
+    };
+    expect(gpus.flavors.length).toBeGreaterThan(0);
+    expect(gpus.flavors.every((f) => f.accelerator !== undefined)).toBe(true);
+    const small = await cli(['flavors', '--vo', VO, '--min-cpu', '1', '--output', 'first']);
+    expect(small.stdout.trim()).toMatch(/^m1\./);
+  });
+
   it('marks which VOs may launch VMs', async () => {
     const { code, stdout } = await cli(['vos']);
     expect(code).toBe(0);
