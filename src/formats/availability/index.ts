@@ -1,0 +1,22 @@
+// Status timelines and availability/reliability with ARGO's rules, for the OLA reports.
+export {
+  OLA,
+  STATUSES,
+  availabilityOf,
+  combineStatus,
+  combineTimelines,
+  daysOfMonth,
+  durationsOf,
+  metricTimeline,
+  olaVerdict,
+  sumDurations,
+  withDowntimes,
+  type AvailabilityFigures,
+  type CheckResult,
+  type Downtime,
+  type Durations,
+  type Period,
+  type Segment,
+  type Status,
+  type Timeline,
+} from './availability.js';
