@@ -97,6 +97,55 @@ describe('availability and reliability', () => {
     expect(combineTimelines('AND', [], DAY)).toEqual(tl([0, 'MISSING']));
   });
 
+  it('has every cell of both truth tables', () => {
+    // rows and columns in this order; each cell is the first letter of the result (Mi: MISSING)
+    const order: Status[] = ['OK', 'WARNING', 'UNKNOWN', 'MISSING', 'CRITICAL', 'DOWNTIME'];
+    const short: Record<string, Status> = {
+      O: 'OK',
+      W: 'WARNING',
+      U: 'UNKNOWN',
+      Mi: 'MISSING',
+      C: 'CRITICAL',
+      D: 'DOWNTIME',
+    };
+    const tables = {
+      AND: [
+        'O  W  U  Mi C  D',
+        'W  W  U  Mi C  D',
+        'U  U  U  Mi C  D',
+        'Mi Mi Mi Mi C  D',
+        'C  C  C  C  C  C',
+        'D  D  D  D  C  D',
+      ],
+      OR: [
+        'O  O  O  O  O  O',
+        'O  W  W  W  W  W',
+        'O  W  U  U  C  D',
+        'O  W  U  Mi C  D',
+        'O  W  C  C  C  C',
+        'O  W  D  D  C  D',
+      ],
+    } as const;
+    for (const op of ['AND', 'OR'] as const)
+      tables[op].forEach((row, i) =>
+        row
+          .split(/\s+/)
+          .forEach((cell, j) =>
+            expect(combineStatus(op, order[i]!, order[j]!), `${order[i]} ${op} ${order[j]}`).toBe(
+              short[cell],
+            ),
+          ),
+      );
+  });
+
+  it('counts the part of a downtime that falls inside the day, from one that began the day before', () => {
+    const forced = withDowntimes(tl([0, 'CRITICAL'], [6, 'OK']), [
+      { start: at(-10), end: at(6), severity: 'OUTAGE' },
+    ]);
+    expect(forced).toEqual(tl([0, 'DOWNTIME'], [6, 'OK']));
+    expect(availabilityOf(durationsOf(forced))).toMatchObject({ reliability: 1, availability: 18 / 24 });
+  });
+
   it('forces OUTAGE downtimes to DOWNTIME whatever the checks said, and ignores at-risk warnings', () => {
     const t = tl([0, 'OK'], [10, 'CRITICAL'], [14, 'OK']);
     const forced = withDowntimes(t, [
