@@ -9,16 +9,19 @@ import { describeError, FedstackError } from './errors.js';
 
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
-type Group = 'site' | 'hub' | 'client';
+type Group = 'site' | 'hub' | 'probe' | 'client';
 
 async function commandsOf(group: Group): Promise<Command[]> {
   if (group === 'site') return [(await import('./site/index.js')).createSiteCommand()];
   if (group === 'hub') return [(await import('./hub/index.js')).createHubCommand()];
+  if (group === 'probe') return [(await import('./probe/index.js')).createProbeCommand()];
   return (await import('./client/index.js')).createClientCommands();
 }
 
 /** Builds the `fedstack` program with the command groups `groups` (default: all of them). */
-export async function createProgram(groups: readonly Group[] = ['site', 'hub', 'client']): Promise<Command> {
+export async function createProgram(
+  groups: readonly Group[] = ['site', 'hub', 'probe', 'client'],
+): Promise<Command> {
   const program = new Command('fedstack')
     .description(
       'Fedstack joins independent OpenStack sites into one federated research cloud: accounting, discovery, ' +
@@ -47,7 +50,7 @@ export async function createProgram(groups: readonly Group[] = ['site', 'hub', '
 /** The group of the command `argv` names; undefined for help, the version or a typo (all groups). */
 function groupOf(argv: readonly string[]): Group | undefined {
   const first = argv.find((a) => !a.startsWith('-'));
-  if (first === 'site' || first === 'hub') return first;
+  if (first === 'site' || first === 'hub' || first === 'probe') return first;
   return first !== undefined && CLIENT_COMMANDS.has(first) ? 'client' : undefined;
 }
 

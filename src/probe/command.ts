@@ -1,0 +1,120 @@
+// `fedstack probe <name>`: the probes as Nagios plugins (exit 0/1/2/3, `STATUS: summary | perfdata`),
+// bad arguments UNKNOWN, an unexpected error CRITICAL, the whole run under a time limit.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { describeError } from '../errors.js';
+import { withDeadline } from '../with-deadline.js';
+import { EXIT_CODES, pluginOutput, type ProbeResult } from './plugin-output.js';
+import type { ProbeOptions } from './probe-context.js';
+import { keystoneProbe, vmProbe, type VmProbeOptions } from './probes.js';
+
+function positiveSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError(`expected seconds > 0, found ${JSON.stringify(value)}`);
+  return n;
+}
+
+/**
+ * Writes the result as a plugin does and exits with its code at once: a request still in flight
+ * past the time limit must not keep the plugin running.
+ */
+function report(result: ProbeResult, verbose: boolean): Promise<never> {
+  return new Promise(() =>
+    process.stdout.write(pluginOutput(result, verbose), () => process.exit(EXIT_CODES[result.status])),
+  );
+}
+
+/** Bad arguments are UNKNOWN (exit 3), as the plugin contract wants; help and version exit 0. */
+function unknownOnBadArguments(cmd: Command): Command {
+  return cmd
+    .exitOverride((error) => {
+      if (
+        error.exitCode === 0 ||
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version'
+      )
+        process.exit(0);
+      process.stdout.write(`UNKNOWN: ${error.message.replace(/^error: /, '')}\n`);
+      process.exit(EXIT_CODES.UNKNOWN);
+    })
+    .configureOutput({ writeErr: () => undefined });
+}
+
+function common(cmd: Command): Command {
+  return unknownOnBadArguments(cmd)
+    .requiredOption('--endpoint <url>', "the site's Keystone URL (GOCDB's org.openstack.nova URL)")
+    .option(
+      '--access-token-file <file>',
+      'file whose first line is an OIDC access token (default FEDSTACK_OIDC_ACCESS_TOKEN)',
+    )
+    .option('--identity-provider <id>', "Keystone's identity provider", 'egi.eu')
+    .option('--protocol <name>', 'federation protocol (default: openid, then oidc)')
+    .option('--federation-endpoint <url>', 'Keystone URL of the OIDC front, when the login goes elsewhere')
+    .addOption(
+      new Option('-t, --timeout <seconds>', 'time limit of each request')
+        .argParser(positiveSeconds)
+        .default(60),
+    )
+    .option('-v, --verbose', 'the steps, with their times, after the first line');
+}
+
+async function runProbe(
+  what: string,
+  totalSeconds: number,
+  verbose: boolean,
+  probe: () => Promise<ProbeResult>,
+): Promise<void> {
+  let result: ProbeResult;
+  try {
+    result = await withDeadline(`the ${what} probe`, totalSeconds * 1000, () => probe());
+  } catch (error) {
+    result = { status: 'CRITICAL', summary: `Unexpected error: ${describeError(error)}` };
+  }
+  await report(result, verbose);
+}
+
+/** `fedstack probe`. */
+export function createProbeCommand(): Command {
+  const probe = new Command('probe').description(
+    'monitoring probes as Nagios plugins (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN), with ARGO’s metric names',
+  );
+  probe.addCommand(
+    common(new Command('keystone'))
+      .description(
+        'org.nagios.Keystone-TCP and an OIDC login: TCP to Keystone, federated login, a token scoped to the ops (or last) project',
+      )
+      .addHelpText(
+        'after',
+        '\nExample:\n  fedstack probe keystone --endpoint https://keystone.example.org:5000/v3 --access-token-file /etc/nagios/globus/oidc',
+      )
+      .action(async (o: ProbeOptions) =>
+        runProbe('keystone', o.timeout * 3, o.verbose === true, () => keystoneProbe(o)),
+      ),
+  );
+  probe.addCommand(
+    common(new Command('vm'))
+      .description(
+        'eu.egi.cloud.OpenStack-VM: boot the monitoring image on the smallest fitting flavor, wait for ACTIVE, delete it, wait until gone',
+      )
+      .option('--image <id>', 'Glance id of the monitoring image')
+      .option('--registry-image <ref>', 'the image whose APPLIANCE_ATTRIBUTES eu.egi.cloud.image_ref is this')
+      .option('--appdb-image <id>', 'the image whose APPLIANCE_ATTRIBUTES ad:appid is this')
+      .option('--flavor <name>', 'flavor (default: the smallest with a root disk of 8 GB or more)')
+      .addOption(
+        new Option('--vm-timeout <seconds>', 'time to become ACTIVE, and to go')
+          .argParser(positiveSeconds)
+          .default(300),
+      )
+      .option('--monitor-host <name>', 'this monitoring host, tagged on the servers (default the host name)')
+      .addHelpText(
+        'after',
+        '\nServers of an earlier run of this monitoring host are deleted first and the run ends WARNING.\n' +
+          '\nExample:\n  fedstack probe vm --endpoint https://keystone.example.org:5000/v3 --access-token-file /etc/nagios/globus/oidc \\\n' +
+          '      --registry-image egi_ubuntu_22_04 -t 120 --vm-timeout 300',
+      )
+      .action(async (o: VmProbeOptions) =>
+        runProbe('vm', o.timeout * 6 + o.vmTimeout * 3, o.verbose === true, () => vmProbe(o)),
+      ),
+  );
+  return probe;
+}

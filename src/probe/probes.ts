@@ -1,0 +1,205 @@
+// The probes, with ARGO's metric names: keystone (org.nagios.Keystone-TCP and an OIDC login to a
+// scoped token) and vm (eu.egi.cloud.OpenStack-VM: boot the monitoring image and delete it again).
+import { createConnection } from 'node:net';
+import { hostname } from 'node:os';
+import { FedstackError, describeError } from '../errors.js';
+import {
+  collectAll,
+  createServer,
+  deleteServer,
+  listFlavors,
+  listNetworks,
+  paginateImages,
+  paginateServers,
+  waitForServer,
+  type Flavor,
+  type Image,
+  type OpenStackSession,
+} from '../openstack/index.js';
+import type { ProbeResult } from './plugin-output.js';
+import { StepLog, scopedProbeSession, type ProbeOptions } from './probe-context.js';
+
+/** The metadata key the vm probe tags its servers with (ARGO's). */
+export const MONITOR_HOST_KEY = 'argo-mon-host';
+/** The name of the vm probe's servers (ARGO's). */
+export const PROBE_SERVER_NAME = 'cloudmonprobe-servertest';
+
+/** A TCP connection to `url`'s host and port within `timeoutMs`. */
+function tcpConnect(url: string, timeoutMs: number): Promise<void> {
+  const u = new URL(url);
+  const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host: u.hostname, port, timeout: timeoutMs });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      reject(new Error(`no TCP connection to ${u.hostname}:${port} within ${timeoutMs} ms`));
+    });
+    socket.once('error', (error) =>
+      reject(new Error(`TCP connection to ${u.hostname}:${port} failed: ${error.message}`)),
+    );
+  });
+}
+
+/** A failed step: UNKNOWN when the probe was given bad input (no token, say), else CRITICAL. */
+function failureOf(error: unknown, log: StepLog): ProbeResult {
+  const status = error instanceof FedstackError && error.code === 'CONFIG_INVALID' ? 'UNKNOWN' : 'CRITICAL';
+  return { status, summary: describeError(error), perfdata: log.perfdata, steps: log.steps };
+}
+
+/** `fedstack probe keystone`. */
+export async function keystoneProbe(options: ProbeOptions): Promise<ProbeResult> {
+  const log = new StepLog();
+  try {
+    await log.step(
+      'connect',
+      () => tcpConnect(options.endpoint, options.timeout * 1000),
+      () => 'TCP connection made',
+    );
+    const { project } = await scopedProbeSession(options, log);
+    return {
+      status: 'OK',
+      summary: `OIDC login to a token scoped to project ${project.name} in ${Math.round(((log.perfdata.login ?? 0) + (log.perfdata.scope ?? 0)) * 100) / 100} s`,
+      perfdata: log.perfdata,
+      steps: log.steps,
+    };
+  } catch (error) {
+    return failureOf(error, log);
+  }
+}
+
+/** Options of the vm probe. */
+export interface VmProbeOptions extends ProbeOptions {
+  /** Glance id of the monitoring image… */
+  readonly image?: string;
+  /** …or its registry reference (`APPLIANCE_ATTRIBUTES` → `eu.egi.cloud.image_ref`)… */
+  readonly registryImage?: string;
+  /** …or its AppDB id (`APPLIANCE_ATTRIBUTES` → `ad:appid`). */
+  readonly appdbImage?: string;
+  readonly flavor?: string;
+  /** How long the server may take to become ACTIVE and to go, s. */
+  readonly vmTimeout: number;
+  /** This monitoring host, tagged on the servers; default the machine's name. */
+  readonly monitorHost?: string;
+}
+
+function applianceAttributes(image: Image): Record<string, unknown> {
+  try {
+    return JSON.parse(image.properties.APPLIANCE_ATTRIBUTES ?? '{}') as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
+async function monitoringImage(session: OpenStackSession, o: VmProbeOptions): Promise<Image> {
+  const images = (await collectAll(paginateImages(session))).filter((i) => i.status === 'active');
+  const found = o.image
+    ? images.find((i) => i.id === o.image)
+    : o.registryImage
+      ? images.find((i) => applianceAttributes(i)['eu.egi.cloud.image_ref'] === o.registryImage)
+      : images.find((i) => String(applianceAttributes(i)['ad:appid'] ?? '') === o.appdbImage);
+  if (!found)
+    throw new FedstackError(
+      'OPENSTACK_HTTP',
+      `no active monitoring image ${o.image ?? o.registryImage ?? o.appdbImage} among the project's ${images.length} images`,
+    );
+  return found;
+}
+
+/** ARGO's flavor: the given one, else the smallest with a root disk of at least 8 GB (fewest CPUs, then RAM). */
+function monitoringFlavor(flavors: readonly Flavor[], wanted: string | undefined): Flavor {
+  const pick = wanted
+    ? flavors.find((f) => f.name === wanted || f.id === wanted)
+    : [...flavors].filter((f) => f.diskGb >= 8).sort((a, b) => a.vcpus - b.vcpus || a.ramMb - b.ramMb)[0];
+  if (!pick)
+    throw new FedstackError(
+      'OPENSTACK_HTTP',
+      wanted ? `flavor ${wanted} not found` : 'no flavor with a root disk of 8 GB or more',
+    );
+  return pick;
+}
+
+/** `fedstack probe vm`. */
+export async function vmProbe(options: VmProbeOptions): Promise<ProbeResult> {
+  const log = new StepLog();
+  const host = options.monitorHost ?? hostname();
+  const vmTimeoutMs = options.vmTimeout * 1000;
+  try {
+    if (!options.image && !options.registryImage && !options.appdbImage)
+      return {
+        status: 'UNKNOWN',
+        summary: 'give the monitoring image: --image ID, --registry-image REF or --appdb-image ID',
+      };
+    const { session, project } = await scopedProbeSession(options, log);
+    // our own servers of an earlier run first: deleted, and the run ends WARNING
+    const leftovers = await log.step(
+      'cleanup',
+      async () => {
+        const servers = (await collectAll(paginateServers(session))).filter(
+          (s) => s.metadata[MONITOR_HOST_KEY] === host,
+        );
+        for (const s of servers) await deleteServer(session, s.id);
+        await Promise.all(
+          servers.map((s) => waitForServer(session, s.id, ['DELETED'], { timeoutMs: vmTimeoutMs })),
+        );
+        return servers.length;
+      },
+      (n) => (n === 0 ? 'no server of an earlier run' : `${n} server(s) of an earlier run deleted`),
+    );
+    const image = await log.step(
+      'image',
+      () => monitoringImage(session, options),
+      (i) => `${i.name} (${i.id})`,
+    );
+    const flavor = await log.step(
+      'flavor',
+      async () => monitoringFlavor(await listFlavors(session), options.flavor),
+      (f) => `${f.name} (${f.vcpus} CPU, ${f.ramMb} MiB)`,
+    );
+    const network = await log.step(
+      'network',
+      async () =>
+        (await listNetworks(session)).find(
+          (n) => n.projectId === project.id && n.status === 'ACTIVE' && !n.isExternal,
+        ),
+      (n) => (n ? n.name : 'none'),
+    );
+    const id = await log.step(
+      'create',
+      async () => {
+        const serverId = await createServer(session, {
+          name: PROBE_SERVER_NAME,
+          flavorId: flavor.id!,
+          imageId: image.id,
+          networks: network ? [network.id] : 'none',
+          metadata: { [MONITOR_HOST_KEY]: host },
+        });
+        await waitForServer(session, serverId, ['ACTIVE'], { timeoutMs: vmTimeoutMs, intervalMs: 2_000 });
+        return serverId;
+      },
+      (serverId) => `server ${serverId} ACTIVE`,
+    );
+    await log.step(
+      'delete',
+      async () => {
+        await deleteServer(session, id);
+        await waitForServer(session, id, ['DELETED'], { timeoutMs: vmTimeoutMs, intervalMs: 2_000 });
+      },
+      () => 'server deleted',
+    );
+    const summary = `Compute instance=${id} created(${Math.round(log.perfdata.create! * 100) / 100}s) and destroyed(${Math.round(log.perfdata.delete! * 100) / 100}s)`;
+    return leftovers > 0
+      ? {
+          status: 'WARNING',
+          summary: `previous run server still running (deleted); ${summary}`,
+          perfdata: log.perfdata,
+          steps: log.steps,
+        }
+      : { status: 'OK', summary, perfdata: log.perfdata, steps: log.steps };
+  } catch (error) {
+    return failureOf(error, log);
+  }
+}

@@ -1,0 +1,203 @@
+// `fedstack probe keystone|vm` as Nagios plugins against the testbed: exit codes and first lines
+// exactly; a silent Keystone goes CRITICAL within the time limit; a leftover server of the same
+// monitoring host is deleted and the run ends WARNING; bad arguments are UNKNOWN.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  collectAll,
+  createImage,
+  createServer,
+  deleteImage,
+  deleteServer,
+  listFlavors,
+  paginateImages,
+  paginateServers,
+  uploadImageData,
+  waitForServer,
+  type OpenStackSession,
+} from '../../src/openstack/index.js';
+import { deleteAll } from '../helpers/cleanup.js';
+import { runCli } from '../helpers/cli.js';
+import { adminInProject } from '../helpers/sessions.js';
+import { mintToken, testbedEnv } from '../helpers/testbed.js';
+
+const VO = 'vo.access.egi.eu';
+const HOST = `probe-it-${process.pid}`;
+const REF = `fedstack_probe_it_${process.pid}`;
+
+describe('fedstack probe keystone and vm against the testbed', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fedstack-probe-it-'));
+  const tokenFile = path.join(dir, 'oidc');
+  const a = testbedEnv('site-a');
+  const site = [
+    '--endpoint',
+    a.OS_AUTH_URL!,
+    '--federation-endpoint',
+    a.TESTBED_FEDERATION_URL!,
+    '--access-token-file',
+    tokenFile,
+  ];
+  let admin: OpenStackSession;
+  const images: string[] = [];
+  let silent: Server;
+  const held = new Set<Socket>();
+
+  beforeAll(async () => {
+    writeFileSync(
+      tokenFile,
+      `${await mintToken(HOST, [`urn:mace:egi.eu:group:${VO}:role=vm_operator#aai.egi.eu`])}\n`,
+    );
+    admin = await adminInProject('site-a', 'vo');
+    // a monitoring image found by its registry reference, as ARGO finds registry.egi.eu images
+    const image = await createImage(admin, {
+      name: `probe-it-${process.pid}`,
+      diskFormat: 'raw',
+      visibility: 'private',
+      properties: { APPLIANCE_ATTRIBUTES: JSON.stringify({ 'eu.egi.cloud.image_ref': REF }) },
+    });
+    images.push(image.id);
+    await uploadImageData(admin, image.id, Readable.from([Buffer.alloc(4096)]), { sizeBytes: 4096 });
+    silent = createTcpServer((socket) => {
+      held.add(socket);
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  }, 120_000);
+
+  afterAll(async () => {
+    const leftovers = (await collectAll(paginateServers(admin)).catch(() => [])).filter(
+      (s) => s.metadata['argo-mon-host'] === HOST,
+    );
+    await deleteAll(
+      leftovers.map((s) => s.id),
+      (id) => deleteServer(admin, id),
+    );
+    await deleteAll(images, (id) => deleteImage(admin, id));
+    for (const s of held) s.destroy();
+    silent?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keystone: OK with a scoped token and perfdata; CRITICAL when refused or silent, within its time limit', async () => {
+    const ok = await runCli(['probe', 'keystone', ...site]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(
+      /^OK: OIDC login to a token scoped to project vo in [\d.]+ s \| 'connect'=[\d.]+s 'login'=[\d.]+s 'scope'=[\d.]+s\n$/,
+    );
+    const refused = await runCli([
+      'probe',
+      'keystone',
+      '--endpoint',
+      'http://127.0.0.1:1/v3',
+      '--access-token-file',
+      tokenFile,
+    ]);
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toMatch(
+      /^CRITICAL: TCP connection to 127\.0\.0\.1:1 failed: connect ECONNREFUSED/,
+    );
+    const port = (silent.address() as AddressInfo).port;
+    const started = Date.now();
+    const quiet = await runCli([
+      'probe',
+      'keystone',
+      '--endpoint',
+      `http://127.0.0.1:${port}/v3`,
+      '--access-token-file',
+      tokenFile,
+      '-t',
+      '2',
+    ]);
+    expect(quiet.code).toBe(2);
+    expect(quiet.stdout).toMatch(/^CRITICAL: /);
+    expect(Date.now() - started).toBeLessThan(2 * 3 * 1000 + 2_000);
+  });
+
+  it('vm: boots the image found by its registry reference and deletes it, OK with the times', async () => {
+    const { code, stdout } = await runCli([
+      'probe',
+      'vm',
+      ...site,
+      '--registry-image',
+      REF,
+      '--monitor-host',
+      HOST,
+      '-v',
+    ]);
+    expect(code, stdout).toBe(0);
+    const [first, ...steps] = stdout.trim().split('\n');
+    expect(first).toMatch(
+      /^OK: Compute instance=[0-9a-f-]{36} created\([\d.]+s\) and destroyed\([\d.]+s\) \| 'login'=/,
+    );
+    expect(steps).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^flavor: m1\.\w+ /),
+        expect.stringMatching(/^delete: server deleted/),
+      ]),
+    );
+    const left = (await collectAll(paginateServers(admin))).filter(
+      (s) => s.metadata['argo-mon-host'] === HOST,
+    );
+    expect(left).toEqual([]);
+  });
+
+  it('vm: deletes a server an earlier run of this host left behind and ends WARNING', async () => {
+    const flavor = (await listFlavors(admin)).find((f) => f.name === 'm1.small')!;
+    const [image] = await collectAll(paginateImages(admin, { name: 'Local Ubuntu 22.04' }));
+    const old = await createServer(admin, {
+      name: 'cloudmonprobe-servertest',
+      flavorId: flavor.id!,
+      imageId: image!.id,
+      networks: 'none',
+      metadata: { 'argo-mon-host': HOST },
+    });
+    await waitForServer(admin, old, ['ACTIVE']);
+    const { code, stdout } = await runCli([
+      'probe',
+      'vm',
+      ...site,
+      '--image',
+      image!.id,
+      '--monitor-host',
+      HOST,
+    ]);
+    expect(code, stdout).toBe(1);
+    expect(stdout).toMatch(/^WARNING: previous run server still running \(deleted\); Compute instance=/);
+    expect((await collectAll(paginateServers(admin))).some((s) => s.id === old)).toBe(false);
+  });
+
+  it('is UNKNOWN on bad arguments and CRITICAL on a missing image', async () => {
+    const noEndpoint = await runCli(['probe', 'vm']);
+    expect(noEndpoint).toMatchObject({
+      code: 3,
+      stdout: "UNKNOWN: required option '--endpoint <url>' not specified\n",
+    });
+    const badTimeout = await runCli(['probe', 'keystone', ...site, '-t', 'soon']);
+    expect(badTimeout.code).toBe(3);
+    expect(badTimeout.stdout).toMatch(
+      /^UNKNOWN: option '-t, --timeout <seconds>' argument 'soon' is invalid/,
+    );
+    const noImage = await runCli([
+      'probe',
+      'vm',
+      ...site,
+      '--image',
+      '00000000-0000-0000-0000-000000000000',
+      '--monitor-host',
+      HOST,
+    ]);
+    expect(noImage.code).toBe(2);
+    expect(noImage.stdout).toMatch(
+      /^CRITICAL: no active monitoring image 00000000-0000-0000-0000-000000000000 among the project's \d+ images/,
+    );
+    const noToken = await runCli(['probe', 'keystone', '--endpoint', a.OS_AUTH_URL!], {
+      env: { FEDSTACK_OIDC_ACCESS_TOKEN: '' },
+    });
+    expect(noToken.code).toBe(3);
+    expect(noToken.stdout).toMatch(/^UNKNOWN: give --access-token-file FILE/);
+  });
+});
