@@ -5,7 +5,15 @@ import { describeError } from '../errors.js';
 import { withDeadline } from '../with-deadline.js';
 import { EXIT_CODES, pluginOutput, type ProbeResult } from './plugin-output.js';
 import type { ProbeOptions } from './probe-context.js';
-import { keystoneProbe, vmProbe, type VmProbeOptions } from './probes.js';
+import {
+  accountingProbe,
+  infoProviderProbe,
+  keystoneProbe,
+  vmProbe,
+  type AccountingProbeOptions,
+  type InfoProviderProbeOptions,
+  type VmProbeOptions,
+} from './probes.js';
 
 function positiveSeconds(value: string): number {
   const n = Number(value);
@@ -114,6 +122,64 @@ export function createProbeCommand(): Command {
       )
       .action(async (o: VmProbeOptions) =>
         runProbe('vm', o.timeout * 6 + o.vmTimeout * 3, o.verbose === true, () => vmProbe(o)),
+      ),
+  );
+  probe.addCommand(
+    unknownOnBadArguments(new Command('infoprovider'))
+      .description(
+        'eu.egi.cloud.InfoProvider: the site of this Keystone URL is in the information system, not expired, with its VOs',
+      )
+      .requiredOption('--endpoint <url>', "the site's Keystone URL")
+      .requiredOption(
+        '--is-endpoint <url>',
+        'the information system: the hub, or cloud-info-api (e.g. https://is.cloud.egi.eu)',
+      )
+      .addOption(
+        new Option('-t, --timeout <seconds>', 'time limit of the request')
+          .argParser(positiveSeconds)
+          .default(60),
+      )
+      .option('-v, --verbose', 'the steps, with their times, after the first line')
+      .addHelpText(
+        'after',
+        '\nUNKNOWN when the information system cannot be read, CRITICAL when the endpoint is not in it or expired,\n' +
+          'WARNING when it publishes no VO.\n' +
+          '\nExample:\n  fedstack probe infoprovider --endpoint https://keystone.example.org:5000/v3 --is-endpoint https://hub.example.org',
+      )
+      .action(async (o: InfoProviderProbeOptions & { verbose?: boolean }) =>
+        runProbe('infoprovider', o.timeout * 2, o.verbose === true, () => infoProviderProbe(o)),
+      ),
+  );
+  probe.addCommand(
+    unknownOnBadArguments(new Command('accounting'))
+      .description(
+        "eu.egi.cloud.APEL-Pub: the site's last accounting data at the hub is no older than -w/-c days",
+      )
+      .requiredOption('--hub <url>', 'the hub')
+      .requiredOption('--site <name>', 'the site (GOCDB name)')
+      .option('--token-file <file>', 'a hub token (reader, or the site’s publisher token)')
+      .addOption(
+        new Option('-w, --warning <days>', 'WARNING when older (0: only presence)')
+          .argParser(Number)
+          .default(7),
+      )
+      .addOption(
+        new Option('-c, --critical <days>', 'CRITICAL when older (0: only presence)')
+          .argParser(Number)
+          .default(30),
+      )
+      .addOption(
+        new Option('-t, --timeout <seconds>', 'time limit of the request')
+          .argParser(positiveSeconds)
+          .default(60),
+      )
+      .option('-v, --verbose', 'the steps, with their times, after the first line')
+      .addHelpText(
+        'after',
+        '\nExample:\n  fedstack probe accounting --hub https://hub.example.org --site CESGA --token-file /etc/nagios/hub.token -w 7 -c 30',
+      )
+      .action(async (o: AccountingProbeOptions & { verbose?: boolean }) =>
+        runProbe('accounting', o.timeout * 2, o.verbose === true, () => accountingProbe(o)),
       ),
   );
   return probe;

@@ -1,8 +1,10 @@
 // The probes, with ARGO's metric names: keystone (org.nagios.Keystone-TCP and an OIDC login to a
 // scoped token) and vm (eu.egi.cloud.OpenStack-VM: boot the monitoring image and delete it again).
+import { readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { hostname } from 'node:os';
 import { FedstackError, describeError } from '../errors.js';
+import { HubClient } from '../hub-client/index.js';
 import {
   collectAll,
   createServer,
@@ -202,4 +204,147 @@ export async function vmProbe(options: VmProbeOptions): Promise<ProbeResult> {
   } catch (error) {
     return failureOf(error, log);
   }
+}
+
+/** Options of the infoprovider probe. */
+export interface InfoProviderProbeOptions {
+  readonly endpoint: string;
+  /** The information system: the hub or cloud-info-api. */
+  readonly isEndpoint: string;
+  readonly timeout: number;
+}
+
+/** The same Keystone URL, with or without a trailing slash or an explicit :443 (ARGO adds one). */
+function sameEndpoint(a: string, b: string): boolean {
+  const norm = (u: string) => u.replace(/\/+$/, '').replace(/^(https:\/\/[^/:]+):443(?=\/|$)/, '$1');
+  return norm(a) === norm(b);
+}
+
+/** `fedstack probe infoprovider` (eu.egi.cloud.InfoProvider). */
+export async function infoProviderProbe(options: InfoProviderProbeOptions): Promise<ProbeResult> {
+  const log = new StepLog();
+  let sites: { name: string; url: string; state: string; projects?: { name: string }[] }[];
+  try {
+    sites = await log.step(
+      'information-system',
+      async () => {
+        const hub = new HubClient({
+          url: options.isEndpoint,
+          timeoutMs: options.timeout * 1000,
+          cloudInfoApiPaths: true,
+        });
+        return (await hub.infosys.sites({ include_projects: true })) as typeof sites;
+      },
+      (s) => `${s.length} sites listed`,
+    );
+  } catch (error) {
+    return {
+      status: 'UNKNOWN',
+      summary: `the information system cannot be read: ${describeError(error)}`,
+      perfdata: log.perfdata,
+      steps: log.steps,
+    };
+  }
+  const site = sites.find((s) => sameEndpoint(s.url, options.endpoint));
+  if (!site)
+    return {
+      status: 'CRITICAL',
+      summary: `endpoint ${options.endpoint} is not in the information system`,
+      perfdata: log.perfdata,
+      steps: log.steps,
+    };
+  const vos = site.projects?.length ?? 0;
+  if (site.state === 'expired')
+    return {
+      status: 'CRITICAL',
+      summary: `site ${site.name}: its information expired (not published recently)`,
+      perfdata: log.perfdata,
+      steps: log.steps,
+    };
+  if (vos === 0)
+    return {
+      status: 'WARNING',
+      summary: `site ${site.name} publishes no VO`,
+      perfdata: log.perfdata,
+      steps: log.steps,
+    };
+  return {
+    status: 'OK',
+    summary: `site ${site.name} publishing up to date information for ${vos} VOs`,
+    perfdata: log.perfdata,
+    steps: log.steps,
+  };
+}
+
+/** Options of the accounting probe. */
+export interface AccountingProbeOptions {
+  readonly hub: string;
+  readonly site: string;
+  readonly tokenFile?: string;
+  /** Days after which the last accounting data is a WARNING, and a CRITICAL. */
+  readonly warning: number;
+  readonly critical: number;
+  readonly timeout: number;
+}
+
+/** `fedstack probe accounting` (eu.egi.cloud.APEL-Pub): the site's last accounting data at the hub is fresh. */
+export async function accountingProbe(
+  options: AccountingProbeOptions,
+  now = Date.now(),
+): Promise<ProbeResult> {
+  const log = new StepLog();
+  let token: string | undefined;
+  if (options.tokenFile)
+    try {
+      token = readFileSync(options.tokenFile, 'utf8').split('\n')[0]!.trim();
+    } catch (error) {
+      return {
+        status: 'UNKNOWN',
+        summary: `cannot read the token file ${options.tokenFile} (${(error as NodeJS.ErrnoException).code})`,
+      };
+    }
+  let listed: { site: string; lastReceivedAt: string | null; cloudRecords: number }[];
+  try {
+    listed = await log.step(
+      'hub',
+      async () => {
+        const hub = new HubClient({
+          url: options.hub,
+          timeoutMs: options.timeout * 1000,
+          ...(token ? { token } : {}),
+        });
+        return (await hub.accounting.sites()).sites as typeof listed;
+      },
+      (s) => `${s.length} sites with accounting`,
+    );
+  } catch (error) {
+    return {
+      status: 'UNKNOWN',
+      summary: `the hub's accounting cannot be read: ${describeError(error)}`,
+      perfdata: log.perfdata,
+      steps: log.steps,
+    };
+  }
+  const mine = listed.find((s) => s.site === options.site);
+  if (!mine?.lastReceivedAt)
+    return {
+      status: 'CRITICAL',
+      summary: `site ${options.site} has sent no accounting data to the hub`,
+      perfdata: log.perfdata,
+      steps: log.steps,
+    };
+  const days = (now - Date.parse(mine.lastReceivedAt)) / 86_400_000;
+  const age = `last accounting data ${Math.round(days * 10) / 10} days ago (${mine.lastReceivedAt}, ${mine.cloudRecords} cloud records)`;
+  const status =
+    options.critical > 0 && days > options.critical
+      ? 'CRITICAL'
+      : options.warning > 0 && days > options.warning
+        ? 'WARNING'
+        : 'OK';
+  return {
+    status,
+    summary: `site ${options.site}: ${age}`,
+    perfdata: { ...log.perfdata, age: days * 86_400 },
+    steps: log.steps,
+  };
 }

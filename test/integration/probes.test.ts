@@ -20,10 +20,16 @@ import {
   waitForServer,
   type OpenStackSession,
 } from '../../src/openstack/index.js';
+import { buildHub } from '../../src/hub/app.js';
+import { silentLogger } from '../../src/log.js';
+import { runDiscovery } from '../../src/site/jobs/index.js';
+import { loadSiteConfig } from '../../src/site/site-config.js';
+import { accountingConfig } from '../helpers/accounting.js';
 import { deleteAll } from '../helpers/cleanup.js';
 import { runCli } from '../helpers/cli.js';
 import { adminInProject } from '../helpers/sessions.js';
-import { mintToken, testbedEnv } from '../helpers/testbed.js';
+import { addTestToken, openTestStore } from '../helpers/test-stores.js';
+import { mintToken, testbedEnv, writeTestbedSiteYaml } from '../helpers/testbed.js';
 
 const VO = 'vo.access.egi.eu';
 const HOST = `probe-it-${process.pid}`;
@@ -199,5 +205,134 @@ describe('fedstack probe keystone and vm against the testbed', () => {
     });
     expect(noToken.code).toBe(3);
     expect(noToken.stdout).toMatch(/^UNKNOWN: give --access-token-file FILE/);
+  });
+
+  it('infoprovider and accounting: OK for a site the hub knows and has fresh records of, CRITICAL for one it does not, UNKNOWN when the hub is away', async () => {
+    const store = await openTestStore('sqlite');
+    const hub = await buildHub({ store: store.store, adminToken: `probe-admin-${process.pid}` });
+    await hub.listen({ host: '127.0.0.1', port: 0 });
+    const hubUrl = `http://127.0.0.1:${(hub.server.address() as AddressInfo).port}`;
+    try {
+      const publisher = await addTestToken(
+        store.store,
+        `probe-pub-${process.pid}`,
+        'publisher',
+        'TESTBED-SITE-A',
+      );
+      const reader = path.join(dir, 'hub-token');
+      writeFileSync(reader, `${publisher}\n`);
+      const { file } = writeTestbedSiteYaml(dir, () => ({}), 'site-a', 'probe-site.yaml');
+      const outcome = await runDiscovery(
+        {
+          config: loadSiteConfig(file),
+          logger: silentLogger,
+          signal: new AbortController().signal,
+          clock: Date.now,
+        },
+        { gocdbId: 'probe-id', gocdbUrl: false, publish: { url: hubUrl, tokenFor: () => publisher } },
+      );
+      expect(outcome.publishError).toBeUndefined();
+      const info = await runCli([
+        'probe',
+        'infoprovider',
+        '--endpoint',
+        a.OS_AUTH_URL!,
+        '--is-endpoint',
+        hubUrl,
+      ]);
+      expect(info.code, info.stdout).toBe(0);
+      expect(info.stdout).toMatch(
+        /^OK: site TESTBED-SITE-A publishing up to date information for 2 VOs \| 'information-system'=/,
+      );
+      const notThere = await runCli([
+        'probe',
+        'infoprovider',
+        '--endpoint',
+        'https://other.example.org:5000/v3',
+        '--is-endpoint',
+        hubUrl,
+      ]);
+      expect(notThere).toMatchObject({
+        code: 2,
+        stdout: expect.stringMatching(
+          /^CRITICAL: endpoint https:\/\/other\.example\.org:5000\/v3 is not in the information system/,
+        ),
+      });
+      const away = await runCli([
+        'probe',
+        'infoprovider',
+        '--endpoint',
+        a.OS_AUTH_URL!,
+        '--is-endpoint',
+        'http://127.0.0.1:1',
+        '-t',
+        '2',
+      ]);
+      expect(away.code).toBe(3);
+      expect(away.stdout).toMatch(/^UNKNOWN: the information system cannot be read/);
+
+      // accounting: nothing sent yet, then a real extraction sent to the hub
+      const none = await runCli([
+        'probe',
+        'accounting',
+        '--hub',
+        hubUrl,
+        '--site',
+        'TESTBED-SITE-A',
+        '--token-file',
+        reader,
+      ]);
+      expect(none.code).toBe(2);
+      expect(none.stdout).toMatch(
+        /^CRITICAL: site TESTBED-SITE-A has sent no accounting data to the hub \| 'hub'=/,
+      );
+      const cfg = accountingConfig('site-a', {
+        default_extract_from: String(Math.floor(Date.now() / 1000) - 2 * 86_400),
+        ams: {
+          url: hubUrl,
+          project: 'accounting',
+          topic: 'eu-egi-cloud-accounting',
+          token_file: 'ams-token',
+        },
+      });
+      writeFileSync(path.join(cfg.dir, 'ams-token'), `${publisher}\n`);
+      expect((await runCli(['site', 'accounting', 'extract', '--config', cfg.file])).code).toBe(0);
+      const sent = await runCli(['site', 'accounting', 'send', '--config', cfg.file]);
+      expect(sent.code, sent.stderr).toBe(0);
+      await hub.hub.ingest!.drain();
+      rmSync(cfg.dir, { recursive: true, force: true });
+      const fresh = await runCli([
+        'probe',
+        'accounting',
+        '--hub',
+        hubUrl,
+        '--site',
+        'TESTBED-SITE-A',
+        '--token-file',
+        reader,
+        '-w',
+        '7',
+        '-c',
+        '30',
+      ]);
+      expect(fresh.code, fresh.stdout).toBe(0);
+      expect(fresh.stdout).toMatch(
+        /^OK: site TESTBED-SITE-A: last accounting data 0 days ago \(.+, \d+ cloud records\) \| 'hub'=[\d.]+s 'age'=[\d.]+s\n$/,
+      );
+      const hubAway = await runCli([
+        'probe',
+        'accounting',
+        '--hub',
+        'http://127.0.0.1:1',
+        '--site',
+        'X',
+        '-t',
+        '2',
+      ]);
+      expect(hubAway.code).toBe(3);
+    } finally {
+      await hub.close();
+      await store.dispose();
+    }
   });
 });
