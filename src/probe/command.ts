@@ -48,8 +48,20 @@ function unknownOnBadArguments(cmd: Command): Command {
     .configureOutput({ writeErr: () => undefined });
 }
 
-function common(cmd: Command): Command {
+/** A probe command: bad arguments UNKNOWN, `-t` and `-v`. */
+function plugin(cmd: Command): Command {
   return unknownOnBadArguments(cmd)
+    .addOption(
+      new Option('-t, --timeout <seconds>', 'time limit of each request')
+        .argParser(positiveSeconds)
+        .default(60),
+    )
+    .option('-v, --verbose', 'the steps, with their times, after the first line');
+}
+
+/** A probe of a site's OpenStack: its Keystone URL and an access token. */
+function common(cmd: Command): Command {
+  return plugin(cmd)
     .requiredOption('--endpoint <url>', "the site's Keystone URL (GOCDB's org.openstack.nova URL)")
     .option(
       '--access-token-file <file>',
@@ -57,13 +69,7 @@ function common(cmd: Command): Command {
     )
     .option('--identity-provider <id>', "Keystone's identity provider", 'egi.eu')
     .option('--protocol <name>', 'federation protocol (default: openid, then oidc)')
-    .option('--federation-endpoint <url>', 'Keystone URL of the OIDC front, when the login goes elsewhere')
-    .addOption(
-      new Option('-t, --timeout <seconds>', 'time limit of each request')
-        .argParser(positiveSeconds)
-        .default(60),
-    )
-    .option('-v, --verbose', 'the steps, with their times, after the first line');
+    .option('--federation-endpoint <url>', 'Keystone URL of the OIDC front, when the login goes elsewhere');
 }
 
 async function runProbe(
@@ -125,7 +131,7 @@ export function createProbeCommand(): Command {
       ),
   );
   probe.addCommand(
-    unknownOnBadArguments(new Command('infoprovider'))
+    plugin(new Command('infoprovider'))
       .description(
         'eu.egi.cloud.InfoProvider: the site of this Keystone URL is in the information system, not expired, with its VOs',
       )
@@ -134,12 +140,6 @@ export function createProbeCommand(): Command {
         '--is-endpoint <url>',
         'the information system: the hub, or cloud-info-api (e.g. https://is.cloud.egi.eu)',
       )
-      .addOption(
-        new Option('-t, --timeout <seconds>', 'time limit of the request')
-          .argParser(positiveSeconds)
-          .default(60),
-      )
-      .option('-v, --verbose', 'the steps, with their times, after the first line')
       .addHelpText(
         'after',
         '\nUNKNOWN when the information system cannot be read, CRITICAL when the endpoint is not in it or expired,\n' +
@@ -151,7 +151,7 @@ export function createProbeCommand(): Command {
       ),
   );
   probe.addCommand(
-    unknownOnBadArguments(new Command('accounting'))
+    plugin(new Command('accounting'))
       .description(
         "eu.egi.cloud.APEL-Pub: the site's last accounting data at the hub is no older than -w/-c days",
       )
@@ -168,12 +168,6 @@ export function createProbeCommand(): Command {
           .argParser(Number)
           .default(30),
       )
-      .addOption(
-        new Option('-t, --timeout <seconds>', 'time limit of the request')
-          .argParser(positiveSeconds)
-          .default(60),
-      )
-      .option('-v, --verbose', 'the steps, with their times, after the first line')
       .addHelpText(
         'after',
         '\nExample:\n  fedstack probe accounting --hub https://hub.example.org --site CESGA --token-file /etc/nagios/hub.token -w 7 -c 30',
