@@ -4,7 +4,7 @@
 // process fetches it first. While a process runs a site job it holds a PostgreSQL advisory lock on
 // it, so that no two processes run the same site job at once; the lock goes with the process's
 // connection, so a killed process frees its site jobs at once.
-import PgBoss from 'pg-boss';
+import type PgBoss from 'pg-boss';
 import pg from 'pg';
 import type { Logger } from '../../log.js';
 import { describeError } from '../../errors.js';
@@ -57,7 +57,9 @@ export class PgJobQueue {
   /** Connects, creates (or migrates) pg-boss's schema and the queue. */
   static async open(options: JobQueueOptions): Promise<PgJobQueue> {
     const { logger } = options;
-    const boss = new PgBoss({
+    // loaded here, not with the module: only daemons given --queue need it
+    const { default: Boss } = await import('pg-boss');
+    const boss = new Boss({
       connectionString: options.url,
       schema: options.schema ?? DEFAULT_QUEUE_SCHEMA,
       application_name: 'fedstack site run',
