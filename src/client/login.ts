@@ -4,9 +4,8 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FedstackError, describeError } from '../errors.js';
-import { HttpError, httpRequest } from '../http/index.js';
-import { readOidcDiscovery } from '../openstack/index.js';
+import { FedstackError } from '../errors.js';
+import { oauthRefusal, postOidcForm, readOidcDiscovery, type OidcFormAnswer } from '../openstack/index.js';
 
 /** What `login.json` holds. */
 export type StoredLogin =
@@ -90,41 +89,6 @@ export interface DeviceLoginResult {
 
 export const DEFAULT_LOGIN_SCOPE = 'openid profile email eduperson_entitlement offline_access';
 
-async function postForm(
-  url: string,
-  form: URLSearchParams,
-  options: DeviceLoginOptions,
-): Promise<{ ok: boolean; body: Record<string, unknown> }> {
-  const headers: Record<string, string> = {
-    'Content-Type': 'application/x-www-form-urlencoded',
-    Accept: 'application/json',
-  };
-  if (options.clientSecret !== undefined)
-    headers.Authorization = `Basic ${Buffer.from(`${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`).toString('base64')}`;
-  else form.set('client_id', options.clientId);
-  try {
-    const res = await httpRequest(
-      { method: 'POST', url, headers, body: form, ...(options.signal ? { signal: options.signal } : {}) },
-      { timeoutMs: options.timeoutMs, logName: 'oidc' },
-    );
-    return { ok: true, body: (await res.json()) as Record<string, unknown> };
-  } catch (error) {
-    if (error instanceof HttpError && error.kind === 'status') {
-      try {
-        return { ok: false, body: JSON.parse(error.bodyText ?? '') as Record<string, unknown> };
-      } catch {
-        return { ok: false, body: { error: `HTTP ${error.status}` } };
-      }
-    }
-    throw new FedstackError('OIDC_TOKEN', `${url} cannot be reached: ${describeError(error)}`, {
-      cause: error,
-    });
-  }
-}
-
-const reasonOf = (body: Record<string, unknown>) =>
-  [body.error, body.error_description].filter((v) => typeof v === 'string').join(': ') || 'no reason given';
-
 /**
  * Runs the device flow: asks for a device code, shows the user the URL and code, and polls the
  * token endpoint at the provider's interval (slower when told) until the user approves, refuses
@@ -139,14 +103,19 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<DeviceLo
       `${options.issuer} offers no device authorization (its discovery document has no device_authorization_endpoint); log in with --token or --oidc-agent`,
     );
   const scope = options.scope ?? DEFAULT_LOGIN_SCOPE;
-  const start = await postForm(
-    endpoints.deviceAuthorizationEndpoint,
-    new URLSearchParams({ scope }),
-    options,
-  );
+  const post = (url: string, form: URLSearchParams) =>
+    postOidcForm(url, form, options, {
+      timeoutMs: options.timeoutMs,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  const refused = (answer: OidcFormAnswer) =>
+    new FedstackError(
+      'OIDC_TOKEN',
+      `${options.issuer} refused the device login (${answer.ok ? 'no reason given' : oauthRefusal(answer)})`,
+    );
+  const start = await post(endpoints.deviceAuthorizationEndpoint, new URLSearchParams({ scope }));
   const b = start.body;
-  if (!start.ok || typeof b.device_code !== 'string' || typeof b.user_code !== 'string')
-    throw new FedstackError('OIDC_TOKEN', `${options.issuer} refused the device login (${reasonOf(b)})`);
+  if (!start.ok || typeof b.device_code !== 'string' || typeof b.user_code !== 'string') throw refused(start);
   const expiresInSeconds = typeof b.expires_in === 'number' ? b.expires_in : 600;
   options.onPrompt({
     verificationUri: String(b.verification_uri ?? b.verification_url ?? ''),
@@ -160,13 +129,12 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<DeviceLo
   const deadline = Date.now() + expiresInSeconds * 1000;
   for (;;) {
     await sleep(intervalMs, undefined, options.signal ? { signal: options.signal } : undefined);
-    const poll = await postForm(
+    const poll = await post(
       endpoints.tokenEndpoint,
       new URLSearchParams({
         grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
         device_code: b.device_code,
       }),
-      options,
     );
     if (poll.ok && typeof poll.body.access_token === 'string') {
       const expiresIn = typeof poll.body.expires_in === 'number' ? poll.body.expires_in : 300;
@@ -179,15 +147,14 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<DeviceLo
     }
     const error = poll.body.error;
     if (error === 'slow_down') intervalMs += 5000;
-    else if (error !== 'authorization_pending')
+    else if (error === 'access_denied')
+      throw new FedstackError('OIDC_TOKEN', 'the login was refused at the provider');
+    else if (error === 'expired_token')
       throw new FedstackError(
         'OIDC_TOKEN',
-        error === 'access_denied'
-          ? 'the login was refused at the provider'
-          : error === 'expired_token'
-            ? 'the code expired before the login was approved; run fedstack login again'
-            : `${options.issuer} refused the device login (${reasonOf(poll.body)})`,
+        'the code expired before the login was approved; run fedstack login again',
       );
+    else if (error !== 'authorization_pending') throw refused(poll);
     if (Date.now() > deadline)
       throw new FedstackError(
         'OIDC_TOKEN',

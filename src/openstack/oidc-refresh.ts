@@ -24,51 +24,60 @@ export interface OidcRefreshOptions {
   readonly onRotated?: (refreshToken: string) => void | Promise<void>;
 }
 
-/** The JSON of an answer, or `{}` when it is none. */
-async function jsonOf(res: Response): Promise<Record<string, unknown>> {
-  const body = (await res.json().catch(() => ({}))) as unknown;
-  return body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+/** The OIDC client that sends a form: its secret, when it has one, goes as HTTP Basic. */
+export interface OidcClient {
+  readonly clientId: string;
+  readonly clientSecret?: string;
 }
 
-/** The OAuth error of a refused call (`invalid_grant: …`), or its status. */
-function refusalOf(error: HttpError): string {
-  let body: Record<string, unknown> = {};
+/** A token endpoint's answer: its JSON, and whether it was a success or an OAuth refusal. */
+export type OidcFormAnswer =
+  | { readonly ok: true; readonly body: Record<string, unknown> }
+  | { readonly ok: false; readonly status: number; readonly body: Record<string, unknown> };
+
+/** The OAuth error of a refusal (`invalid_grant: …`), or its status. */
+export function oauthRefusal(answer: Extract<OidcFormAnswer, { ok: false }>): string {
+  const { error, error_description: description } = answer.body;
+  return [error, description].filter((v) => typeof v === 'string' && v).join(': ') || `HTTP ${answer.status}`;
+}
+
+function jsonObject(text: string | undefined): Record<string, unknown> {
   try {
-    body = JSON.parse(error.bodyText ?? '') as Record<string, unknown>;
+    const body = JSON.parse(text ?? '') as unknown;
+    return body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
   } catch {
-    // not JSON: the status says enough
+    return {};
   }
-  return [body.error, body.error_description].filter(Boolean).join(': ') || `HTTP ${error.status}`;
 }
 
-/** POSTs the refresh grant once: a provider that rotates refresh tokens takes each one once, so no retry. */
-async function postForm(
+/**
+ * POSTs `form` to an OIDC endpoint once (a provider that rotates refresh tokens takes each one
+ * once, and a device code poll must not be doubled), with `client_id` in the form and the secret
+ * as HTTP Basic. An error status is an answer (`ok: false`), not a throw.
+ * @throws FedstackError `OIDC_TOKEN` when the endpoint cannot be reached (never with a secret).
+ */
+export async function postOidcForm(
   url: string,
   form: URLSearchParams,
-  headers: Record<string, string>,
-  timeoutMs: number,
-): Promise<Record<string, unknown>> {
+  client: OidcClient,
+  options: { readonly timeoutMs: number; readonly signal?: AbortSignal },
+): Promise<OidcFormAnswer> {
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/x-www-form-urlencoded',
+    Accept: 'application/json',
+  };
+  form.set('client_id', client.clientId);
+  if (client.clientSecret !== undefined)
+    headers.Authorization = `Basic ${Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`).toString('base64')}`;
   try {
     const res = await httpRequest(
-      {
-        method: 'POST',
-        url,
-        headers: {
-          ...headers,
-          'Content-Type': 'application/x-www-form-urlencoded',
-          Accept: 'application/json',
-        },
-        body: form,
-      },
-      { timeoutMs, logName: 'oidc' },
+      { method: 'POST', url, headers, body: form, ...(options.signal ? { signal: options.signal } : {}) },
+      { timeoutMs: options.timeoutMs, logName: 'oidc' },
     );
-    return await jsonOf(res);
+    return { ok: true, body: jsonObject(await res.text()) };
   } catch (error) {
     if (error instanceof HttpError && error.kind === 'status')
-      throw new FedstackError(
-        'OIDC_TOKEN',
-        `OIDC token endpoint ${error.url} refused the refresh token (${refusalOf(error)})`,
-      );
+      return { ok: false, status: error.status ?? 0, body: jsonObject(error.bodyText) };
     const reason = error instanceof HttpError ? error.summary : describeError(error);
     throw new FedstackError('OIDC_TOKEN', `OIDC token endpoint ${redactUrl(url)} unreachable: ${reason}`, {
       cause: error,
@@ -132,16 +141,15 @@ export function createOidcAccessTokenSource(options: OidcRefreshOptions): () => 
   let pending: Promise<string> | undefined;
   const refresh = async (): Promise<string> => {
     tokenEndpoint ??= (await readOidcDiscovery(options.issuerUrl, timeoutMs)).tokenEndpoint;
-    const form = new URLSearchParams({
-      grant_type: 'refresh_token',
-      refresh_token: refreshToken,
-      client_id: options.clientId,
-    });
+    const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken });
     if (options.scope) form.set('scope', options.scope);
-    const headers: Record<string, string> = {};
-    if (options.clientSecret !== undefined)
-      headers.Authorization = `Basic ${Buffer.from(`${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`).toString('base64')}`;
-    const body = await postForm(tokenEndpoint, form, headers, timeoutMs);
+    const answer = await postOidcForm(tokenEndpoint, form, options, { timeoutMs });
+    if (!answer.ok)
+      throw new FedstackError(
+        'OIDC_TOKEN',
+        `OIDC token endpoint ${redactUrl(tokenEndpoint)} refused the refresh token (${oauthRefusal(answer)})`,
+      );
+    const { body } = answer;
     if (typeof body.access_token !== 'string')
       throw new FedstackError('OIDC_TOKEN', `${tokenEndpoint} returned no access_token`);
     if (typeof body.refresh_token === 'string' && body.refresh_token !== refreshToken) {
