@@ -2,7 +2,12 @@
 // endpoint: sites, their Keystone URL and each VO's project), completed and overridden by the
 // client config's `sites:`.
 import { FedstackError } from '../errors.js';
-import { HubClient } from '../hub-client/index.js';
+import {
+  HubClient,
+  type FlavorResponse,
+  type FlavorsQuery,
+  type ImageResponse,
+} from '../hub-client/index.js';
 import type { ClientConfig } from './client-config.js';
 import { cachedAnswer } from './infosys-cache.js';
 
@@ -117,4 +122,48 @@ export function siteNamer(sites: readonly ClientSite[]): (endpoint: string) => s
   const trim = (url: string) => url.replace(/\/+$/, '');
   const byEndpoint = new Map(sites.map((s) => [trim(s.endpoint), s.name]));
   return (endpoint) => byEndpoint.get(trim(endpoint));
+}
+
+/**
+ * The information system of the config, for `what` needs it.
+ * @throws FedstackError `CLIENT_NO_SITE` when the config names none.
+ */
+function requiredInfosys(config: ClientConfig, what: string): { hub: HubClient; url: string } {
+  if (!config.hub)
+    throw new FedstackError(
+      'CLIENT_NO_SITE',
+      `${what} needs the information system: give --hub URL, FEDSTACK_HUB_URL, or hub: in the client config`,
+    );
+  return { hub: infosysClientOf(config, config.hub), url: config.hub };
+}
+
+/** The images the VO may use (every VO's without one), all sites, images of no list included; cached. */
+export function infosysImages(
+  config: ClientConfig,
+  vo: string | undefined,
+  options: { readonly what: string; readonly refresh?: boolean },
+): Promise<ImageResponse[]> {
+  const { hub, url } = requiredInfosys(config, options.what);
+  return cachedAnswer(
+    config.cacheDir,
+    `${url} /v1/images?vo_name=${vo ?? ''}`,
+    { ttlMs: config.cacheTtlMs, refresh: options.refresh },
+    () => hub.infosys.images({ ...(vo ? { vo_name: vo } : {}), only_egi_images: false }),
+  );
+}
+
+/** The flavors of `query` (VO, site, sizes, GPUs); cached. */
+export function infosysFlavors(
+  config: ClientConfig,
+  query: FlavorsQuery,
+  options: { readonly what: string; readonly refresh?: boolean },
+): Promise<FlavorResponse[]> {
+  const { hub, url } = requiredInfosys(config, options.what);
+  const key = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString();
+  return cachedAnswer(
+    config.cacheDir,
+    `${url} /v1/flavors?${key}`,
+    { ttlMs: config.cacheTtlMs, refresh: options.refresh },
+    () => hub.infosys.flavors(query),
+  );
 }

@@ -5,12 +5,11 @@ import { stringify } from 'yaml';
 import { positiveInteger } from '../cli-args.js';
 import { FedstackError } from '../errors.js';
 import { voAccessOf, type VoAccess } from '../formats/entitlements/index.js';
-import type { FlavorResponse, HubClient, ImageResponse } from '../hub-client/index.js';
+import type { FlavorResponse } from '../hub-client/index.js';
 import { claimsOf, type TokenClaims } from './access-token.js';
-import type { ClientConfig } from './client-config.js';
 import { accessTokenOf, addCommon, configOf, print, tokenOf, type CommonOptions } from './command-common.js';
-import { clientSites, infosysClientOf, siteNamer, type ClientSite } from './client-sites.js';
-import { cachedAnswer } from './infosys-cache.js';
+import { clientSites, infosysFlavors, infosysImages, siteNamer, type ClientSite } from './client-sites.js';
+import { gib } from './matchmaking.js';
 import { outputFormat, renderListing, type Listing } from './output.js';
 import { siteSession } from './site-calls.js';
 import { envScript, keystoneTokenVariables, SHELLS, type Shell } from './env-script.js';
@@ -143,15 +142,6 @@ function sitesCommand(): Command {
     });
 }
 
-function hubOf(config: ClientConfig): HubClient {
-  if (!config.hub)
-    throw new FedstackError(
-      'CLIENT_NO_SITE',
-      'no information system: give --hub URL, FEDSTACK_HUB_URL, or hub: in the client config',
-    );
-  return infosysClientOf(config, config.hub);
-}
-
 /** `~regex` is a regular expression, anything else a case-insensitive substring. */
 function matcher(pattern: string | undefined, what: string): (text: string) => boolean {
   if (!pattern) return () => true;
@@ -187,15 +177,8 @@ function imagesCommand(): Command {
     )
     .action(async (opts: ImagesOptions) => {
       const config = configOf(opts);
-      const hub = hubOf(config);
-      const sites = await clientSites(config, { refresh: opts.refresh });
-      const siteOf = siteNamer(sites);
-      const images = await cachedAnswer<ImageResponse[]>(
-        config.cacheDir,
-        `${config.hub} /v1/images?vo_name=${config.vo ?? ''}`,
-        { ttlMs: config.cacheTtlMs, refresh: opts.refresh },
-        () => hub.infosys.images({ ...(config.vo ? { vo_name: config.vo } : {}), only_egi_images: false }),
-      );
+      const images = await infosysImages(config, config.vo, { what: 'images', refresh: opts.refresh });
+      const siteOf = siteNamer(await clientSites(config, { refresh: opts.refresh }));
       const byName = matcher(opts.name, '--name');
       const byOs = matcher(opts.os, '--os');
       const rows = images
@@ -245,7 +228,6 @@ function flavorsCommand(): Command {
     )
     .action(async (opts: FlavorsOptions) => {
       const config = configOf(opts);
-      const hub = hubOf(config);
       const query = {
         ...(config.vo ? { vo: config.vo } : {}),
         ...(opts.site ? { site: opts.site } : {}),
@@ -253,12 +235,7 @@ function flavorsCommand(): Command {
         ...(opts.minRam ? { min_ram: opts.minRam * 1024 } : {}),
         ...(opts.gpu || opts.gpuModel ? { min_gpus: 1 } : {}),
       };
-      const flavors = await cachedAnswer<FlavorResponse[]>(
-        config.cacheDir,
-        `${config.hub} /v1/flavors?${new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString()}`,
-        { ttlMs: config.cacheTtlMs, refresh: opts.refresh },
-        () => hub.infosys.flavors(query),
-      );
+      const flavors = await infosysFlavors(config, query, { what: 'flavors', refresh: opts.refresh });
       const byModel = matcher(opts.gpuModel, '--gpu-model');
       const rows = flavors
         .filter((f) => !opts.gpuModel || byModel(f.accelerator?.model ?? ''))
@@ -277,7 +254,7 @@ function flavorsCommand(): Command {
               { header: 'SITE', cell: (f) => f.site },
               { header: 'NAME', cell: (f) => f.name },
               { header: 'CPU', cell: (f) => String(f.cpu) },
-              { header: 'RAM GiB', cell: (f) => String(Math.round((f.ram_mb / 1024) * 10) / 10) },
+              { header: 'RAM GiB', cell: (f) => String(gib(f.ram_mb)) },
               { header: 'DISK GB', cell: (f) => String(f.disk_gb) },
               { header: 'GPU', cell: gpuOf },
               { header: 'VOS', cell: (f) => f.vos.join(', ') },

@@ -119,8 +119,13 @@ export function rankCandidates<T extends { readonly candidate: Candidate; readon
   );
 }
 
+/** MiB as GiB with one decimal, for people. */
+export function gib(mb: number): number {
+  return Math.round(mb / 102.4) / 10;
+}
+
 /** One line for people: free cores, RAM and instances. */
 export function describeQuota(quota: FreeQuota): string {
   const n = (x: number | undefined, unit: string) => (x === undefined ? `unlimited ${unit}` : `${x} ${unit}`);
-  return `${n(quota.cores, 'cores')}, ${quota.ramMb === undefined ? 'unlimited RAM' : `${Math.round(quota.ramMb / 102.4) / 10} GiB RAM`}, ${n(quota.instances, 'instances')} free`;
+  return `${n(quota.cores, 'cores')}, ${quota.ramMb === undefined ? 'unlimited RAM' : `${gib(quota.ramMb)} GiB RAM`}, ${n(quota.instances, 'instances')} free`;
 }

@@ -8,7 +8,7 @@ import { Command, Option } from 'commander';
 import { positiveInteger } from '../cli-args.js';
 import { ConfigError, FedstackError, describeError } from '../errors.js';
 import { voAccessOf } from '../formats/entitlements/index.js';
-import type { FlavorResponse, ImageResponse } from '../hub-client/index.js';
+import type { FlavorResponse } from '../hub-client/index.js';
 import {
   collectAll,
   createFloatingIp,
@@ -31,12 +31,12 @@ import {
 } from '../openstack/index.js';
 import type { TokenClaims } from './access-token.js';
 import type { ClientConfig } from './client-config.js';
-import { clientSites, infosysClientOf, siteNamer, type ClientSite } from './client-sites.js';
+import { clientSites, infosysFlavors, infosysImages, siteNamer, type ClientSite } from './client-sites.js';
 import { addCommon, configOf, print, tokenOf, type CommonOptions } from './command-common.js';
-import { cachedAnswer } from './infosys-cache.js';
 import {
   candidatesOf,
   describeQuota,
+  gib,
   freeQuotaOf,
   quotaShortfall,
   rankCandidates,
@@ -213,19 +213,10 @@ async function offersOf(
   sites: readonly ClientSite[],
   refresh: boolean | undefined,
 ): Promise<{ images: SiteImage[]; flavors: FlavorResponse[] }> {
-  if (!config.hub)
-    throw new FedstackError(
-      'CLIENT_NO_SITE',
-      'choosing a site needs the information system: give --hub URL (or hub: in the client config)',
-    );
-  const hub = infosysClientOf(config, config.hub);
-  const cached = <T>(what: string, fetch: () => Promise<T>) =>
-    cachedAnswer(config.cacheDir, `${config.hub} ${what}`, { ttlMs: config.cacheTtlMs, refresh }, fetch);
+  const what = 'choosing a site';
   const [images, flavors] = await Promise.all([
-    cached<ImageResponse[]>(`/v1/images?vo_name=${vo}`, () =>
-      hub.infosys.images({ vo_name: vo, only_egi_images: false }),
-    ),
-    cached<FlavorResponse[]>(`/v1/flavors?vo=${vo}`, () => hub.infosys.flavors({ vo })),
+    infosysImages(config, vo, { what, refresh }),
+    infosysFlavors(config, { vo }, { what, refresh }),
   ]);
   const siteOf = siteNamer(sites);
   return {
@@ -287,7 +278,7 @@ async function chooseSite(
   const { candidate, quota } = best;
   const why =
     `${candidate.site}: image "${candidate.image.name}", flavor ${candidate.flavor.name} ` +
-    `(${candidate.flavor.cpu} CPU, ${Math.round(candidate.flavor.ram_mb / 102.4) / 10} GiB RAM); ${describeQuota(quota)}` +
+    `(${candidate.flavor.cpu} CPU, ${gib(candidate.flavor.ram_mb)} GiB RAM); ${describeQuota(quota)}` +
     (rest.length > 0
       ? `; also possible: ${rest.map((r) => `${r.candidate.site} (${describeQuota(r.quota)})`).join(', ')}`
       : '') +
