@@ -58,8 +58,8 @@ function fromOidcAgent(account: string): Promise<string> {
 /** The expiry of a JWT access token, epoch ms; five minutes from now when it says none. */
 function expiryOf(token: string): number {
   try {
-    const exp = decodeJwt(token).exp;
-    if (typeof exp === 'number') return exp * 1000;
+    const exp = claimsOf(token).expiresAtMs;
+    if (exp !== undefined) return exp;
   } catch {
     // an opaque token: assume a short life
   }
