@@ -19,6 +19,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { get, until } from '../helpers/daemon.js';
+import { ensureOsPackages } from '../helpers/os-packages.js';
 import { testbedRoot } from '../helpers/testbed.js';
 
 const run = promisify(execFile);
@@ -58,6 +59,8 @@ describe('the Debian package', () => {
   it('installs, runs from /usr/bin and as its service, and is removed cleanly', async () => {
     expect(process.getuid?.(), 'installing a package needs root').toBe(0);
     expect(await isInstalled(), 'a fedstack package is installed already; remove it first').toBe(false);
+    // dpkg-deb and dpkg come with dpkg (Essential on Debian), setpriv with util-linux
+    await ensureOsPackages(['dpkg', 'util-linux']);
 
     const built = await run('npm', ['run', '--silent', 'package'], {
       cwd: ROOT,

@@ -272,16 +272,19 @@ describe('fedstack probe keystone and vm against the testbed', () => {
       expect(away.stdout).toMatch(/^UNKNOWN: the information system cannot be read/);
 
       // accounting: nothing sent yet, then a real extraction sent to the hub
-      const none = await runCli([
-        'probe',
-        'accounting',
-        '--hub',
-        hubUrl,
-        '--site',
-        'TESTBED-SITE-A',
-        '--token-file',
-        reader,
-      ]);
+      const accountingProbe = (...extra: string[]) =>
+        runCli([
+          'probe',
+          'accounting',
+          '--hub',
+          hubUrl,
+          '--site',
+          'TESTBED-SITE-A',
+          '--token-file',
+          reader,
+          ...extra,
+        ]);
+      const none = await accountingProbe();
       expect(none.code).toBe(2);
       expect(none.stdout).toMatch(
         /^CRITICAL: site TESTBED-SITE-A has sent no accounting data to the hub \| 'hub'=/,
@@ -301,20 +304,7 @@ describe('fedstack probe keystone and vm against the testbed', () => {
       expect(sent.code, sent.stderr).toBe(0);
       await hub.hub.ingest!.drain();
       rmSync(cfg.dir, { recursive: true, force: true });
-      const fresh = await runCli([
-        'probe',
-        'accounting',
-        '--hub',
-        hubUrl,
-        '--site',
-        'TESTBED-SITE-A',
-        '--token-file',
-        reader,
-        '-w',
-        '7',
-        '-c',
-        '30',
-      ]);
+      const fresh = await accountingProbe('-w', '7', '-c', '30');
       expect(fresh.code, fresh.stdout).toBe(0);
       expect(fresh.stdout).toMatch(
         /^OK: site TESTBED-SITE-A: last accounting data 0 days ago \(.+, \d+ cloud records\) \| 'hub'=[\d.]+s 'age'=[\d.]+s\n$/,
