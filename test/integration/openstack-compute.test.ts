@@ -82,13 +82,22 @@ describe('Nova and Neutron on the testbed', () => {
     const deleted = seen.find((v) => v.id === id);
     expect(deleted?.status).toBe('DELETED');
     expect(deleted?.terminatedAt).toBeDefined();
-    const usage = await getTenantUsage(
-      s,
-      await s.projectId(),
-      new Date(Date.parse(since) - 60_000),
-      new Date(Date.now() + 60_000),
-    );
-    const line = usage.find((u) => u.instanceId === id);
+    // Nova's compute service finishes a delete after the API reports it, and the usage query
+    // skips an instance whose records are mid-change: read until the line appears (at most 20 s)
+    const usageLine = async () => {
+      const usage = await getTenantUsage(
+        s,
+        await s.projectId(),
+        new Date(Date.parse(since) - 60_000),
+        new Date(Date.now() + 60_000),
+      );
+      return usage.find((u) => u.instanceId === id && u.state === 'terminated');
+    };
+    let line = await usageLine();
+    for (let tries = 0; line === undefined && tries < 20; tries++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      line = await usageLine();
+    }
     expect(line).toMatchObject({ vcpus: 4, memoryMb: 8192, state: 'terminated' });
   });
 
