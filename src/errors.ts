@@ -28,6 +28,10 @@ export const ERROR_CODES = {
   SMIME_INVALID:
     'an S/MIME document cannot be read (MIME structure, CMS encoding, certificates) or its signature is refused',
   APEL_RECORD_TOO_LARGE: 'one APEL record alone serialises to more bytes than the message size limit',
+  GOCDB_XML_INVALID:
+    'a GOCDB programmatic-interface XML document cannot be read, or one of its records has a missing or malformed field',
+  REGISTRY_INVALID:
+    'a registry change is refused: unknown service type, a downtime ending before it starts, an endpoint of another site',
   IMAGE_VERIFY_FAILED:
     'a downloaded image file does not have the size or checksum its image list declares; it was discarded',
   IMAGE_CACHE_IO: 'the image cache directory cannot be written or read, or has too little free space',
@@ -83,6 +87,8 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   IMAGE_INVALID: 400,
   SMIME_INVALID: 400,
   APEL_RECORD_TOO_LARGE: 400,
+  GOCDB_XML_INVALID: 400,
+  REGISTRY_INVALID: 400,
   IMAGE_VERIFY_FAILED: 500,
   IMAGE_CACHE_IO: 500,
   IMAGE_CONVERT_FAILED: 500,

@@ -14,6 +14,7 @@ import { accountingPlugin } from './http/accounting.js';
 import { amsPlugin } from './http/ams.js';
 import { imagesPlugin } from './http/images.js';
 import { infosysPlugin } from './http/infosys.js';
+import { registryPlugin } from './http/registry.js';
 import { AMS_ERROR_SHAPE } from './http/ams-http.js';
 import { REST_ERROR_SHAPE, installErrorHandler, sendFailure, toHubFailure } from './http/error-handler.js';
 import { installOpenApi } from './http/openapi.js';
@@ -30,6 +31,7 @@ import {
 } from './images/index.js';
 import { InfosysService } from './infosys/index.js';
 import { MessagingService } from './messaging/messaging-service.js';
+import { Registry } from './registry/index.js';
 import type { MessagingOptions } from './messaging/messaging-service.js';
 import { migrationStatus } from './store/hub-migrator.js';
 import type { HubStore } from './store/hub-store.js';
@@ -99,6 +101,7 @@ export interface HubServices {
   readonly summariser: Summariser;
   readonly infosys: InfosysService;
   readonly images: ImageCatalogue;
+  readonly registry: Registry;
   /** Undefined when ingest is off. */
   readonly ingest: IngestConsumer | undefined;
 }
@@ -136,7 +139,8 @@ async function checkSchema(store: HubStore): Promise<void> {
 
 /**
  * Builds the hub: AMS messaging at /v1/projects, the accounting API at /v1/accounting, the
- * information system, the image catalogue (/v1/images/vo, /store/vo), /openapi.json and /v1/status, plus the in-process accounting consumer (started on `ready`,
+ * information system, the image catalogue (/v1/images/vo, /store/vo), the registry (/v1/registry,
+ * GOCDB's /gocdbpi/public/), /openapi.json and /v1/status, plus the in-process accounting consumer (started on `ready`,
  * stopped on `close`). Does not listen: call `app.listen()` or `app.inject()`.
  * @throws StoreError (`STORE_ERROR`) when the database schema is not at the latest migration,
  *   ConfigError (`CONFIG_INVALID`) when the image list certificate or key cannot be read or do not match.
@@ -179,7 +183,17 @@ export async function buildHub(options: HubOptions): Promise<HubApp> {
     },
   }) as unknown as FastifyInstance;
   installErrorHandler(app);
-  const services: HubServices = { store, auth, messaging, summariser, infosys, images: catalogue, ingest };
+  const registry = new Registry(store, { now: clock });
+  const services: HubServices = {
+    store,
+    auth,
+    messaging,
+    summariser,
+    infosys,
+    images: catalogue,
+    registry,
+    ingest,
+  };
   app.decorate('hub', services);
 
   await installOpenApi(app);
@@ -203,6 +217,7 @@ export async function buildHub(options: HubOptions): Promise<HubApp> {
   await app.register(accountingPlugin, { prefix: '/v1/accounting', store, auth, summariser, clock });
   await app.register(infosysPlugin, { infosys, auth });
   await app.register(imagesPlugin, { catalogue, infosys, auth, ...(signer ? { signer } : {}) });
+  await app.register(registryPlugin, { registry, infosys, store, auth, clock });
 
   if (ingest && (ingestOptions?.autoStart ?? true)) app.addHook('onReady', async () => ingest.start());
   if (ingest) app.addHook('onClose', async () => ingest.stop());

@@ -11,6 +11,7 @@ import type { IngestSource } from './accounting/ingest-consumer.js';
 import { DEFAULT_INGEST_SOURCES } from './accounting/ingest-consumer.js';
 import { Summariser } from './accounting/summariser.js';
 import { createDbCommand } from './command-db.js';
+import { createRegistryCommand } from './command-registry.js';
 import type { StoreOptions } from './command-options.js';
 import {
   ADMIN_TOKEN_ENV,
@@ -200,6 +201,7 @@ export function createHubCommand(): Command {
   hub.action(async (opts: ServeOptions) => serve(opts, createLogger({ level: opts.logLevel })));
   hub.addCommand(createDbCommand());
   hub.addCommand(createTokenCommand());
+  hub.addCommand(createRegistryCommand());
   hub
     .command('summarise')
     .description(

@@ -1,0 +1,8 @@
+// The registry: sites, service endpoints and downtimes, read and written as GOCDB's records.
+export {
+  Registry,
+  type DowntimeInput,
+  type EndpointInput,
+  type ImportReport,
+  type SiteInput,
+} from './registry.js';
