@@ -24,6 +24,12 @@ export interface CollectSiteOptions {
   readonly gocdbId?: string;
   /** GOCDB PI URL to look ids up in, or `false` to skip the lookup. */
   readonly gocdbUrl?: string | false;
+  /**
+   * The hub the document goes to: without GOCDB (`gocdbUrl: false`) the id is looked up in the
+   * hub's registry (its GOCDB-compatible read interface), so consumers that drop a service
+   * without `gocdb_id` (cloud-info-api) still list a site registered only in the hub.
+   */
+  readonly registryUrl?: string;
 }
 
 // keystoneauth plugin names, as cloud-info-provider published them in Endpoint.Authentication
@@ -49,6 +55,8 @@ async function readVersions(
   }
 }
 
+const withSlash = (url: string) => (url.endsWith('/') ? url : `${url}/`);
+
 async function resolveGocdbId(
   config: SiteConfig,
   options: CollectSiteOptions,
@@ -56,17 +64,26 @@ async function resolveGocdbId(
 ): Promise<string | undefined> {
   const configured = options.gocdbId ?? config.gocdbId;
   if (configured !== undefined) return configured;
-  if (options.gocdbUrl === false) return undefined;
+  const fromRegistry = options.gocdbUrl === false;
+  if (fromRegistry && options.registryUrl === undefined) return undefined;
+  const gocdbUrl = fromRegistry
+    ? new URL('gocdbpi/public/', withSlash(options.registryUrl!)).href
+    : options.gocdbUrl;
+  const source = fromRegistry ? 'the hub registry' : 'GOCDB';
   try {
-    const id = await lookupGocdbId(config.endpoint, { gocdbUrl: options.gocdbUrl, siteName: config.gocdb });
+    const id = await lookupGocdbId(config.endpoint, {
+      gocdbUrl,
+      siteName: config.gocdb,
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    });
     if (!id)
       logger.warn(
         { endpoint: redactUrl(config.endpoint) },
-        'no GOCDB org.openstack.nova service has this endpoint URL',
+        `no org.openstack.nova service of ${source} has this endpoint URL`,
       );
     return id;
   } catch (error) {
-    logger.warn({ error: describeError(error) }, 'GOCDB lookup failed; the document has no gocdb_id');
+    logger.warn({ error: describeError(error) }, `${source} lookup failed; the document has no gocdb_id`);
     return undefined;
   }
 }

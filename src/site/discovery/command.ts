@@ -200,7 +200,10 @@ export function createDiscoveryCommand(): Command {
       'GOCDB programmatic interface to find the endpoint service id in',
       DEFAULT_GOCDB_URL,
     )
-    .option('--no-gocdb', 'do not query GOCDB (the document then has no gocdb_id unless --gocdb-id is given)')
+    .option(
+      '--no-gocdb',
+      'do not query GOCDB; with --publish the id is taken from the hub registry, else the document has no gocdb_id unless --gocdb-id is given',
+    )
     .option('--gocdb-id <id>', 'the GOCDB service id of the endpoint, e.g. 7513G0 (skips the lookup)')
     .addOption(logLevelOption())
     .addHelpText(

@@ -6,7 +6,9 @@ import { findGocdbService, parseGocdbServices, type GocdbService } from './gocdb
 /** GOCDB's public programmatic interface. */
 export const DEFAULT_GOCDB_URL = 'https://goc.egi.eu/gocdbpi/public/';
 
-const cache = new Map<string, Promise<GocdbService[]>>();
+/** How long one answer serves lookups: a daemon sees a newly registered service within it. */
+const CACHE_TTL_MS = 10 * 60_000;
+const cache = new Map<string, { readonly at: number; readonly services: Promise<GocdbService[]> }>();
 
 async function fetchServices(gocdbUrl: string, timeoutMs: number): Promise<GocdbService[]> {
   const url = new URL(gocdbUrl);
@@ -32,7 +34,7 @@ async function fetchServices(gocdbUrl: string, timeoutMs: number): Promise<Gocdb
 
 /**
  * The GOCDB service primary key (e.g. `7513G0`) registered for a Keystone endpoint,
- * or undefined when none matches. One query per GOCDB URL serves every site of a run.
+ * or undefined when none matches. One query per GOCDB URL serves every site for ten minutes.
  * @throws Error or TimeoutError when GOCDB cannot be queried.
  */
 export async function lookupGocdbId(
@@ -40,11 +42,15 @@ export async function lookupGocdbId(
   options: { gocdbUrl?: string; siteName?: string; timeoutMs?: number } = {},
 ): Promise<string | undefined> {
   const gocdbUrl = options.gocdbUrl ?? DEFAULT_GOCDB_URL;
-  let pending = cache.get(gocdbUrl);
-  if (!pending) {
-    pending = fetchServices(gocdbUrl, options.timeoutMs ?? 30_000);
-    pending.catch(() => cache.delete(gocdbUrl));
-    cache.set(gocdbUrl, pending);
+  let entry = cache.get(gocdbUrl);
+  if (!entry || Date.now() - entry.at > CACHE_TTL_MS) {
+    const services = fetchServices(gocdbUrl, options.timeoutMs ?? 30_000);
+    const fresh = { at: Date.now(), services };
+    services.catch(() => {
+      if (cache.get(gocdbUrl) === fresh) cache.delete(gocdbUrl);
+    });
+    cache.set(gocdbUrl, fresh);
+    entry = fresh;
   }
-  return findGocdbService(await pending, endpointUrl, options.siteName)?.primaryKey;
+  return findGocdbService(await entry.services, endpointUrl, options.siteName)?.primaryKey;
 }

@@ -90,6 +90,7 @@ async function collectOutcome(ctx: JobContext, options: DiscoveryOptions): Promi
   const snapshot = await withDeadline(`discovery of ${config.gocdb}`, timeoutMs, (deadline) =>
     collectSiteSnapshot(config, {
       ...options,
+      ...(options.publish ? { registryUrl: options.publish.url } : {}),
       logger: logger.child({ site: config.gocdb }),
       // no request may outlive the site's deadline
       timeoutMs: Math.min(options.timeoutMs ?? config.timeoutSeconds * 1000, timeoutMs),
