@@ -15,6 +15,14 @@ import { amsPlugin } from './http/ams.js';
 import { imagesPlugin } from './http/images.js';
 import { infosysPlugin } from './http/infosys.js';
 import { registryPlugin } from './http/registry.js';
+import { monitoringPlugin } from './http/monitoring.js';
+import {
+  Monitor,
+  ResultStore,
+  loadMonitorConfig,
+  type MonitorConfig,
+  type MonitorOptions,
+} from './monitor/index.js';
 import { AMS_ERROR_SHAPE } from './http/ams-http.js';
 import { REST_ERROR_SHAPE, installErrorHandler, sendFailure, toHubFailure } from './http/error-handler.js';
 import { installOpenApi } from './http/openapi.js';
@@ -52,6 +60,20 @@ export interface HubOptions {
   readonly ingest?: (Omit<IngestOptions, 'clock' | 'logger'> & { readonly autoStart?: boolean }) | false;
   /** The image catalogue's lists: signing credentials, endorser, expiry, public URL. */
   readonly images?: HubImageOptions;
+  /** The monitor: its configuration (the A/R reports read it too) and whether the hub runs the checks. */
+  readonly monitor?: HubMonitorOptions;
+}
+
+/** Options of the monitor (`HubOptions.monitor`). */
+export interface HubMonitorOptions {
+  /** Metric profile and checks; default the EGI cloud profile. */
+  readonly config?: MonitorConfig;
+  /** Run the checks in this process (`fedstack hub --monitor`); default false. */
+  readonly isRunning?: boolean;
+  /** The hub's URL for the checks that read it; default http://127.0.0.1:8080. */
+  readonly hubUrl?: string;
+  /** Replaces how a check runs (benchmarks). */
+  readonly run?: MonitorOptions['run'];
 }
 
 /** Options of the image catalogue (`HubOptions.images`). */
@@ -102,6 +124,9 @@ export interface HubServices {
   readonly infosys: InfosysService;
   readonly images: ImageCatalogue;
   readonly registry: Registry;
+  readonly results: ResultStore;
+  /** Undefined unless the hub runs the checks. */
+  readonly monitor: Monitor | undefined;
   /** Undefined when ingest is off. */
   readonly ingest: IngestConsumer | undefined;
 }
@@ -184,6 +209,18 @@ export async function buildHub(options: HubOptions): Promise<HubApp> {
   }) as unknown as FastifyInstance;
   installErrorHandler(app);
   const registry = new Registry(store, { now: clock });
+  const results = new ResultStore(store);
+  const monitorConfig = options.monitor?.config ?? loadMonitorConfig();
+  const monitor = options.monitor?.isRunning
+    ? new Monitor({
+        store,
+        registry,
+        config: monitorConfig,
+        hubUrl: options.monitor.hubUrl ?? 'http://127.0.0.1:8080',
+        logger: logger.child({ area: 'monitor' }),
+        ...(options.monitor.run ? { run: options.monitor.run } : {}),
+      })
+    : undefined;
   const services: HubServices = {
     store,
     auth,
@@ -192,6 +229,8 @@ export async function buildHub(options: HubOptions): Promise<HubApp> {
     infosys,
     images: catalogue,
     registry,
+    results,
+    monitor,
     ingest,
   };
   app.decorate('hub', services);
@@ -218,8 +257,13 @@ export async function buildHub(options: HubOptions): Promise<HubApp> {
   await app.register(infosysPlugin, { infosys, auth });
   await app.register(imagesPlugin, { catalogue, infosys, auth, ...(signer ? { signer } : {}) });
   await app.register(registryPlugin, { registry, infosys, store, auth, clock });
+  await app.register(monitoringPlugin, { results, registry, config: monitorConfig, auth, clock });
 
   if (ingest && (ingestOptions?.autoStart ?? true)) app.addHook('onReady', async () => ingest.start());
   if (ingest) app.addHook('onClose', async () => ingest.stop());
+  if (monitor) {
+    app.addHook('onReady', async () => monitor.start());
+    app.addHook('onClose', async () => monitor.stop());
+  }
   return app as unknown as HubApp;
 }

@@ -23,6 +23,8 @@ import {
 } from './command-options.js';
 import { createTokenCommand } from './command-token.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './messaging/messaging-service.js';
+import { Monitor, loadMonitorConfig } from './monitor/index.js';
+import { Registry } from './registry/index.js';
 import { migrateToLatest } from './store/hub-migrator.js';
 import { HubStore, describeLocation } from './store/hub-store.js';
 
@@ -39,6 +41,8 @@ interface ServeOptions extends StoreOptions {
   imageListEmail?: string;
   imageListExpiryDays: number;
   publicUrl?: string;
+  monitor: boolean;
+  monitorConfig?: string;
 }
 
 /** Reads a PEM file of the image list options; the error names the option and file, never the content. */
@@ -99,6 +103,11 @@ async function serve(opts: ServeOptions, logger: Logger): Promise<void> {
       messaging: { maxMessageBytes: opts.maxMessageBytes },
       ingest: opts.ingest ? { sources: opts.ingestTopic ?? DEFAULT_INGEST_SOURCES } : false,
       images,
+      monitor: {
+        config: loadMonitorConfig(opts.monitorConfig),
+        isRunning: opts.monitor,
+        hubUrl: images.publicUrl ?? `http://${host}:${port}`,
+      },
     });
     const stop = async (signal: string) => {
       logger.info({ signal }, 'hub stopping');
@@ -179,6 +188,14 @@ export function createHubCommand(): Command {
       '--public-url <url>',
       'the hub as subscribers reach it (the TLS proxy), written into image lists as hv:uri (default http://LISTEN)',
     )
+    .option(
+      '--monitor',
+      'also run the monitor: the checks of the registry’s monitored endpoints (see docs/monitoring.md)',
+    )
+    .option(
+      '--monitor-config <file>',
+      'YAML of the monitor: metrics, profile, concurrency, webhook (default: the EGI cloud profile); the A/R reports read it too',
+    )
     .addOption(
       new Option('--log-level <level>', 'log verbosity on stderr (JSON lines); tokens are never logged')
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -202,6 +219,53 @@ export function createHubCommand(): Command {
   hub.addCommand(createDbCommand());
   hub.addCommand(createTokenCommand());
   hub.addCommand(createRegistryCommand());
+  hub
+    .command('monitor')
+    .description(
+      'run only the monitor, as its own process against the hub database: every metric of the profile against every ' +
+        'monitored endpoint of the registry, soft/hard states, results into the status history',
+    )
+    .option('--monitor-config <file>', 'YAML of the monitor (default: the EGI cloud profile)')
+    .option(
+      '--hub-url <url>',
+      'the hub the information-system and accounting checks read',
+      'http://127.0.0.1:8080',
+    )
+    .addOption(
+      new Option('--log-level <level>', 'log verbosity on stderr (JSON lines)')
+        .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+        .default('info'),
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  fedstack hub monitor --monitor-config monitor.yaml --hub-url https://hub.example.org\n' +
+        '  fedstack hub --monitor   (the same, inside the hub process)\n\nSee docs/monitoring.md.',
+    )
+    .action(async (opts: { monitorConfig?: string; hubUrl: string; logLevel: string }, command: Command) => {
+      const logger = createLogger({ level: opts.logLevel });
+      const config = loadMonitorConfig(opts.monitorConfig);
+      const store = HubStore.open(storeLocation(command.optsWithGlobals<StoreOptions>()));
+      await migrateToLatest(store);
+      const monitor = new Monitor({
+        store,
+        registry: new Registry(store),
+        config,
+        hubUrl: opts.hubUrl,
+        logger,
+      });
+      await monitor.start();
+      logger.info(
+        { checks: monitor.stats().checks, database: describeLocation(store.location) },
+        'monitor running',
+      );
+      const stop = async (signal: string) => {
+        logger.info({ signal }, 'monitor stopping');
+        await monitor.stop();
+        await store.close();
+      };
+      process.once('SIGINT', (s) => void stop(s));
+      process.once('SIGTERM', (s) => void stop(s));
+    });
   hub
     .command('summarise')
     .description(

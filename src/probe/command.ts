@@ -72,19 +72,29 @@ function common(cmd: Command): Command {
     .option('--federation-endpoint <url>', 'Keystone URL of the OIDC front, when the login goes elsewhere');
 }
 
+/**
+ * Runs a probe under its whole-run time limit: past it, or on any error the probe did not turn
+ * into a result itself, the result is CRITICAL with the reason.
+ */
+export async function settleProbe(
+  what: string,
+  totalSeconds: number,
+  probe: () => Promise<ProbeResult>,
+): Promise<ProbeResult> {
+  try {
+    return await withDeadline(`the ${what} probe`, totalSeconds * 1000, () => probe());
+  } catch (error) {
+    return { status: 'CRITICAL', summary: `Unexpected error: ${describeError(error)}` };
+  }
+}
+
 async function runProbe(
   what: string,
   totalSeconds: number,
   verbose: boolean,
   probe: () => Promise<ProbeResult>,
 ): Promise<void> {
-  let result: ProbeResult;
-  try {
-    result = await withDeadline(`the ${what} probe`, totalSeconds * 1000, () => probe());
-  } catch (error) {
-    result = { status: 'CRITICAL', summary: `Unexpected error: ${describeError(error)}` };
-  }
-  await report(result, verbose);
+  await report(await settleProbe(what, totalSeconds, probe), verbose);
 }
 
 /** `fedstack probe`. */

@@ -1,3 +1,13 @@
-// Monitoring probes as Nagios plugins.
-export { createProbeCommand } from './command.js';
+// Monitoring probes as Nagios plugins, as commands and as functions the hub's monitor runs in-process.
+export { createProbeCommand, settleProbe } from './command.js';
 export { EXIT_CODES, pluginOutput, type PluginStatus, type ProbeResult } from './plugin-output.js';
+export {
+  accountingProbe,
+  infoProviderProbe,
+  keystoneProbe,
+  tcpProbe,
+  vmProbe,
+  type AccountingProbeOptions,
+  type InfoProviderProbeOptions,
+  type VmProbeOptions,
+} from './probes.js';

@@ -52,6 +52,30 @@ function failureOf(error: unknown, log: StepLog): ProbeResult {
   return { status, summary: describeError(error), perfdata: log.perfdata, steps: log.steps };
 }
 
+/**
+ * org.nagios.Keystone-TCP in-process, as `check_tcp -H host -p port` answers: OK with the
+ * connection time, CRITICAL when refused or not made within `timeout` seconds.
+ */
+export async function tcpProbe(options: {
+  readonly url: string;
+  readonly timeout: number;
+}): Promise<ProbeResult> {
+  const started = process.hrtime.bigint();
+  const u = new URL(options.url);
+  const where = `${u.hostname}:${u.port || (u.protocol === 'https:' ? 443 : 80)}`;
+  try {
+    await tcpConnect(options.url, options.timeout * 1000);
+  } catch (error) {
+    return { status: 'CRITICAL', summary: describeError(error) };
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return {
+    status: 'OK',
+    summary: `TCP connection to ${where} in ${Math.round(seconds * 1000) / 1000} s`,
+    perfdata: { time: seconds },
+  };
+}
+
 /** `fedstack probe keystone`. */
 export async function keystoneProbe(options: ProbeOptions): Promise<ProbeResult> {
   const log = new StepLog();

@@ -80,14 +80,34 @@ export function metricTimeline(
   period: Period,
   validForMs: number,
 ): Timeline {
-  const sorted = [...results].sort((a, b) => a.at - b.at);
+  return runsTimeline(
+    results.map((r) => ({ firstAt: r.at, lastAt: r.at, status: r.status })),
+    period,
+    validForMs,
+  );
+}
+
+/** Results of one status in a row, stored as one run: the first and the last result's time. */
+export interface ResultRun {
+  readonly firstAt: number;
+  readonly lastAt: number;
+  readonly status: CheckResult['status'];
+}
+
+/**
+ * A metric's timeline from its runs, as {@link metricTimeline} gives it from every result of the
+ * runs (a run holds from its first result to its last one's `validForMs`, or to the next run).
+ * Runs must not overlap; they need not be sorted.
+ */
+export function runsTimeline(runs: readonly ResultRun[], period: Period, validForMs: number): Timeline {
+  const sorted = [...runs].sort((a, b) => a.firstAt - b.firstAt);
   const segments: Segment[] = [];
   let cursor = period.start;
   for (let i = 0; i < sorted.length; i++) {
     const r = sorted[i]!;
-    const next = sorted[i + 1]?.at ?? Number.POSITIVE_INFINITY;
-    const start = Math.max(r.at, period.start);
-    const end = Math.min(next, r.at + validForMs, period.end);
+    const next = sorted[i + 1]?.firstAt ?? Number.POSITIVE_INFINITY;
+    const start = Math.max(r.firstAt, period.start);
+    const end = Math.min(next, r.lastAt + validForMs, period.end);
     if (end <= period.start || start >= period.end) continue;
     if (start > cursor) segments.push({ start: cursor, end: start, status: 'MISSING' });
     if (end > start) segments.push({ start, end, status: r.status });
@@ -167,6 +187,23 @@ export type Durations = Readonly<Record<Status, number>>;
 export function durationsOf(timeline: Timeline): Durations {
   const out: Record<Status, number> = { OK: 0, WARNING: 0, UNKNOWN: 0, MISSING: 0, CRITICAL: 0, DOWNTIME: 0 };
   for (const s of timeline) out[s.status] += s.end - s.start;
+  return out;
+}
+
+/**
+ * Time per status in each of `periods` (sorted, not overlapping): one pass over the timeline, so
+ * a quarter's timeline gives its days without being rebuilt per day.
+ */
+export function durationsPerPeriod(timeline: Timeline, periods: readonly Period[]): Durations[] {
+  const out = periods.map(() => ({ OK: 0, WARNING: 0, UNKNOWN: 0, MISSING: 0, CRITICAL: 0, DOWNTIME: 0 }));
+  let p = 0;
+  for (const seg of timeline) {
+    while (p < periods.length && periods[p]!.end <= seg.start) p++;
+    for (let q = p; q < periods.length && periods[q]!.start < seg.end; q++) {
+      const overlap = Math.min(seg.end, periods[q]!.end) - Math.max(seg.start, periods[q]!.start);
+      if (overlap > 0) out[q]![seg.status] += overlap;
+    }
+  }
   return out;
 }
 

@@ -29,7 +29,7 @@ import {
   monthNumber,
   splitList,
 } from './accounting-schemas.js';
-import { toCsv } from './csv.js';
+import { toCsv, wantsCsv } from './csv.js';
 import { ANY_ROLE, callerOf, installAuth } from './route-auth.js';
 import { installRouteSchemas } from './route-schema.js';
 
@@ -83,11 +83,6 @@ function groupByOf(value: string | undefined): SummaryDimension[] {
     }
   }
   return [...new Set(asked)] as SummaryDimension[];
-}
-
-function wantsCsv(request: FastifyRequest, format: string | undefined): boolean {
-  if (format !== undefined) return format === 'csv';
-  return /\btext\/csv\b/.test(request.headers.accept ?? '');
 }
 
 /** Sends `rows` as CSV, their columns those of the first row. */

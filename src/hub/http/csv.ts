@@ -1,4 +1,11 @@
-// CSV rendering (RFC 4180) of flat rows for the accounting API.
+// CSV rendering (RFC 4180) of flat rows for the accounting and monitoring APIs.
+import type { FastifyRequest } from 'fastify';
+
+/** True when the request asks for CSV: `format=csv`, or without `format`, `Accept: text/csv`. */
+export function wantsCsv(request: FastifyRequest, format: string | undefined): boolean {
+  if (format !== undefined) return format === 'csv';
+  return /\btext\/csv\b/.test(request.headers.accept ?? '');
+}
 
 function cell(value: unknown): string {
   if (value === null || value === undefined) return '';
