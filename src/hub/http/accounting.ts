@@ -1,5 +1,5 @@
 // The accounting API as one fastify plugin at /v1/accounting: summaries, rejects, sites, IP and GPU views.
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import { FedstackError } from '../../errors.js';
