@@ -10,6 +10,8 @@
 #   openstack.sh up   [--name N] [--offset K]  start a site, seed it, print its env file
 #   openstack.sh down [--name N]               stop that site's processes
 #   openstack.sh status [--name N]
+#   openstack.sh keystone-stop|keystone-start --name N [--offset K]
+#                                              stop or start only that site's Keystone (an outage for monitoring tests)
 #   openstack.sh token --sub S [--entitlements E1,E2] [--lifetime SECONDS]
 #                                              an OIDC access token from the testbed identity provider
 #
@@ -680,7 +682,23 @@ case "$CMD" in
     fi
     env_file ;;
   down) down ;;
+  keystone-stop)
+    if [ -f "$DIR/run/keystone.pid" ]; then
+      pid=$(cat "$DIR/run/keystone.pid")
+      kill -TERM $pid $(pgrep -P "$pid" | tr "\n" " " || true) 2>/dev/null || true
+      rm -f "$DIR/run/keystone.pid"
+    fi
+    for _ in $(seq 40); do (exec 3<>"/dev/tcp/127.0.0.1/$KS_PORT") 2>/dev/null || exit 0; sleep 0.25; done
+    # a Keystone this pid file does not name (started twice, say): whatever listens on the port
+    listeners=$(ss -ltnpH "( sport = :$KS_PORT )" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u | tr '\n' ' ' || true)
+    [ -z "${listeners// }" ] || kill -KILL $listeners 2>/dev/null || true
+    for _ in $(seq 20); do (exec 3<>"/dev/tcp/127.0.0.1/$KS_PORT") 2>/dev/null || exit 0; sleep 0.25; done
+    log "Keystone still listens on $KS_PORT"; exit 1 ;;
+  keystone-start)
+    [ -f "$DIR/ready" ] || { log "no site here: '$0 up --name $NAME' first"; exit 1; }
+    if (exec 3<>"/dev/tcp/127.0.0.1/$KS_PORT") 2>/dev/null; then log "Keystone already listens on $KS_PORT"; exit 0; fi
+    start_identity ;;
   status) status ;;
   token) [ -n "$SUB" ] || { echo "token needs --sub" >&2; exit 2; }; mint_token "$SUB" "$ENTS" "$LIFETIME" ;;
-  *) sed -n '2,26p' "$0"; exit 2 ;;
+  *) sed -n '2,28p' "$0"; exit 2 ;;
 esac

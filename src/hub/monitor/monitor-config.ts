@@ -15,7 +15,9 @@ const METRIC = z
       .string()
       .min(1)
       .optional()
-      .describe('an external Nagios plugin: {host} {port} {url} {hostname} {site} {timeout} are filled in'),
+      .describe(
+        'an external Nagios plugin: {host} {port} {url} {hostname} {site} {timeout} and {ext.KEY} (an endpoint extension) are filled in',
+      ),
     args: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
     interval: z.number().positive().default(900).describe('seconds between checks in an OK or hard state'),
     retry: z.number().positive().default(180).describe('seconds between soft attempts'),

@@ -103,7 +103,12 @@ function offsetOf(id: string, spanMs: number): number {
 }
 
 function targetOf(e: RegistryEndpoint): CheckTarget {
-  return { site: e.siteName, hostname: e.hostname, url: e.url ?? `https://${e.hostname}` };
+  return {
+    site: e.siteName,
+    hostname: e.hostname,
+    url: e.url ?? `https://${e.hostname}`,
+    extensions: e.extensions,
+  };
 }
 
 /** The monitor. `start()` it; `stop()` waits for running checks (up to their time limit) and writes what is buffered. */

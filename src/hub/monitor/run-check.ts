@@ -18,6 +18,8 @@ import type { MetricSpec } from './monitor-config.js';
 export interface CheckTarget {
   readonly site: string;
   readonly hostname: string;
+  /** The endpoint's registry extensions, as `{ext.KEY}` placeholders (GOCDB extension properties). */
+  readonly extensions?: Readonly<Record<string, string>>;
   /** The endpoint URL (for nova: Keystone's), or `https://<hostname>` when it has none. */
   readonly url: string;
 }
@@ -46,11 +48,12 @@ function placeholders(target: CheckTarget, spec: MetricSpec): Record<string, str
     hostname: target.hostname,
     site: target.site,
     timeout: String(Math.ceil(spec.timeout)),
+    ...Object.fromEntries(Object.entries(target.extensions ?? {}).map(([k, v]) => [`ext.${k}`, v])),
   };
 }
 
 function fill(text: string, values: Record<string, string>): string {
-  return text.replace(/\{([a-z]+)\}/g, (whole, name: string) => values[name] ?? whole);
+  return text.replace(/\{([A-Za-z0-9_.:-]+)\}/g, (whole, name: string) => values[name] ?? whole);
 }
 
 /** Splits a command line into words, with '…' and "…" quoting (no shell is involved). */
@@ -89,7 +92,9 @@ export function parsePluginOutput(text: string): { summary: string; perfdata: st
  * the reason.
  */
 export function runExternal(command: string, target: CheckTarget, spec: MetricSpec): Promise<CheckOutcome> {
-  const words = splitCommand(fill(command, placeholders(target, spec)));
+  // split first: a filled-in value with spaces stays one argument
+  const values = placeholders(target, spec);
+  const words = splitCommand(command).map((w) => fill(w, values));
   const started = Date.now();
   const done = (status: CheckStatus, summary: string, perfdata = ''): CheckOutcome => ({
     status,
