@@ -12,3 +12,12 @@ export {
 } from './accounting/ingest-consumer.js';
 export { Summariser, type SummariseOutcome } from './accounting/summariser.js';
 export type * as HubRoutes from './http/route-schemas.js';
+export { Registry, type ImportReport } from './registry/index.js';
+export {
+  Monitor,
+  ResultStore,
+  availabilityReport,
+  loadMonitorConfig,
+  type MonitorConfig,
+  type ReportRow,
+} from './monitor/index.js';

@@ -250,7 +250,7 @@ function registerEndpointRoutes(app: FastifyInstance, { registry }: RegistryPlug
         tags: TAGS,
         summary: 'The service types endpoints may have',
         querystring: REGISTRY_NO_QUERY,
-        response: { 200: SERVICE_TYPES_RESPONSE },
+        response: { 200: SERVICE_TYPES_RESPONSE, ...REGISTRY_ERROR_RESPONSES },
       },
     },
     async () => ({ serviceTypes: registry.serviceTypes }),

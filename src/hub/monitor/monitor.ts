@@ -95,6 +95,9 @@ class DueQueue {
   }
 }
 
+/** First runs are spread over the interval, at most this long (Nagios' inter-check delay). */
+const FIRST_RUN_SPREAD_MS = 15 * 60_000;
+
 /** Spreads first runs over the interval (a stable offset per check), so a start is not a burst. */
 function offsetOf(id: string, spanMs: number): number {
   let h = 2166136261;
@@ -170,7 +173,7 @@ export class Monitor {
       return;
     }
     const wanted = new Set<string>();
-    const now = Date.now();
+    const fresh: Omit<Check, 'dueAt'>[] = [];
     for (const e of endpoints) {
       for (const metric of this.o.config.profile[e.serviceType] ?? []) {
         const id = `${e.primaryKey}/${metric}`;
@@ -190,7 +193,7 @@ export class Monitor {
           maxAttempts: spec.attempts,
         };
         const prior = saved.get(seriesId);
-        const check: Check = {
+        fresh.push({
           id,
           seriesId,
           endpoint: e,
@@ -198,18 +201,26 @@ export class Monitor {
           spec,
           timing,
           state: prior?.state ?? INITIAL_STATE,
-          dueAt: prior
-            ? Math.max(
-                now,
-                prior.lastAtMs + (prior.state.type === 'SOFT' ? timing.retryMs : timing.intervalMs),
-              )
-            : now + offsetOf(id, Math.min(timing.intervalMs, 60_000)),
           isRunning: false,
           isRemoved: false,
-        };
-        this.checks.set(id, check);
-        this.queue.push(check);
+        });
       }
+    }
+    // due times from after the series were read: with thousands, that read takes a while
+    const now = Date.now();
+    for (const c of fresh) {
+      const prior = saved.get(c.seriesId);
+      const check: Check = {
+        ...c,
+        dueAt: prior
+          ? Math.max(
+              now,
+              prior.lastAtMs + (prior.state.type === 'SOFT' ? c.timing.retryMs : c.timing.intervalMs),
+            )
+          : now + offsetOf(c.id, Math.min(c.timing.intervalMs, FIRST_RUN_SPREAD_MS)),
+      };
+      this.checks.set(check.id, check);
+      this.queue.push(check);
     }
     for (const [id, check] of this.checks) {
       if (wanted.has(id)) continue;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { FormatError } from '../../../../src/errors.js';
+import { thrownBy } from '../../../helpers/expect-rejection.js';
 import {
   downtimesXml,
   parseGocdbXml,
@@ -15,15 +16,7 @@ import {
 const FIXTURES = path.resolve(import.meta.dirname, '../../../fixtures/gocdb');
 const read = (name: string) => parseGocdbXml(readFileSync(path.join(FIXTURES, name), 'utf8'), name);
 
-function errorOf(run: () => unknown): FormatError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof FormatError) return error;
-    throw error;
-  }
-  throw new Error('expected a FormatError');
-}
+const errorOf = (run: () => unknown) => thrownBy(run, FormatError);
 
 describe('GOCDB PI XML', () => {
   it('reads get_site with its statuses, contacts and extensions', () => {

@@ -61,7 +61,7 @@ describe('hub routes (inject, SQLite)', () => {
     }
   });
 
-  it('documents the answers of every AMS, accounting and information-system route, errors included', async () => {
+  it('documents the answers of every route (AMS, accounting, information system, images, registry, monitoring), errors included', async () => {
     h = await openTestHub('sqlite');
     const res = await h.app.inject({ method: 'GET', url: '/openapi.json' });
     const paths = (
@@ -75,9 +75,11 @@ describe('hub routes (inject, SQLite)', () => {
       for (const [method, op] of Object.entries(ops)) {
         const codes = Object.keys(op.responses);
         expect(codes, `${method} ${path}`).toEqual(expect.arrayContaining(['4XX', '5XX']));
-        const ok = op.responses['200'] ?? op.responses['204'];
+        const ok = op.responses['200'] ?? op.responses['201'] ?? op.responses['204'];
         expect(ok, `${method} ${path}`).toBeDefined();
-        if (op.responses['200']) expect(op.responses['200'].content, `${method} ${path}`).toBeDefined();
+        for (const code of ['200', '201'])
+          if (op.responses[code])
+            expect(op.responses[code].content, `${method} ${path} ${code}`).toBeDefined();
       }
     }
     expect(paths['/v1/status']!.get!.responses['200']!.content).toBeDefined();
