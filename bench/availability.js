@@ -55,9 +55,15 @@ function dayString(ms) {
 
 /** A small deterministic generator, so both stores get the same history. */
 function random(seed) {
-  let x = seed >>> 0 || 1;
-  return () =>
-    ((x = Math.imul(x ^ (x >>> 15), 2246822507) ^ Math.imul(x ^ (x >>> 13), 3266489909)) >>> 0) / 2 ** 32;
+  // mulberry32
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 async function seedRegistry(registry, endpoints) {
@@ -154,6 +160,10 @@ async function history(location) {
       }
       await results.record(batch, []);
       total += batch.length;
+      if ((d + 1) % 10 === 0)
+        process.stderr.write(
+          `${location.kind}: day ${d + 1}/${DAYS}, ${total} results, ${Math.round(Number(process.hrtime.bigint() - t0) / 1e9)} s\n`,
+        );
     }
     const recordSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const from = dayString(START);

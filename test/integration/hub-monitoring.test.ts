@@ -58,6 +58,14 @@ describe.each(TEST_DIALECTS)('status history and availability on %s', (dialect) 
           const runs =
             (await new ResultStore(h.store.store).runs(period.start, period.end)).get(seriesId) ?? [];
           expect(runsTimeline(runs, period, validFor)).toEqual(metricTimeline(all, period, validFor));
+          // and the runs are those of the results: one status in a row, each within the validity
+          const expected: { firstAt: number; lastAt: number; status: string }[] = [];
+          for (const r of all) {
+            const last = expected[expected.length - 1];
+            if (last && last.status === r.status && r.at - last.lastAt <= validFor) last.lastAt = r.at;
+            else expected.push({ firstAt: r.at, lastAt: r.at, status: r.status });
+          }
+          expect(runs).toEqual(expected);
         },
       ),
       { numRuns: 25 },

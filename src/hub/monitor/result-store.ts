@@ -53,7 +53,6 @@ interface OpenRun {
   status: number;
   /** Not yet in the database (inserted at the end of the batch). */
   isNew: boolean;
-  isDirty: boolean;
 }
 
 /** Rows per PostgreSQL statement. */
@@ -137,7 +136,6 @@ export class ResultStore {
           lastAt: Number(r.last_at_ms),
           status: Number(r.status),
           isNew: false,
-          isDirty: false,
         }
       : null;
     this.lastRuns.set(seriesId, run);
@@ -152,22 +150,24 @@ export class ResultStore {
    */
   async record(results: readonly StoredResult[], states: readonly StoredState[]): Promise<void> {
     const newRuns: [number, OpenRun][] = [];
-    const touched = new Map<number, OpenRun>();
+    // by run, not by series: one batch may extend a series' stored run, then start and extend another
+    const touched = new Map<OpenRun, number>();
     for (const r of results) {
       const code = STATUS_CODES[r.status];
       const last = await this.lastRun(r.seriesId);
       if (last && r.atMs < last.lastAt) continue;
       if (last && last.status === code && r.atMs - last.lastAt <= r.validForMs) {
         last.lastAt = r.atMs;
-        last.isDirty = true;
-        touched.set(r.seriesId, last);
+        touched.set(last, r.seriesId);
         continue;
       }
-      const run: OpenRun = { firstAt: r.atMs, lastAt: r.atMs, status: code, isNew: true, isDirty: false };
+      const run: OpenRun = { firstAt: r.atMs, lastAt: r.atMs, status: code, isNew: true };
       newRuns.push([r.seriesId, run]);
       this.lastRuns.set(r.seriesId, run);
     }
-    const extended = [...touched.entries()].filter(([, run]) => !run.isNew);
+    const extended: [number, OpenRun][] = [...touched]
+      .filter(([run]) => !run.isNew)
+      .map(([run, id]) => [id, run]);
     try {
       // SQLite: the raw handle, while holding the store's one connection (no kysely transaction meanwhile)
       if (this.store.dialect === 'sqlite')
@@ -181,7 +181,6 @@ export class ResultStore {
       throw error;
     }
     for (const [, run] of newRuns) run.isNew = false;
-    for (const [, run] of extended) run.isDirty = false;
   }
 
   private writeSqlite(
