@@ -15,6 +15,7 @@ import { amsPlugin } from './http/ams.js';
 import { imagesPlugin } from './http/images.js';
 import { infosysPlugin } from './http/infosys.js';
 import { registryPlugin } from './http/registry.js';
+import { authx509Plugin } from './http/ams-authx509.js';
 import { monitoringPlugin } from './http/monitoring.js';
 import {
   Monitor,
@@ -62,6 +63,20 @@ export interface HubOptions {
   readonly images?: HubImageOptions;
   /** The monitor: its configuration (the A/R reports read it too) and whether the hub runs the checks. */
   readonly monitor?: HubMonitorOptions;
+  /** Serve TLS (else plain HTTP, for a TLS proxy in front). */
+  readonly tls?: HubTlsOptions;
+}
+
+/** TLS of the hub itself (`HubOptions.tls`). */
+export interface HubTlsOptions {
+  readonly certificatePem: string;
+  readonly privateKeyPem: string;
+  /**
+   * CA certificates (PEM) client certificates are checked against; with them the hub asks every
+   * client for a certificate, without refusing one that has none (tokens still work), and
+   * `authx509` exchanges a trusted one for a token.
+   */
+  readonly clientCaPems?: readonly string[];
 }
 
 /** Options of the monitor (`HubOptions.monitor`). */
@@ -196,14 +211,27 @@ export async function buildHub(options: HubOptions): Promise<HubApp> {
   const { catalogue, signer } = await openCatalogue(store, options.images ?? {}, clock);
 
   // typed with the default logger type: our pino Logger differs from it only in generics
+  const tls = options.tls;
   const app = fastify({
+    ...(tls
+      ? {
+          https: {
+            cert: tls.certificatePem,
+            key: tls.privateKeyPem,
+            ...(tls.clientCaPems?.length
+              ? { ca: [...tls.clientCaPems], requestCert: true, rejectUnauthorized: false }
+              : {}),
+          },
+        }
+      : {}),
     loggerInstance: requestLogger(logger),
     bodyLimit: 1024 * 1024,
     routerOptions: { maxParamLength: 64 * 1024 }, // beyond any URL Node accepts: AMS answers long names itself
     // errors the router raises before any route or plugin is chosen (a path that is not valid
     // percent-encoding): in AMS's shape under the AMS prefix, in the REST shape elsewhere
     frameworkErrors: (error, request, reply) => {
-      const shape = request.url.startsWith('/v1/projects/') ? AMS_ERROR_SHAPE : REST_ERROR_SHAPE;
+      const isAms = request.url.startsWith('/v1/projects/') || request.url.startsWith('/v1/service-types/');
+      const shape = isAms ? AMS_ERROR_SHAPE : REST_ERROR_SHAPE;
       return sendFailure(reply, shape, toHubFailure(error, request));
     },
   }) as unknown as FastifyInstance;
@@ -258,6 +286,7 @@ export async function buildHub(options: HubOptions): Promise<HubApp> {
   await app.register(imagesPlugin, { catalogue, infosys, auth, ...(signer ? { signer } : {}) });
   await app.register(registryPlugin, { registry, infosys, store, auth, clock });
   await app.register(monitoringPlugin, { results, registry, config: monitorConfig, auth, clock });
+  await app.register(authx509Plugin, { prefix: '/v1/service-types', registry, store, clock });
 
   if (ingest && (ingestOptions?.autoStart ?? true)) app.addHook('onReady', async () => ingest.start());
   if (ingest) app.addHook('onClose', async () => ingest.stop());

@@ -6,7 +6,8 @@ import { ConfigError } from '../errors.js';
 import { createLogger } from '../log.js';
 import type { Logger } from '../log.js';
 import { buildHub } from './app.js';
-import type { HubImageOptions } from './app.js';
+import type { HubImageOptions, HubTlsOptions } from './app.js';
+import { loadCaCertificates } from '../http/index.js';
 import type { IngestSource } from './accounting/ingest-consumer.js';
 import { DEFAULT_INGEST_SOURCES } from './accounting/ingest-consumer.js';
 import { Summariser } from './accounting/summariser.js';
@@ -43,6 +44,9 @@ interface ServeOptions extends StoreOptions {
   publicUrl?: string;
   monitor: boolean;
   monitorConfig?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsClientCa?: string;
 }
 
 /** Reads a PEM file of the image list options; the error names the option and file, never the content. */
@@ -77,7 +81,28 @@ function imageOptions(opts: ServeOptions, listen: { host: string; port: number }
       : {}),
     ...(opts.imageListEmail !== undefined ? { endorser: { email: opts.imageListEmail } } : {}),
     expiryMs: opts.imageListExpiryDays * 24 * 3600 * 1000,
-    publicUrl: opts.publicUrl ?? `http://${host}:${listen.port}`,
+    publicUrl: opts.publicUrl ?? `${opts.tlsCert ? 'https' : 'http'}://${host}:${listen.port}`,
+  };
+}
+
+/** The hub's own TLS from the command line, or undefined to serve plain HTTP. */
+function tlsOptions(opts: ServeOptions): HubTlsOptions | undefined {
+  if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) {
+    throw new ConfigError('give both --tls-cert and --tls-key, or neither', {
+      path: opts.tlsCert === undefined ? '--tls-cert' : '--tls-key',
+    });
+  }
+  if (opts.tlsCert === undefined || opts.tlsKey === undefined) {
+    if (opts.tlsClientCa !== undefined)
+      throw new ConfigError('client certificates need the hub to serve TLS: add --tls-cert and --tls-key', {
+        path: '--tls-client-ca',
+      });
+    return undefined;
+  }
+  return {
+    certificatePem: readPem(opts.tlsCert, '--tls-cert'),
+    privateKeyPem: readPem(opts.tlsKey, '--tls-key'),
+    ...(opts.tlsClientCa !== undefined ? { clientCaPems: loadCaCertificates(opts.tlsClientCa) } : {}),
   };
 }
 
@@ -91,6 +116,7 @@ async function serve(opts: ServeOptions, logger: Logger): Promise<void> {
   const { host, port } = parseListen(opts.listen);
   const adminToken = readAdminToken(opts.adminTokenFile);
   const images = imageOptions(opts, { host, port });
+  const tls = tlsOptions(opts);
   const store = HubStore.open(storeLocation(opts));
   try {
     if (opts.migrate) {
@@ -103,6 +129,7 @@ async function serve(opts: ServeOptions, logger: Logger): Promise<void> {
       messaging: { maxMessageBytes: opts.maxMessageBytes },
       ingest: opts.ingest ? { sources: opts.ingestTopic ?? DEFAULT_INGEST_SOURCES } : false,
       images,
+      ...(tls ? { tls } : {}),
       monitor: {
         config: loadMonitorConfig(opts.monitorConfig),
         isRunning: opts.monitor,
@@ -187,6 +214,15 @@ export function createHubCommand(): Command {
     .option(
       '--public-url <url>',
       'the hub as subscribers reach it (the TLS proxy), written into image lists as hv:uri (default http://LISTEN)',
+    )
+    .option(
+      '--tls-cert <file>',
+      'PEM certificate (with its chain) to serve HTTPS with, instead of plain HTTP behind a proxy',
+    )
+    .option('--tls-key <file>', 'unencrypted PEM private key of --tls-cert (never logged)')
+    .option(
+      '--tls-client-ca <dir-or-file>',
+      'CA directory of hashed *.0 files (IGTF style, e.g. /etc/grid-security/certificates) or a bundle: client certificates are asked for and checked against it (AMS authx509)',
     )
     .option(
       '--monitor',
