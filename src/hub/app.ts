@@ -7,7 +7,7 @@ import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { redactUrl } from '../redact-url.js';
 import { IngestConsumer } from './accounting/ingest-consumer.js';
-import type { IngestOptions } from './accounting/ingest-consumer.js';
+import type { IngestOptions, IngestSource } from './accounting/ingest-consumer.js';
 import { Summariser } from './accounting/summariser.js';
 import { HubAuth } from './auth/hub-auth.js';
 import { accountingPlugin } from './http/accounting.js';
@@ -16,6 +16,9 @@ import { imagesPlugin } from './http/images.js';
 import { infosysPlugin } from './http/infosys.js';
 import { registryPlugin } from './http/registry.js';
 import { authx509Plugin } from './http/ams-authx509.js';
+import { SignatureGate, type SignatureMode } from './accounting/signature-gate.js';
+import { DEFAULT_INGEST_SOURCES } from './accounting/ingest-consumer.js';
+import { parseTrustedCas } from '../formats/smime/index.js';
 import { monitoringPlugin } from './http/monitoring.js';
 import {
   Monitor,
@@ -65,6 +68,8 @@ export interface HubOptions {
   readonly monitor?: HubMonitorOptions;
   /** Serve TLS (else plain HTTP, for a TLS proxy in front). */
   readonly tls?: HubTlsOptions;
+  /** The S/MIME check of accounting messages at publish time; default off. */
+  readonly signatures?: { readonly mode: SignatureMode; readonly caPems: readonly string[] };
 }
 
 /** TLS of the hub itself (`HubOptions.tls`). */
@@ -280,7 +285,25 @@ export async function buildHub(options: HubOptions): Promise<HubApp> {
       async () => ({ status: 'ok' as const }),
     );
   });
-  await app.register(amsPlugin, { prefix: '/v1/projects', messaging, auth });
+  const gate =
+    options.signatures && options.signatures.mode !== 'off'
+      ? new SignatureGate({
+          mode: options.signatures.mode,
+          trustedCas: parseTrustedCas(
+            options.signatures.caPems.map((text, i) => ({ name: `ca-${i}.pem`, text })),
+          ),
+          registry,
+          sources: (ingestOptions?.sources ?? DEFAULT_INGEST_SOURCES) as readonly IngestSource[],
+          logger: logger.child({ area: 'signatures' }),
+          clock,
+        })
+      : undefined;
+  await app.register(amsPlugin, {
+    prefix: '/v1/projects',
+    messaging,
+    auth,
+    ...(gate ? { publishGate: (...args: Parameters<SignatureGate['check']>) => gate.check(...args) } : {}),
+  });
   await app.register(accountingPlugin, { prefix: '/v1/accounting', store, auth, summariser, clock });
   await app.register(infosysPlugin, { infosys, auth });
   await app.register(imagesPlugin, { catalogue, infosys, auth, ...(signer ? { signer } : {}) });

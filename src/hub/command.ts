@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import { buildHub } from './app.js';
 import type { HubImageOptions, HubTlsOptions } from './app.js';
 import { loadCaCertificates } from '../http/index.js';
+import { SIGNATURE_MODES, type SignatureMode } from './accounting/signature-gate.js';
 import type { IngestSource } from './accounting/ingest-consumer.js';
 import { DEFAULT_INGEST_SOURCES } from './accounting/ingest-consumer.js';
 import { Summariser } from './accounting/summariser.js';
@@ -47,6 +48,8 @@ interface ServeOptions extends StoreOptions {
   tlsCert?: string;
   tlsKey?: string;
   tlsClientCa?: string;
+  accountingSignatures: SignatureMode;
+  accountingCa?: string;
 }
 
 /** Reads a PEM file of the image list options; the error names the option and file, never the content. */
@@ -106,6 +109,20 @@ function tlsOptions(opts: ServeOptions): HubTlsOptions | undefined {
   };
 }
 
+/** The accounting signature check from the command line. */
+function signatureOptions(opts: ServeOptions): { signatures?: { mode: SignatureMode; caPems: string[] } } {
+  if (opts.accountingSignatures === 'off') return {};
+  const ca = opts.accountingCa ?? opts.tlsClientCa;
+  if (ca === undefined)
+    throw new ConfigError(
+      'the signature check needs the trusted CAs: give --accounting-ca (or --tls-client-ca)',
+      {
+        path: '--accounting-signatures',
+      },
+    );
+  return { signatures: { mode: opts.accountingSignatures, caPems: loadCaCertificates(ca) } };
+}
+
 function ingestTopic(value: string, previous: IngestSource[] | undefined): IngestSource[] {
   const m = /^([A-Za-z0-9_-]+)\/([A-Za-z0-9_-]+)$/.exec(value);
   if (!m) throw new Error(`--ingest-topic: expected PROJECT/TOPIC (found ${JSON.stringify(value)})`);
@@ -130,6 +147,7 @@ async function serve(opts: ServeOptions, logger: Logger): Promise<void> {
       ingest: opts.ingest ? { sources: opts.ingestTopic ?? DEFAULT_INGEST_SOURCES } : false,
       images,
       ...(tls ? { tls } : {}),
+      ...signatureOptions(opts),
       monitor: {
         config: loadMonitorConfig(opts.monitorConfig),
         isRunning: opts.monitor,
@@ -223,6 +241,18 @@ export function createHubCommand(): Command {
     .option(
       '--tls-client-ca <dir-or-file>',
       'CA directory of hashed *.0 files (IGTF style, e.g. /etc/grid-security/certificates) or a bundle: client certificates are asked for and checked against it (AMS authx509)',
+    )
+    .addOption(
+      new Option(
+        '--accounting-signatures <mode>',
+        'S/MIME check of accounting messages at publish: the signer must chain to --accounting-ca and be the HOSTDN of a registered eu.egi.cloud.accounting endpoint of the token’s site; warn logs, enforce refuses',
+      )
+        .choices(SIGNATURE_MODES)
+        .default('off'),
+    )
+    .option(
+      '--accounting-ca <dir-or-file>',
+      'CA directory or bundle for --accounting-signatures (default: --tls-client-ca)',
     )
     .option(
       '--monitor',

@@ -25,7 +25,7 @@ export const TEST_NOW_MS = Date.UTC(2024, 2, 1);
 /** Opens a store on `dialect` and builds a hub over it (ingest not auto-started unless asked). */
 export async function openTestHub(
   dialect: HubDialect,
-  options: Partial<Pick<HubOptions, 'messaging' | 'ingest' | 'logger'>> = {},
+  options: Partial<Pick<HubOptions, 'messaging' | 'ingest' | 'logger' | 'signatures'>> = {},
 ): Promise<TestHub> {
   const store = await openTestStore(dialect);
   const clock = { now: TEST_NOW_MS };
@@ -37,6 +37,7 @@ export async function openTestHub(
     messaging: { pullWaitMs: 200, ...options.messaging },
     ingest: options.ingest ?? { autoStart: false },
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.signatures ? { signatures: options.signatures } : {}),
   });
   const token = (role: HubRole, site?: string): Promise<string> =>
     addTestToken(store.store, generateHubToken(), role, site ?? null);

@@ -3,20 +3,18 @@
 // has the certificate's DN as HOSTDN, as ssmsend asks for one when it has no token configured.
 import { TLSSocket } from 'node:tls';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import {
-  certificateSubject,
-  isSameDn,
-  parseCertificates,
-  type CertificateName,
-} from '../../formats/smime/index.js';
+import { certificateSubject, parseCertificates, type CertificateName } from '../../formats/smime/index.js';
 import { generateHubToken, hashHubToken } from '../auth/hub-token.js';
-import type { Registry } from '../registry/index.js';
+import { ACCOUNTING_SERVICE_TYPE, type Registry } from '../registry/index.js';
 import { AmsError } from '../messaging/ams-error.js';
 import type { HubStore } from '../store/hub-store.js';
 import { insertToken, listTokens, revokeToken } from '../store/token-queries.js';
 import { AMS_ERROR_SHAPE } from './ams-http.js';
 import { installErrorHandler } from './error-handler.js';
+import { AMS_ERROR_RESPONSES } from './ams-schemas.js';
+import { installRouteSchemas } from './route-schema.js';
 
 /** Options of {@link authx509Plugin}. */
 export interface Authx509PluginOptions {
@@ -25,8 +23,6 @@ export interface Authx509PluginOptions {
   readonly clock: () => number;
 }
 
-/** The service type whose HOSTDN names the hosts that send a site's accounting. */
-export const ACCOUNTING_SERVICE_TYPE = 'eu.egi.cloud.accounting';
 const PARAMS = z.object({ serviceType: z.string(), target: z.string() });
 
 /**
@@ -55,49 +51,52 @@ export function clientCertificateSubject(request: FastifyRequest): CertificateNa
   return certificateSubject(parseCertificates(new Uint8Array(peer.raw), 'client certificate')[0]!);
 }
 
-/** Whether a registered HOSTDN (slash or RFC 2253 form) is `subject`; a DN that does not parse matches nothing. */
-function isHostDn(hostDn: string, subject: CertificateName): boolean {
-  try {
-    return isSameDn(hostDn, subject.dn);
-  } catch {
-    return false;
-  }
-}
-
 /** The exchange route (registered under the prefix `/v1/service-types`), with AMS's error shape. */
 export const authx509Plugin: FastifyPluginAsync<Authx509PluginOptions> = async (
   app,
   { registry, store, clock },
 ) => {
+  installRouteSchemas(app);
   installErrorHandler(app, AMS_ERROR_SHAPE);
-  app.get('/:serviceType/hosts/:target', async (request) => {
-    const { serviceType, target } = PARAMS.parse(request.params);
-    if (serviceType !== 'ams' || !target.endsWith(':authx509'))
-      throw new AmsError(
-        404,
-        'NOT_FOUND',
-        `no such AMS resource: service type ${serviceType}, host ${target}`,
-      );
-    const subject = clientCertificateSubject(request);
-    const endpoints = (await registry.endpoints({ serviceType: ACCOUNTING_SERVICE_TYPE })).filter(
-      (e) => e.hostDn !== undefined && isHostDn(e.hostDn, subject),
-    );
-    const site = endpoints[0]?.siteName;
-    if (site === undefined) {
-      throw new AmsError(
-        403,
-        'FORBIDDEN',
-        `the certificate ${subject.slash} is not the HOSTDN of any registered ${ACCOUNTING_SERVICE_TYPE} endpoint`,
-      );
-    }
-    // one token per host certificate: the one from an earlier exchange is revoked
-    const label = `authx509 ${subject.slash}`;
-    const now = Math.floor(clock() / 1000);
-    for (const row of await listTokens(store.db))
-      if (row.label === label && row.revoked_at === null) await revokeToken(store.db, Number(row.id), now);
-    const token = generateHubToken();
-    await insertToken(store.db, { hash: hashHubToken(token), role: 'publisher', site, label, now });
-    request.log.info({ site, subject: subject.slash }, 'authx509 token issued');
-    return { token };
-  });
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/:serviceType/hosts/:target',
+    {
+      config: { roles: 'public' },
+      schema: {
+        tags: ['messaging (AMS)'],
+        summary:
+          'AMS’s certificate-to-token exchange, `ams/hosts/{host}:authx509`: a client certificate whose DN is the HOSTDN of a registered eu.egi.cloud.accounting endpoint gets a publisher token of its site',
+        params: PARAMS,
+        response: { 200: z.object({ token: z.string() }), ...AMS_ERROR_RESPONSES },
+      },
+    },
+    async (request) => {
+      const { serviceType, target } = request.params;
+      if (serviceType !== 'ams' || !target.endsWith(':authx509'))
+        throw new AmsError(
+          404,
+          'NOT_FOUND',
+          `no such AMS resource: service type ${serviceType}, host ${target}`,
+        );
+      const subject = clientCertificateSubject(request);
+      const endpoints = await registry.accountingEndpointsOf(subject.dn);
+      const site = endpoints[0]?.siteName;
+      if (site === undefined) {
+        throw new AmsError(
+          403,
+          'FORBIDDEN',
+          `the certificate ${subject.slash} is not the HOSTDN of any registered ${ACCOUNTING_SERVICE_TYPE} endpoint`,
+        );
+      }
+      // one token per host certificate: the one from an earlier exchange is revoked
+      const label = `authx509 ${subject.slash}`;
+      const now = Math.floor(clock() / 1000);
+      for (const row of await listTokens(store.db))
+        if (row.label === label && row.revoked_at === null) await revokeToken(store.db, Number(row.id), now);
+      const token = generateHubToken();
+      await insertToken(store.db, { hash: hashHubToken(token), role: 'publisher', site, label, now });
+      request.log.info({ site, subject: subject.slash }, 'authx509 token issued');
+      return { token };
+    },
+  );
 };

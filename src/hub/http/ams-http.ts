@@ -1,5 +1,6 @@
 // Shared plumbing of the AMS routes: raw body reading, the token hook, AMS's error shape.
 import type { FastifyInstance } from 'fastify';
+import type { HubCaller } from '../auth/hub-token.js';
 import type { HubAuth } from '../auth/hub-auth.js';
 import { AmsError, AMS_ERRORS } from '../messaging/ams-error.js';
 import type { MessagingService } from '../messaging/messaging-service.js';
@@ -15,6 +16,13 @@ export interface AmsPluginOptions {
   readonly auth: HubAuth;
   /** Largest request body accepted, in bytes (several 1 MiB messages fit); default 32 MiB. */
   readonly bodyLimitBytes?: number;
+  /** Checks a publish before it is stored (the accounting signature check); throws to refuse it. */
+  readonly publishGate?: (
+    project: string,
+    topic: string,
+    messages: readonly { readonly data: string }[],
+    caller: HubCaller,
+  ) => Promise<void>;
 }
 
 /** A failure as the AMS error argo-messaging would answer with. */

@@ -80,7 +80,7 @@ function registerTopics(app: FastifyInstance, { messaging }: AmsPluginOptions): 
 }
 
 /** `POST …/topics/{topic}:publish`, and the answer to a POST with any other action. */
-function registerPublish(app: FastifyInstance, { messaging }: AmsPluginOptions): void {
+function registerPublish(app: FastifyInstance, { messaging, publishGate }: AmsPluginOptions): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
   routes.post(
     TOPIC_PATH,
@@ -99,7 +99,9 @@ function registerPublish(app: FastifyInstance, { messaging }: AmsPluginOptions):
     },
     async (request) => {
       const { project, target } = request.params;
-      const messageIds = await messaging.publish(project, target, request.body.messages, callerOf(request));
+      const caller = callerOf(request);
+      if (publishGate) await publishGate(project, target, request.body.messages, caller);
+      const messageIds = await messaging.publish(project, target, request.body.messages, caller);
       return { messageIds };
     },
   );

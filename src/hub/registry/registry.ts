@@ -9,6 +9,7 @@ import {
   type RegistryEndpoint,
   type RegistrySite,
 } from '../../formats/gocdb/index.js';
+import { isSameDn, type DistinguishedName } from '../../formats/smime/index.js';
 import type { HubStore } from '../store/hub-store.js';
 import {
   deleteDowntimeRow,
@@ -45,6 +46,9 @@ export interface ImportReport {
   /** Records left out, each with why. */
   readonly skipped: readonly string[];
 }
+
+/** The service type whose HOSTDN names the hosts that send a site's accounting. */
+export const ACCOUNTING_SERVICE_TYPE = 'eu.egi.cloud.accounting';
 
 function invalid(message: string): FedstackError {
   return new FedstackError('REGISTRY_INVALID', message);
@@ -156,6 +160,25 @@ export class Registry {
 
   async deleteEndpoint(key: string): Promise<void> {
     if ((await deleteEndpointRow(this.db, key)) === 0) throw notFound(`no registered endpoint ${key}`);
+  }
+
+  /**
+   * The `eu.egi.cloud.accounting` endpoints (of `siteName`, when given) whose HOSTDN is `dn`;
+   * slash and RFC 2253 forms compare as DNs, and a HOSTDN that does not parse matches nothing.
+   */
+  async accountingEndpointsOf(dn: DistinguishedName, siteName?: string): Promise<RegistryEndpoint[]> {
+    const endpoints = await selectEndpoints(this.db, {
+      serviceType: ACCOUNTING_SERVICE_TYPE,
+      ...(siteName !== undefined ? { siteName } : {}),
+    });
+    return endpoints.filter((e) => {
+      if (e.hostDn === undefined) return false;
+      try {
+        return isSameDn(e.hostDn, dn);
+      } catch {
+        return false;
+      }
+    });
   }
 
   downtimes(filter: DowntimeFilter = {}): Promise<RegistryDowntime[]> {
