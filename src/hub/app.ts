@@ -18,7 +18,7 @@ import { registryPlugin } from './http/registry.js';
 import { authx509Plugin } from './http/ams-authx509.js';
 import { SignatureGate, type SignatureMode } from './accounting/signature-gate.js';
 import { DEFAULT_INGEST_SOURCES } from './accounting/ingest-consumer.js';
-import { parseTrustedCas } from '../formats/smime/index.js';
+import { parseTrustedCas, type SmimeRecipient } from '../formats/smime/index.js';
 import { monitoringPlugin } from './http/monitoring.js';
 import {
   Monitor,
@@ -69,7 +69,13 @@ export interface HubOptions {
   /** Serve TLS (else plain HTTP, for a TLS proxy in front). */
   readonly tls?: HubTlsOptions;
   /** The S/MIME check of accounting messages at publish time; default off. */
-  readonly signatures?: { readonly mode: SignatureMode; readonly caPems: readonly string[] };
+  readonly signatures?: {
+    readonly mode: SignatureMode;
+    /** CAs signers must chain to (needed unless `mode` is off). */
+    readonly caPems: readonly string[];
+    /** The hub's certificate and key, to decrypt encrypted (enveloped) messages at publish. */
+    readonly decryption?: SmimeRecipient;
+  };
 }
 
 /** TLS of the hub itself (`HubOptions.tls`). */
@@ -286,9 +292,10 @@ export async function buildHub(options: HubOptions): Promise<HubApp> {
     );
   });
   const gate =
-    options.signatures && options.signatures.mode !== 'off'
+    options.signatures && (options.signatures.mode !== 'off' || options.signatures.decryption)
       ? new SignatureGate({
           mode: options.signatures.mode,
+          ...(options.signatures.decryption ? { decryption: options.signatures.decryption } : {}),
           trustedCas: parseTrustedCas(
             options.signatures.caPems.map((text, i) => ({ name: `ca-${i}.pem`, text })),
           ),
@@ -302,7 +309,7 @@ export async function buildHub(options: HubOptions): Promise<HubApp> {
     prefix: '/v1/projects',
     messaging,
     auth,
-    ...(gate ? { publishGate: (...args: Parameters<SignatureGate['check']>) => gate.check(...args) } : {}),
+    ...(gate ? { publishGate: gate.check.bind(gate) } : {}),
   });
   await app.register(accountingPlugin, { prefix: '/v1/accounting', store, auth, summariser, clock });
   await app.register(infosysPlugin, { infosys, auth });

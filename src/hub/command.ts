@@ -110,8 +110,23 @@ function tlsOptions(opts: ServeOptions): HubTlsOptions | undefined {
 }
 
 /** The accounting signature check from the command line. */
-function signatureOptions(opts: ServeOptions): { signatures?: { mode: SignatureMode; caPems: string[] } } {
-  if (opts.accountingSignatures === 'off') return {};
+function signatureOptions(opts: ServeOptions): {
+  signatures?: {
+    mode: SignatureMode;
+    caPems: string[];
+    decryption?: { certificatePem: string; privateKeyPem: string };
+  };
+} {
+  // the hub's TLS certificate is the one sites encrypt for (ssmsend's server_cert)
+  const decryption =
+    opts.tlsCert !== undefined && opts.tlsKey !== undefined
+      ? {
+          certificatePem: readPem(opts.tlsCert, '--tls-cert'),
+          privateKeyPem: readPem(opts.tlsKey, '--tls-key'),
+        }
+      : undefined;
+  if (opts.accountingSignatures === 'off')
+    return decryption ? { signatures: { mode: 'off', caPems: [], decryption } } : {};
   const ca = opts.accountingCa ?? opts.tlsClientCa;
   if (ca === undefined)
     throw new ConfigError(
@@ -120,7 +135,13 @@ function signatureOptions(opts: ServeOptions): { signatures?: { mode: SignatureM
         path: '--accounting-signatures',
       },
     );
-  return { signatures: { mode: opts.accountingSignatures, caPems: loadCaCertificates(ca) } };
+  return {
+    signatures: {
+      mode: opts.accountingSignatures,
+      caPems: loadCaCertificates(ca),
+      ...(decryption ? { decryption } : {}),
+    },
+  };
 }
 
 function ingestTopic(value: string, previous: IngestSource[] | undefined): IngestSource[] {

@@ -12,6 +12,7 @@ describe('accounting signatures, enforced', () => {
   let pki: TestPki;
   let registered: TestCredentials;
   let other: TestCredentials;
+  let hubCredentials: TestCredentials;
   let h: TestHub;
   let token: string;
 
@@ -41,7 +42,14 @@ describe('accounting signatures, enforced', () => {
     pki = createTestPki('/DC=org/DC=example/CN=Host CA');
     registered = pki.issue('registered', HOST_DN);
     other = pki.issue('other', '/DC=org/DC=example/CN=intruder.example');
-    h = await openTestHub('sqlite', { signatures: { mode: 'enforce', caPems: [pki.ca.certificate] } });
+    hubCredentials = pki.issue('hub', '/DC=org/DC=example/CN=hub.example.org');
+    h = await openTestHub('sqlite', {
+      signatures: {
+        mode: 'enforce',
+        caPems: [pki.ca.certificate],
+        decryption: { certificatePem: hubCredentials.certificate, privateKeyPem: hubCredentials.privateKey },
+      },
+    });
     await h.app.ready();
     // the certificates are valid from now on: the hub's clock must be now, not the tests' 2024
     h.clock.now = Date.now();
@@ -69,6 +77,25 @@ describe('accounting signatures, enforced', () => {
     const res = await publish(sign(cloudMessage([cloudRecord({ vmUuid: 'signed-vm' })]), registered));
     expect(res.statusCode, res.body).toBe(200);
     expect(await h.app.hub.ingest!.drain()).toMatchObject({ loaded: 1, rejected: 0 });
+  });
+
+  it('decrypts a signed message encrypted for the hub (ssmsend with server_cert: 3DES), checks it and loads it', async () => {
+    const signed = sign(cloudMessage([cloudRecord({ vmUuid: 'encrypted-vm' })]), registered);
+    const encrypted = pki
+      .openssl(['smime', '-encrypt', '-des3', hubCredentials.certificatePath], signed)
+      .toString();
+    expect(encrypted).toMatch(/Content-Type: application\/(x-)?pkcs7-mime; smime-type=enveloped-data/);
+    const res = await publish(encrypted);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(await h.app.hub.ingest!.drain()).toMatchObject({ loaded: 1, rejected: 0 });
+    // encrypted for another certificate: refused, saying so
+    const forOther = await publish(
+      pki.openssl(['smime', '-encrypt', '-aes256', other.certificatePath], signed).toString(),
+    );
+    expect(forOther.statusCode).toBe(400);
+    expect(forOther.json().error.message).toMatch(
+      /^message 0 is encrypted and does not decrypt with the hub's key: .*recipientInfos/,
+    );
   });
 
   it('refuses one signed by an unregistered DN, and an unsigned one, naming why', async () => {

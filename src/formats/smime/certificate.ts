@@ -85,7 +85,8 @@ export function certificateIssuer(certificate: pkijs.Certificate): CertificateNa
   return certificateName(certificate.issuer);
 }
 
-function certificateName(name: pkijs.RelativeDistinguishedNames): CertificateName {
+/** A Name (a certificate's, or a CMS IssuerAndSerialNumber's) in both printed forms and parsed. */
+export function certificateName(name: pkijs.RelativeDistinguishedNames): CertificateName {
   const dn = readRdns(name);
   return { slash: formatSlashDn(dn), rfc2253: formatRfc2253Dn(dn), dn };
 }

@@ -11,6 +11,7 @@ export {
   type VerifySmimeOptions,
 } from './verify-smime.js';
 export { signSmime, type SignSmimeOptions } from './sign-smime.js';
+export { decryptSmime, decryptSmimeText, isEnvelopedSmime, type SmimeRecipient } from './decrypt-smime.js';
 export {
   parseCertificates,
   parseTrustedCas,

@@ -157,7 +157,8 @@ function opaqueMessage(der: Uint8Array, source: string): SmimeMessage {
   return { kind: 'opaque', source, signedData, signedBytes, ...contentOf(signedBytes), micalg: undefined };
 }
 
-function decodeTransfer(
+/** The body of a MIME entity decoded per its Content-Transfer-Encoding (base64 or binary). */
+export function decodeTransfer(
   headers: ReadonlyMap<string, string>,
   body: Uint8Array,
   source: string,

@@ -16,13 +16,16 @@ export interface AmsPluginOptions {
   readonly auth: HubAuth;
   /** Largest request body accepted, in bytes (several 1 MiB messages fit); default 32 MiB. */
   readonly bodyLimitBytes?: number;
-  /** Checks a publish before it is stored (the accounting signature check); throws to refuse it. */
-  readonly publishGate?: (
+  /**
+   * Passes a publish before it is stored (the accounting S/MIME gate): returns the messages to
+   * store (decrypted ones replaced), or throws to refuse it.
+   */
+  readonly publishGate?: <M extends { readonly data: string }>(
     project: string,
     topic: string,
-    messages: readonly { readonly data: string }[],
+    messages: readonly M[],
     caller: HubCaller,
-  ) => Promise<void>;
+  ) => Promise<readonly M[]>;
 }
 
 /** A failure as the AMS error argo-messaging would answer with. */

@@ -100,8 +100,10 @@ function registerPublish(app: FastifyInstance, { messaging, publishGate }: AmsPl
     async (request) => {
       const { project, target } = request.params;
       const caller = callerOf(request);
-      if (publishGate) await publishGate(project, target, request.body.messages, caller);
-      const messageIds = await messaging.publish(project, target, request.body.messages, caller);
+      const messages = publishGate
+        ? await publishGate(project, target, request.body.messages, caller)
+        : request.body.messages;
+      const messageIds = await messaging.publish(project, target, messages, caller);
       return { messageIds };
     },
   );
