@@ -14,6 +14,7 @@ import {
   type InfoProviderProbeOptions,
   type VmProbeOptions,
 } from './probes.js';
+import { imageListProbe, type ImageListProbeOptions } from './imagelist-probe.js';
 
 function positiveSeconds(value: string): number {
   const n = Number(value);
@@ -184,6 +185,40 @@ export function createProbeCommand(): Command {
       )
       .action(async (o: AccountingProbeOptions & { verbose?: boolean }) =>
         runProbe('accounting', o.timeout * 2, o.verbose === true, () => accountingProbe(o)),
+      ),
+  );
+  probe.addCommand(
+    plugin(new Command('imagelist'))
+      .description(
+        'eu.egi.cloud.AppDB-Update: a VO image list is fetched, its signature verified, and created no longer ago than -w/-c hours',
+      )
+      .requiredOption(
+        '--url <url>',
+        "the list, e.g. the hub's https://hub.example.org/store/vo/VO/image.list",
+      )
+      .option(
+        '--ca-dir <dir>',
+        'CA directory (hashed *.0, IGTF style) or bundle the signer must chain to; without it the signature is not checked',
+      )
+      .option('--token-file <file>', 'a token for lists that need one (sent as Authorization: Bearer)')
+      .addOption(
+        new Option('-w, --warning <hours>', 'WARNING when created longer ago (0: off)')
+          .argParser(Number)
+          .default(168),
+      )
+      .addOption(
+        new Option('-c, --critical <hours>', 'CRITICAL when created longer ago (0: off)')
+          .argParser(Number)
+          .default(720),
+      )
+      .addHelpText(
+        'after',
+        '\nCRITICAL when the list cannot be fetched, its signature is refused, it is expired or too old; UNKNOWN for bad arguments.\n' +
+          '\nExample:\n  fedstack probe imagelist --url https://hub.example.org/store/vo/vo.access.egi.eu/image.list \\\n' +
+          '    --ca-dir /etc/grid-security/certificates --token-file /etc/nagios/hub.token -w 168 -c 720',
+      )
+      .action(async (o: ImageListProbeOptions & { verbose?: boolean }) =>
+        runProbe('imagelist', o.timeout * 2, o.verbose === true, () => imageListProbe(o)),
       ),
   );
   return probe;

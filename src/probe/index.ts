@@ -11,3 +11,4 @@ export {
   type InfoProviderProbeOptions,
   type VmProbeOptions,
 } from './probes.js';
+export { imageListProbe, type ImageListProbeOptions } from './imagelist-probe.js';

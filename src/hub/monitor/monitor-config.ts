@@ -6,7 +6,14 @@ import { z } from 'zod';
 import { ConfigError } from '../../errors.js';
 
 /** Checks run in-process (our probes), by name. */
-export const IN_PROCESS_CHECKS = ['tcp', 'keystone', 'vm', 'infoprovider', 'accounting'] as const;
+export const IN_PROCESS_CHECKS = [
+  'tcp',
+  'keystone',
+  'vm',
+  'infoprovider',
+  'accounting',
+  'imagelist',
+] as const;
 
 const METRIC = z
   .object({

@@ -8,6 +8,7 @@ import {
   keystoneProbe,
   settleProbe,
   tcpProbe,
+  imageListProbe,
   vmProbe,
   type ProbeResult,
 } from '../../probe/index.js';
@@ -175,6 +176,10 @@ async function runProbe(target: CheckTarget, spec: MetricSpec, hubUrl: string): 
           ...args,
           timeout: spec.timeout,
         }),
+      );
+    case 'imagelist':
+      return settleProbe('imagelist', spec.timeout, () =>
+        imageListProbe({ url: target.url, warning: 168, critical: 720, ...args, timeout: spec.timeout }),
       );
     default:
       return { status: 'UNKNOWN', summary: 'no check configured' };
