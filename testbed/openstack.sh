@@ -2,7 +2,8 @@
 # A real, small OpenStack site on loopback, built from Debian's packages:
 # Keystone, Glance (file store), Placement, Nova (fake virt driver: servers go
 # ACTIVE without a hypervisor), Neutron (ports bind to a registered fake agent,
-# floating IPs associate) and Cinder (fake volume driver); OIDC federation in
+# floating IPs associate), Cinder (fake volume driver) and Swift (one replica on
+# one local device); OIDC federation in
 # front of Keystone through Apache mod_auth_openidc, as EGI sites run it.
 # Several independent sites can run side by side (--name, --offset).
 #
@@ -16,7 +17,8 @@
 #                                              an OIDC access token from the testbed identity provider
 #
 # Ports of a site: Keystone 5000+K, Glance 9292+K, Placement 8778+K,
-# Nova 8774+K, Neutron 9696+K, Cinder 8776+K, Keystone behind the OIDC front 5001+K.  K defaults to 0; use e.g. 20 for a second site.
+# Nova 8774+K, Neutron 9696+K, Cinder 8776+K, Keystone behind the OIDC front 5001+K, Swift 8888+K
+# (its storage servers 6200+K..6202+K).  K defaults to 0; use e.g. 20 for a second site.
 # State lives in $TESTBED_DIR/<name> (default /tmp/os-testbed/<name>).
 # MariaDB (reached as root over its socket; the services use user testbed) and RabbitMQ (guest/guest,
 # 127.0.0.1:5672) are used if running and started if not.
@@ -46,9 +48,11 @@ PY=/usr/bin/python3
 DBP=$(echo "$NAME" | tr -c 'a-zA-Z0-9\n' '_')   # database name prefix
 KS_PORT=$((5000 + OFFSET)); GL_PORT=$((9292 + OFFSET)); PL_PORT=$((8778 + OFFSET))
 NV_PORT=$((8774 + OFFSET)); NT_PORT=$((9696 + OFFSET)); CI_PORT=$((8776 + OFFSET)); FED_PORT=$((5001 + OFFSET))
+# Swift: the proxy (object-store endpoint) and its object, container and account servers
+SW_PORT=$((8888 + OFFSET)); SW_OBJ=$((6200 + OFFSET)); SW_CON=$((6201 + OFFSET)); SW_ACC=$((6202 + OFFSET))
 ADMIN_PASSWORD=${TESTBED_ADMIN_PASSWORD:-secret}
 SVC_PASSWORD=secret
-PKGS="python3-keystone python3-glance python3-nova python3-placement python3-neutron python3-cinder \
+PKGS="python3-keystone python3-glance python3-nova python3-placement python3-neutron python3-cinder python3-swift \
 python3-openstackclient python3-pymysql python3-jwt uwsgi uwsgi-plugin-python3 mariadb-server rabbitmq-server curl \
 apache2 libapache2-mod-auth-openidc"
 # what the tests use besides the sites: python3-dirq (the outbox's compatibility check with Python
@@ -349,6 +353,43 @@ start_identity() {
   wait_http "http://127.0.0.1:$KS_PORT/v3" 60
 }
 
+# Swift with one replica on one local device, Keystone auth in the proxy (member or admin may write)
+ringbuilder() { $PY -c "import sys; sys.argv[0] = 'swift-ring-builder'; from swift.cli.ringbuilder import main; sys.exit(main())" "$@" >/dev/null; }
+
+write_swift() {
+  local d=$DIR/swift kind port
+  mkdir -p "$d/node/d1" /etc/swift
+  # every site reads /etc/swift/swift.conf (its path is fixed in Swift); the rings are each site's own
+  [ -f /etc/swift/swift.conf ] || printf '[swift-hash]\nswift_hash_path_suffix = fedstack-testbed\nswift_hash_path_prefix = fedstack\n[storage-policy:0]\nname = Policy-0\ndefault = yes\n' > /etc/swift/swift.conf
+  for kind in object container account; do
+    case $kind in object) port=$SW_OBJ;; container) port=$SW_CON;; account) port=$SW_ACC;; esac
+    printf '[DEFAULT]\nbind_ip = 127.0.0.1\nbind_port = %s\ndevices = %s/node\nmount_check = false\nswift_dir = %s\nworkers = 0\n[pipeline:main]\npipeline = %s-server\n[app:%s-server]\nuse = egg:swift#%s\n[%s-replicator]\n[%s-updater]\n[%s-auditor]\n' \
+      "$port" "$d" "$d" "$kind" "$kind" "$kind" "$kind" "$kind" "$kind" > "$d/$kind-server.conf"
+    if [ ! -f "$d/$kind.ring.gz" ]; then
+      ringbuilder "$d/$kind.builder" create 0 1 1
+      ringbuilder "$d/$kind.builder" add "r1z1-127.0.0.1:$port/d1" 1
+      ringbuilder "$d/$kind.builder" rebalance || [ -f "$d/$kind.ring.gz" ]
+    fi
+  done
+  {
+    printf '[DEFAULT]\nbind_ip = 127.0.0.1\nbind_port = %s\nswift_dir = %s\nworkers = 0\n' "$SW_PORT" "$d"
+    printf '[pipeline:main]\npipeline = catch_errors proxy-logging authtoken keystoneauth proxy-logging proxy-server\n'
+    printf '[app:proxy-server]\nuse = egg:swift#proxy\naccount_autocreate = true\n'
+    printf '[filter:catch_errors]\nuse = egg:swift#catch_errors\n[filter:proxy-logging]\nuse = egg:swift#proxy_logging\n'
+    printf '[filter:keystoneauth]\nuse = egg:swift#keystoneauth\noperator_roles = admin, member\n'
+    printf '[filter:authtoken]\npaste.filter_factory = keystonemiddleware.auth_token:filter_factory\ndelay_auth_decision = true\n'
+    authtoken swift
+  } > "$d/proxy-server.conf"
+}
+
+start_swift() {
+  local kind
+  for kind in object container account proxy; do
+    start_bg "swift-$kind" $PY -c "import sys; from swift.common.wsgi import run_wsgi; sys.exit(run_wsgi(sys.argv[1], '$kind-server'))" "$DIR/swift/$kind-server.conf"
+  done
+  wait_http "http://127.0.0.1:$SW_PORT/info" 60
+}
+
 # Neutron's port queries name Port.port_forwardings, a backref that SQLAlchemy
 # only creates once some ORM query has configured the mappers; a port list as
 # the worker's first request fails with AttributeError. One network list first.
@@ -380,7 +421,7 @@ start_services() { # everything but Keystone; the service users must exist alrea
 }
 
 register_and_seed() { # one Python process instead of dozens of CLI starts: KS_PORT etc. via env
-  KS_PORT=$KS_PORT GL_PORT=$GL_PORT PL_PORT=$PL_PORT NV_PORT=$NV_PORT NT_PORT=$NT_PORT CI_PORT=$CI_PORT \
+  KS_PORT=$KS_PORT GL_PORT=$GL_PORT PL_PORT=$PL_PORT NV_PORT=$NV_PORT NT_PORT=$NT_PORT CI_PORT=$CI_PORT SW_PORT=$SW_PORT \
   SITE=$NAME ADMIN_PASSWORD=$ADMIN_PASSWORD SVC_PASSWORD=$SVC_PASSWORD SEED_IMG="$DIR/seed.img" STEP=$1 ISSUER=$ISSUER \
   $PY - <<'PY'
 import os, re, sys, time
@@ -410,6 +451,16 @@ def user(name, password):
 
 def grant(project_id, user_id, role):
     ks("PUT", f"/projects/{project_id}/users/{user_id}/roles/{find('roles', role)}")
+
+if env["STEP"] == "swift":  # idempotent: a site made before Swift was added gets it on its next start
+    service = project("service")
+    grant(service, user("swift", env["SVC_PASSWORD"]), "admin")
+    if not ks("GET", "/services?type=object-store")["services"]:
+        sid = ks("POST", "/services", {"service": {"name": "swift", "type": "object-store"}})["service"]["id"]
+        for iface in ("public", "internal", "admin"):
+            ks("POST", "/endpoints", {"endpoint": {"service_id": sid, "interface": iface, "region_id": "RegionOne",
+                                                  "url": f"http://127.0.0.1:{env['SW_PORT']}/v1/AUTH_%(project_id)s"}})
+    sys.exit(0)
 
 if env["STEP"] == "register":
     service = project("service")
@@ -556,7 +607,7 @@ down() {
   rm -f "$DIR"/run/*.pid
   # whatever still listens on this site's ports (workers whose parent was killed alone) goes too
   local port listeners
-  for port in $KS_PORT $GL_PORT $PL_PORT $NV_PORT $NT_PORT $CI_PORT $FED_PORT; do
+  for port in $KS_PORT $GL_PORT $PL_PORT $NV_PORT $NT_PORT $CI_PORT $FED_PORT $SW_PORT $SW_OBJ $SW_CON $SW_ACC; do
     listeners=$(ss -ltnpH "( sport = :$port )" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u | tr '\n' ' ' || true)
     if [ -n "${listeners// }" ]; then
       kill -TERM $listeners 2>/dev/null || true
@@ -567,7 +618,7 @@ down() {
 }
 
 status() {
-  for p in "keystone $KS_PORT/v3" "glance $GL_PORT/" "placement $PL_PORT/" "nova $NV_PORT/" "neutron $NT_PORT/" "cinder $CI_PORT/" "oidc-front $FED_PORT/v3"; do
+  for p in "keystone $KS_PORT/v3" "glance $GL_PORT/" "placement $PL_PORT/" "nova $NV_PORT/" "neutron $NT_PORT/" "cinder $CI_PORT/" "oidc-front $FED_PORT/v3" "swift $SW_PORT/info"; do
     set -- $p
     if curl -s -o /dev/null "http://127.0.0.1:$2"; then echo "$1 up (127.0.0.1:${2%%/*})"; else echo "$1 DOWN"; fi
   done
@@ -651,7 +702,7 @@ PY
 
 ports_free() { # refuse to start over another process listening on our ports
   local port
-  for port in $KS_PORT $GL_PORT $PL_PORT $NV_PORT $NT_PORT $CI_PORT $FED_PORT; do
+  for port in $KS_PORT $GL_PORT $PL_PORT $NV_PORT $NT_PORT $CI_PORT $FED_PORT $SW_PORT $SW_OBJ $SW_CON $SW_ACC; do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       log "port $port is in use: another site on this offset? ('$0 down --name $NAME' or pick --offset)"; exit 1
     fi
@@ -667,15 +718,15 @@ case "$CMD" in
     if [ -f "$DIR/ready" ]; then
       log "restarting existing site"
       write_configs; write_federation_config   # configs follow this script; data and keys stay
-      start_identity; start_services; start_federation
+      start_identity; register_and_seed swift; write_swift; start_services; start_swift; start_federation
     else
       rm -rf "$DIR"; mkdir -p "$DIR"
       for d in keystone glance placement nova_api nova nova_cell0 neutron cinder; do mysql -uroot -e "DROP DATABASE IF EXISTS ${DBP}_$d"; done
       write_configs; write_federation_config
       log "creating databases"; dbsync > "$DIR/log/dbsync.out" 2>&1 || { tail -20 "$DIR/log/dbsync.out" >&2; exit 1; }
       log "starting Keystone"; start_identity
-      log "registering services"; register_and_seed register
-      log "starting services"; start_services
+      log "registering services"; register_and_seed register; register_and_seed swift
+      log "starting services"; write_swift; start_services; start_swift
       log "seeding projects, flavors, image, network, federation"; register_and_seed seed
       log "starting the OIDC front"; start_federation
       touch "$DIR/ready"
@@ -700,5 +751,5 @@ case "$CMD" in
     start_identity ;;
   status) status ;;
   token) [ -n "$SUB" ] || { echo "token needs --sub" >&2; exit 2; }; mint_token "$SUB" "$ENTS" "$LIFETIME" ;;
-  *) sed -n '2,28p' "$0"; exit 2 ;;
+  *) sed -n '2,27p' "$0"; exit 2 ;;
 esac

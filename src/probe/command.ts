@@ -9,6 +9,7 @@ import {
   accountingProbe,
   infoProviderProbe,
   keystoneProbe,
+  swiftProbe,
   vmProbe,
   type AccountingProbeOptions,
   type InfoProviderProbeOptions,
@@ -114,6 +115,20 @@ export function createProbeCommand(): Command {
       )
       .action(async (o: ProbeOptions) =>
         runProbe('keystone', o.timeout * 3, o.verbose === true, () => keystoneProbe(o)),
+      ),
+  );
+  probe.addCommand(
+    common(new Command('swift'))
+      .description(
+        'eu.egi.cloud.OpenStack-Swift: the same login, then a container and an object created in the object store, read back and deleted',
+      )
+      .addHelpText(
+        'after',
+        '\nCRITICAL at the first step that fails (no object-store endpoint in the catalog, a refused PUT, a differing read).\n' +
+          '\nExample:\n  fedstack probe swift --endpoint https://keystone.example.org:5000/v3 --access-token-file /etc/nagios/globus/oidc',
+      )
+      .action(async (o: ProbeOptions) =>
+        runProbe('swift', o.timeout * 7, o.verbose === true, () => swiftProbe(o)),
       ),
   );
   probe.addCommand(

@@ -5,6 +5,7 @@ export {
   accountingProbe,
   infoProviderProbe,
   keystoneProbe,
+  swiftProbe,
   tcpProbe,
   vmProbe,
   type AccountingProbeOptions,

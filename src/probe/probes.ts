@@ -2,6 +2,7 @@
 // scoped token) and vm (eu.egi.cloud.OpenStack-VM: boot the monitoring image and delete it again).
 import { readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { FedstackError, describeError } from '../errors.js';
 import { HubClient } from '../hub-client/index.js';
@@ -74,6 +75,82 @@ export async function tcpProbe(options: {
     summary: `TCP connection to ${where} in ${Math.round(seconds * 1000) / 1000} s`,
     perfdata: { time: seconds },
   };
+}
+
+/**
+ * `fedstack probe swift` (eu.egi.cloud.OpenStack-Swift): the same login, then the catalog's
+ * object-store endpoint: a container `container-<uuid>` and an object `file-<uuid>` created, the
+ * object read back (its content compared, where ARGO's probe checks only that it is not empty),
+ * then both deleted. CRITICAL at the first step that fails; the container is removed on the way out
+ * whatever happened.
+ */
+export async function swiftProbe(options: ProbeOptions): Promise<ProbeResult> {
+  const log = new StepLog();
+  const id = randomUUID();
+  const container = `container-${id}`;
+  const object = `${container}/file-${id}`;
+  const content = `fedstack swift probe ${id}`;
+  let session: OpenStackSession | undefined;
+  let isContainerMade = false;
+  try {
+    session = (await scopedProbeSession(options, log)).session;
+    const s = session;
+    await log.step(
+      'endpoint',
+      () => s.endpoint('object-store'),
+      (url) => `object-store at ${url}`,
+    );
+    await log.step(
+      'container',
+      () => s.send({ service: 'object-store', method: 'PUT', path: container }),
+      () => `${container} created`,
+    );
+    isContainerMade = true;
+    await log.step(
+      'put',
+      () =>
+        s.send({
+          service: 'object-store',
+          method: 'PUT',
+          path: object,
+          body: content,
+          headers: { 'content-type': 'text/plain' },
+        }),
+      () => `file-${id} written`,
+    );
+    const read = await log.step(
+      'get',
+      async () => (await s.send({ service: 'object-store', method: 'GET', path: object })).text(),
+      (text) => `${text.length} bytes read back`,
+    );
+    if (read !== content)
+      throw new Error(`the object read back differs from what was written (${read.length} bytes)`);
+    await log.step(
+      'delete',
+      () => s.send({ service: 'object-store', method: 'DELETE', path: object }),
+      () => 'object deleted',
+    );
+    await log.step(
+      'remove',
+      () => s.send({ service: 'object-store', method: 'DELETE', path: container }),
+      () => 'container deleted',
+    );
+    isContainerMade = false;
+    return {
+      status: 'OK',
+      summary: `container ${container} and object file-${id} created, read and destroyed`,
+      perfdata: log.perfdata,
+      steps: log.steps,
+    };
+  } catch (error) {
+    return failureOf(error, log);
+  } finally {
+    if (session && isContainerMade) {
+      const s = session;
+      await s.send({ service: 'object-store', method: 'DELETE', path: object }).catch(() => undefined);
+      await s.send({ service: 'object-store', method: 'DELETE', path: container }).catch(() => undefined);
+    }
+  }
 }
 
 /** `fedstack probe keystone`. */

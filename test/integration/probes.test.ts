@@ -123,6 +123,33 @@ describe('fedstack probe keystone and vm against the testbed', () => {
     expect(Date.now() - started).toBeLessThan(2 * 3 * 1000 + 2_000);
   });
 
+  it('swift: creates, reads back and deletes a container and an object in site-a’s object store, leaving nothing', async () => {
+    const ok = await runCli(['probe', 'swift', ...site, '-v']);
+    expect(ok.code, ok.stdout).toBe(0);
+    const [first, ...steps] = ok.stdout.trim().split('\n');
+    expect(first).toMatch(
+      /^OK: container container-[0-9a-f-]{36} and object file-[0-9a-f-]{36} created, read and destroyed \| 'login'=[\d.]+s 'scope'=[\d.]+s 'endpoint'=[\d.]+s 'container'=[\d.]+s 'put'=[\d.]+s 'get'=[\d.]+s 'delete'=[\d.]+s 'remove'=[\d.]+s$/,
+    );
+    expect(steps.map((l) => l.split(':')[0])).toEqual([
+      'login',
+      'scope',
+      'endpoint',
+      'container',
+      'put',
+      'get',
+      'delete',
+      'remove',
+    ]);
+    // nothing left in the project's account
+    const containers = await admin.send({
+      service: 'object-store',
+      method: 'GET',
+      path: '',
+      query: { format: 'json' },
+    });
+    expect((await containers.json()) as unknown[]).toEqual([]);
+  });
+
   it('vm: boots the image found by its registry reference and deletes it, OK with the times', async () => {
     const { code, stdout } = await runCli([
       'probe',

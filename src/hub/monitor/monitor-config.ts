@@ -10,6 +10,7 @@ export const IN_PROCESS_CHECKS = [
   'tcp',
   'keystone',
   'vm',
+  'swift',
   'infoprovider',
   'accounting',
   'imagelist',
@@ -66,6 +67,14 @@ export const EGI_CLOUD_METRICS: Readonly<Record<string, MetricSpec>> = {
   },
   'eu.egi.cloud.OpenStack-VM': {
     check: 'vm',
+    args: {},
+    interval: 3600,
+    retry: 900,
+    attempts: 2,
+    timeout: 300,
+  },
+  'eu.egi.cloud.OpenStack-Swift': {
+    check: 'swift',
     args: {},
     interval: 3600,
     retry: 900,

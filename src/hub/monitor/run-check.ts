@@ -6,6 +6,7 @@ import {
   accountingProbe,
   infoProviderProbe,
   keystoneProbe,
+  swiftProbe,
   settleProbe,
   tcpProbe,
   imageListProbe,
@@ -158,6 +159,8 @@ async function runProbe(target: CheckTarget, spec: MetricSpec, hubUrl: string): 
       return settleProbe('tcp', spec.timeout, () => tcpProbe({ url: target.url, timeout: spec.timeout }));
     case 'keystone':
       return settleProbe('keystone', spec.timeout, () => keystoneProbe(common));
+    case 'swift':
+      return settleProbe('swift', spec.timeout, () => swiftProbe(common));
     case 'vm':
       return settleProbe('vm', spec.timeout, () =>
         vmProbe({ vmTimeout: spec.timeout, monitorHost: 'fedstack-hub', ...common }),

@@ -37,8 +37,12 @@ describe('runDiscovery', () => {
         },
       });
       expect(outcome.published).toBe('document');
-      expect(hub.requests).toHaveLength(1);
-      expect(hub.requests[0]!.headers['x-api-key']).toBe('hub-token');
+      // first the gocdb_id from the hub's registry (this stub has none: '{}' is no GOCDB XML), then the document
+      expect(hub.requests.map((r) => `${r.method} ${r.url.split('?')[0]}`)).toEqual([
+        'GET /gocdbpi/public/',
+        'PUT /v1/site/JOB-SITE/glue',
+      ]);
+      expect(hub.requests[1]!.headers['x-api-key']).toBe('hub-token');
       // without a GOCDB service id there is no legacy topic
       expect(outcome.publishError).toMatch(/GOCDB service id/);
     } finally {
