@@ -69,6 +69,16 @@ function common(cmd: Command): Command {
       '--access-token-file <file>',
       'file whose first line is an OIDC access token (default FEDSTACK_OIDC_ACCESS_TOKEN)',
     )
+    .option(
+      '--refresh-token-file <file>',
+      'instead: a file whose first line is an OIDC refresh token (rewritten when the provider rotates it)',
+    )
+    .option(
+      '--oidc-issuer <url>',
+      'the OIDC provider of --refresh-token-file, e.g. https://aai.egi.eu/auth/realms/egi',
+    )
+    .option('--oidc-client-id <id>', 'the OIDC client of --refresh-token-file')
+    .option('--oidc-client-secret-file <file>', 'its secret, when it has one (first line)')
     .option('--identity-provider <id>', "Keystone's identity provider", 'egi.eu')
     .option('--protocol <name>', 'federation protocol (default: openid, then oidc)')
     .option('--federation-endpoint <url>', 'Keystone URL of the OIDC front, when the login goes elsewhere');

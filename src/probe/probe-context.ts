@@ -1,13 +1,27 @@
 // What every probe needs: the endpoint, an OIDC access token by reference, time limits, and a
 // record of its steps with their times.
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { FedstackError } from '../errors.js';
-import { OpenStackSession, listAuthProjects, type Project } from '../openstack/index.js';
+import {
+  OpenStackSession,
+  createOidcAccessTokenSource,
+  listAuthProjects,
+  type Project,
+} from '../openstack/index.js';
 
 /** The probes' common options. */
 export interface ProbeOptions {
   readonly endpoint: string;
   readonly accessTokenFile?: string;
+  /**
+   * Instead of an access token: a file whose first line is an OIDC refresh token, exchanged at
+   * `oidcIssuer` by client `oidcClientId` (secret in `oidcClientSecretFile`) through the OIDC
+   * refresh support; a rotated refresh token is written back to the file.
+   */
+  readonly refreshTokenFile?: string;
+  readonly oidcIssuer?: string;
+  readonly oidcClientId?: string;
+  readonly oidcClientSecretFile?: string;
   readonly identityProvider: string;
   readonly protocol?: string;
   readonly federationEndpoint?: string;
@@ -37,23 +51,57 @@ export class StepLog {
  * else FEDSTACK_OIDC_ACCESS_TOKEN.
  * @throws FedstackError `CONFIG_INVALID` when there is none (an UNKNOWN result).
  */
-export function probeAccessToken(options: ProbeOptions, env: NodeJS.ProcessEnv = process.env): string {
-  if (options.accessTokenFile) {
-    let text: string;
-    try {
-      text = readFileSync(options.accessTokenFile, 'utf8');
-    } catch (error) {
-      throw new FedstackError(
-        'CONFIG_INVALID',
-        `cannot read the access token file ${options.accessTokenFile} (${(error as NodeJS.ErrnoException).code})`,
-      );
-    }
-    const token = text.split('\n')[0]!.trim();
-    if (token) return token;
-    throw new FedstackError('CONFIG_INVALID', `the access token file ${options.accessTokenFile} is empty`);
-  }
+export async function probeAccessToken(
+  options: ProbeOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
+  if (options.refreshTokenFile) return refreshedAccessToken(options, options.refreshTokenFile);
+  if (options.accessTokenFile) return firstLineOf(options.accessTokenFile, 'access token');
   if (env.FEDSTACK_OIDC_ACCESS_TOKEN) return env.FEDSTACK_OIDC_ACCESS_TOKEN.trim();
-  throw new FedstackError('CONFIG_INVALID', 'give --access-token-file FILE (or FEDSTACK_OIDC_ACCESS_TOKEN)');
+  throw new FedstackError(
+    'CONFIG_INVALID',
+    'give --access-token-file FILE, --refresh-token-file FILE with --oidc-issuer and --oidc-client-id, or FEDSTACK_OIDC_ACCESS_TOKEN',
+  );
+}
+
+/** The first line of a credential file. @throws FedstackError `CONFIG_INVALID` (an UNKNOWN result). */
+function firstLineOf(file: string, what: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new FedstackError(
+      'CONFIG_INVALID',
+      `cannot read the ${what} file ${file} (${(error as NodeJS.ErrnoException).code})`,
+    );
+  }
+  const line = text.split('\n')[0]!.trim();
+  if (!line) throw new FedstackError('CONFIG_INVALID', `the ${what} file ${file} is empty`);
+  return line;
+}
+
+/** An access token from the refresh token in `file`; a rotated refresh token replaces the file's. */
+async function refreshedAccessToken(options: ProbeOptions, file: string): Promise<string> {
+  if (!options.oidcIssuer || !options.oidcClientId)
+    throw new FedstackError(
+      'CONFIG_INVALID',
+      '--refresh-token-file needs --oidc-issuer and --oidc-client-id',
+    );
+  const source = createOidcAccessTokenSource({
+    issuerUrl: options.oidcIssuer,
+    clientId: options.oidcClientId,
+    ...(options.oidcClientSecretFile
+      ? { clientSecret: firstLineOf(options.oidcClientSecretFile, 'client secret') }
+      : {}),
+    refreshToken: firstLineOf(file, 'refresh token'),
+    timeoutMs: options.timeout * 1000,
+    onRotated: (token) => {
+      // replaced whole (write, then rename), so a concurrent run never reads half a token
+      writeFileSync(`${file}.new`, `${token}\n`, { mode: 0o600 });
+      renameSync(`${file}.new`, file);
+    },
+  });
+  return source();
 }
 
 function sessionOf(options: ProbeOptions, token: string, projectId?: string): OpenStackSession {
@@ -84,7 +132,7 @@ export async function scopedProbeSession(
   options: ProbeOptions,
   log: StepLog,
 ): Promise<{ session: OpenStackSession; project: Project }> {
-  const token = probeAccessToken(options);
+  const token = await probeAccessToken(options);
   const unscoped = sessionOf(options, token);
   const projects = await log.step(
     'login',

@@ -30,6 +30,7 @@ import { runCli } from '../helpers/cli.js';
 import { adminInProject } from '../helpers/sessions.js';
 import { addTestToken, openTestStore } from '../helpers/test-stores.js';
 import { mintToken, testbedEnv, writeTestbedSiteYaml } from '../helpers/testbed.js';
+import { IDP_CLIENT_SECRET, startTestIdp } from '../helpers/test-idp.js';
 
 const VO = 'vo.access.egi.eu';
 const HOST = `probe-it-${process.pid}`;
@@ -121,6 +122,54 @@ describe('fedstack probe keystone and vm against the testbed', () => {
     expect(quiet.code).toBe(2);
     expect(quiet.stdout).toMatch(/^CRITICAL: /);
     expect(Date.now() - started).toBeLessThan(2 * 3 * 1000 + 2_000);
+  });
+
+  it('keystone: logs in with an access token got from a refresh token file, through the OIDC refresh support', async () => {
+    const idp = await startTestIdp();
+    try {
+      const refreshFile = path.join(dir, 'refresh');
+      const secretFile = path.join(dir, 'client-secret');
+      writeFileSync(
+        refreshFile,
+        `${await idp.refreshTokenFor(HOST, [`urn:mace:egi.eu:group:${VO}:role=vm_operator#aai.egi.eu`])}\n`,
+      );
+      writeFileSync(secretFile, `${IDP_CLIENT_SECRET}\n`);
+      const credentials = [
+        '--refresh-token-file',
+        refreshFile,
+        '--oidc-issuer',
+        idp.url,
+        '--oidc-client-id',
+        'fedstack',
+      ];
+      const ok = await runCli([
+        'probe',
+        'keystone',
+        '--endpoint',
+        a.OS_AUTH_URL!,
+        '--federation-endpoint',
+        a.TESTBED_FEDERATION_URL!,
+        ...credentials,
+        '--oidc-client-secret-file',
+        secretFile,
+      ]);
+      expect(ok.code, ok.stdout).toBe(0);
+      expect(ok.stdout).toMatch(/^OK: OIDC login to a token scoped to project vo in /);
+      const noClient = await runCli([
+        'probe',
+        'keystone',
+        '--endpoint',
+        a.OS_AUTH_URL!,
+        '--refresh-token-file',
+        refreshFile,
+      ]);
+      expect(noClient.code).toBe(3);
+      expect(noClient.stdout).toMatch(
+        /^UNKNOWN: --refresh-token-file needs --oidc-issuer and --oidc-client-id \| 'connect'=[\d.]+s\n$/,
+      );
+    } finally {
+      await idp.close();
+    }
   });
 
   it('swift: creates, reads back and deletes a container and an object in site-a’s object store, leaving nothing', async () => {
