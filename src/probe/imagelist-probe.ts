@@ -5,7 +5,7 @@ import { describeError } from '../errors.js';
 import { parseImageList } from '../formats/imagelist/index.js';
 import { parseSmime, parseTrustedCas, verifySmime } from '../formats/smime/index.js';
 import { httpRequest, loadCaCertificates } from '../http/index.js';
-import type { ProbeResult } from './plugin-output.js';
+import { thresholdStatus, type ProbeResult } from './plugin-output.js';
 import { StepLog } from './probe-context.js';
 
 /** Options of {@link imageListProbe}. */
@@ -102,12 +102,7 @@ export async function imageListProbe(options: ImageListProbeOptions, now = Date.
     return fail(`the image list expired at ${list.expiresAt.toISOString()}`);
   if (!list.createdAt) return fail('the image list has no dc:date:created');
   const hours = (now - list.createdAt.getTime()) / 3_600_000;
-  const status =
-    options.critical > 0 && hours > options.critical
-      ? 'CRITICAL'
-      : options.warning > 0 && hours > options.warning
-        ? 'WARNING'
-        : 'OK';
+  const status = thresholdStatus(hours, options.warning, options.critical);
   const about = `image list ${list.id}${list.version ? ` version ${list.version}` : ''} (${list.images.length} images, ${signer}) created ${Math.round(hours * 10) / 10} h ago`;
   return { status, summary: about, perfdata: { ...log.perfdata, age: hours * 3600 }, steps: log.steps };
 }

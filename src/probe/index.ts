@@ -1,6 +1,12 @@
 // Monitoring probes as Nagios plugins, as commands and as functions the hub's monitor runs in-process.
 export { createProbeCommand, settleProbe } from './command.js';
-export { EXIT_CODES, pluginOutput, type PluginStatus, type ProbeResult } from './plugin-output.js';
+export {
+  EXIT_CODES,
+  pluginOutput,
+  thresholdStatus,
+  type PluginStatus,
+  type ProbeResult,
+} from './plugin-output.js';
 export {
   accountingProbe,
   infoProviderProbe,

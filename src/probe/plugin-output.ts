@@ -23,6 +23,16 @@ export interface ProbeResult {
   readonly steps?: readonly string[];
 }
 
+/**
+ * A plugin's status for an age or a count against its -w and -c thresholds: CRITICAL past
+ * `critical`, WARNING past `warning`, else OK; a threshold of 0 is off.
+ */
+export function thresholdStatus(value: number, warning: number, critical: number): PluginStatus {
+  if (critical > 0 && value > critical) return 'CRITICAL';
+  if (warning > 0 && value > warning) return 'WARNING';
+  return 'OK';
+}
+
 /** Perfdata as plugins write it: `'label'=1.234s`, space-separated. */
 function perfdataOf(perf: Readonly<Record<string, number>>): string {
   return Object.entries(perf)

@@ -19,7 +19,7 @@ import {
   type Image,
   type OpenStackSession,
 } from '../openstack/index.js';
-import type { ProbeResult } from './plugin-output.js';
+import { thresholdStatus, type ProbeResult } from './plugin-output.js';
 import { StepLog, scopedProbeSession, type ProbeOptions } from './probe-context.js';
 
 /** The metadata key the vm probe tags its servers with (ARGO's). */
@@ -436,12 +436,7 @@ export async function accountingProbe(
     };
   const days = (now - Date.parse(mine.lastReceivedAt)) / 86_400_000;
   const age = `last accounting data ${Math.round(days * 10) / 10} days ago (${mine.lastReceivedAt}, ${mine.cloudRecords} cloud records)`;
-  const status =
-    options.critical > 0 && days > options.critical
-      ? 'CRITICAL'
-      : options.warning > 0 && days > options.warning
-        ? 'WARNING'
-        : 'OK';
+  const status = thresholdStatus(days, options.warning, options.critical);
   return {
     status,
     summary: `site ${options.site}: ${age}`,
