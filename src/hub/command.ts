@@ -312,25 +312,22 @@ export function createHubCommand(): Command {
       'run only the monitor, as its own process against the hub database: every metric of the profile against every ' +
         'monitored endpoint of the registry, soft/hard states, results into the status history',
     )
-    .option('--monitor-config <file>', 'YAML of the monitor (default: the EGI cloud profile)')
     .option(
       '--hub-url <url>',
       'the hub the information-system and accounting checks read',
       'http://127.0.0.1:8080',
     )
-    .addOption(
-      new Option('--log-level <level>', 'log verbosity on stderr (JSON lines)')
-        .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-        .default('info'),
-    )
     .addHelpText(
       'after',
-      '\nExamples:\n  fedstack hub monitor --monitor-config monitor.yaml --hub-url https://hub.example.org\n' +
+      '\nThe configuration (--monitor-config) and --log-level are those of `fedstack hub`, written before or after `monitor`.\n' +
+        '\nExamples:\n  fedstack hub monitor --monitor-config monitor.yaml --hub-url https://hub.example.org\n' +
         '  fedstack hub --monitor   (the same, inside the hub process)\n\nSee docs/monitoring.md.',
     )
-    .action(async (opts: { monitorConfig?: string; hubUrl: string; logLevel: string }, command: Command) => {
-      const logger = createLogger({ level: opts.logLevel });
-      const config = loadMonitorConfig(opts.monitorConfig);
+    .action(async (opts: { hubUrl: string }, command: Command) => {
+      // `fedstack hub` has --monitor-config and --log-level: they are its, wherever they are written
+      const shared = command.optsWithGlobals<{ monitorConfig?: string; logLevel: string }>();
+      const logger = createLogger({ level: shared.logLevel });
+      const config = loadMonitorConfig(shared.monitorConfig);
       const store = HubStore.open(storeLocation(command.optsWithGlobals<StoreOptions>()));
       await migrateToLatest(store);
       const monitor = new Monitor({
