@@ -8,6 +8,7 @@
 // rate with the target of DESIGN.md (>= 400,000 records/s on one core), because the machines are
 // shared and wall-clock time also counts the time other processes hold the core. Exits 1 when not ok.
 import { parseCloudMessage, serializeCloudMessage } from '../dist/formats/apel/index.js';
+import { prng } from './lib/prng.js';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 10_000);
 const PER_MESSAGE = 100;
@@ -20,18 +21,6 @@ const FLAVORS = [
   { cpuCount: 4, memory: 8192, disk: 80 },
   { cpuCount: 8, memory: 16384, disk: 160 },
 ];
-
-/** A small deterministic PRNG (mulberry32), so every run measures the same records. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function hex(random, length) {
   let out = '';

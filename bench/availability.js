@@ -38,6 +38,7 @@ import {
   migrateToLatest,
 } from '../dist/hub/index.js';
 import { availability } from '../dist/index.js';
+import { prng } from './lib/prng.js';
 
 const run = promisify(execFile);
 const PG_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -51,19 +52,6 @@ const START = Date.UTC(2024, 0, 1);
 
 function dayString(ms) {
   return new Date(ms).toISOString().slice(0, 10);
-}
-
-/** A small deterministic generator, so both stores get the same history. */
-function random(seed) {
-  // mulberry32
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 async function seedRegistry(registry, endpoints) {
@@ -122,7 +110,7 @@ async function history(location) {
           hostname: e.hostname,
         }),
       );
-    const rnd = random(42);
+    const rnd = prng(42);
     // per endpoint: the status now and when the episode ends
     const status = series.map(() => ({ code: 'OK', until: 0 }));
     const validForMs = (900 + 3 * 180) * 1000;
