@@ -110,7 +110,10 @@ function tlsOptions(opts: ServeOptions): HubTlsOptions | undefined {
 }
 
 /** The accounting signature check from the command line. */
-function signatureOptions(opts: ServeOptions): {
+function signatureOptions(
+  opts: ServeOptions,
+  tls: HubTlsOptions | undefined,
+): {
   signatures?: {
     mode: SignatureMode;
     caPems: string[];
@@ -118,13 +121,9 @@ function signatureOptions(opts: ServeOptions): {
   };
 } {
   // the hub's TLS certificate is the one sites encrypt for (ssmsend's server_cert)
-  const decryption =
-    opts.tlsCert !== undefined && opts.tlsKey !== undefined
-      ? {
-          certificatePem: readPem(opts.tlsCert, '--tls-cert'),
-          privateKeyPem: readPem(opts.tlsKey, '--tls-key'),
-        }
-      : undefined;
+  const decryption = tls
+    ? { certificatePem: tls.certificatePem, privateKeyPem: tls.privateKeyPem }
+    : undefined;
   if (opts.accountingSignatures === 'off')
     return decryption ? { signatures: { mode: 'off', caPems: [], decryption } } : {};
   const ca = opts.accountingCa ?? opts.tlsClientCa;
@@ -168,7 +167,7 @@ async function serve(opts: ServeOptions, logger: Logger): Promise<void> {
       ingest: opts.ingest ? { sources: opts.ingestTopic ?? DEFAULT_INGEST_SOURCES } : false,
       images,
       ...(tls ? { tls } : {}),
-      ...signatureOptions(opts),
+      ...signatureOptions(opts, tls),
       monitor: {
         config: loadMonitorConfig(opts.monitorConfig),
         isRunning: opts.monitor,

@@ -2,6 +2,7 @@
 export { createProbeCommand, settleProbe } from './command.js';
 export {
   EXIT_CODES,
+  perfdataOf,
   pluginOutput,
   thresholdStatus,
   type PluginStatus,

@@ -34,7 +34,7 @@ export function thresholdStatus(value: number, warning: number, critical: number
 }
 
 /** Perfdata as plugins write it: `'label'=1.234s`, space-separated. */
-function perfdataOf(perf: Readonly<Record<string, number>>): string {
+export function perfdataOf(perf: Readonly<Record<string, number>>): string {
   return Object.entries(perf)
     .map(([label, seconds]) => `'${label.replace(/'/g, '')}'=${Math.round(seconds * 1000) / 1000}s`)
     .join(' ');

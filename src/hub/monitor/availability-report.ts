@@ -71,6 +71,18 @@ export function reportDays(query: Pick<ReportQuery, 'from' | 'to'>): Period[] {
   return days;
 }
 
+/** `items` by `keyOf`, each group in the items' order, the groups in order of first appearance. */
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const list = out.get(key);
+    if (list) list.push(item);
+    else out.set(key, [item]);
+  }
+  return out;
+}
+
 function pct(x: number | undefined): number | null {
   return x === undefined ? null : Math.round(x * 1000) / 10;
 }
@@ -133,12 +145,7 @@ export async function availabilityReport(
     series,
   );
 
-  const byEndpoint = new Map<string, Series[]>();
-  for (const s of series) {
-    let list = byEndpoint.get(s.endpointKey);
-    if (!list) byEndpoint.set(s.endpointKey, (list = []));
-    list.push(s);
-  }
+  const byEndpoint = groupBy(series, (s) => s.endpointKey);
   const endpoints: Entity[] = [];
   for (const [key, metrics] of byEndpoint) {
     const timelines = metrics.map((m) => {
@@ -154,17 +161,7 @@ export async function availabilityReport(
       timeline: withDowntimes(combineTimelines('AND', timelines, range), downtimes.get(key) ?? []),
     });
   }
-  const group = (list: readonly Entity[], keyOf: (e: Entity) => string) => {
-    const out = new Map<string, Entity[]>();
-    for (const e of list) {
-      const k = keyOf(e);
-      let g = out.get(k);
-      if (!g) out.set(k, (g = []));
-      g.push(e);
-    }
-    return out;
-  };
-  const services: Entity[] = [...group(endpoints, (e) => `${e.site}\u0000${e.serviceType}`).values()].map(
+  const services: Entity[] = [...groupBy(endpoints, (e) => `${e.site}\u0000${e.serviceType}`).values()].map(
     (g) => ({
       site: g[0]!.site,
       serviceType: g[0]!.serviceType,
@@ -175,7 +172,7 @@ export async function availabilityReport(
       ),
     }),
   );
-  const sites: Entity[] = [...group(services, (e) => e.site).values()].map((g) => ({
+  const sites: Entity[] = [...groupBy(services, (e) => e.site).values()].map((g) => ({
     site: g[0]!.site,
     timeline: combineTimelines(
       'AND',
@@ -212,14 +209,12 @@ export async function availabilityReport(
       );
       continue;
     }
-    const months = new Map<string, Durations[]>();
-    days.forEach((day, i) => {
-      const m = new Date(day.start).toISOString().slice(0, 7);
-      let list = months.get(m);
-      if (!list) months.set(m, (list = []));
-      list.push(perDay[i]!);
-    });
-    for (const [month, list] of months) rows.push(row(month, sumDurations(list), true));
+    const months = groupBy(
+      days.map((day, i) => ({ month: new Date(day.start).toISOString().slice(0, 7), durations: perDay[i]! })),
+      (d) => d.month,
+    );
+    for (const [month, list] of months)
+      rows.push(row(month, sumDurations(list.map((d) => d.durations)), true));
   }
   return rows;
 }

@@ -39,7 +39,6 @@ interface Check {
   readonly timing: CheckTiming;
   state: CheckState;
   dueAt: number;
-  isRunning: boolean;
   isRemoved: boolean;
 }
 
@@ -201,7 +200,7 @@ export class Monitor {
           spec,
           timing,
           state: prior?.state ?? INITIAL_STATE,
-          isRunning: false,
+
           isRemoved: false,
         });
       }
@@ -256,7 +255,6 @@ export class Monitor {
   }
 
   private launch(check: Check, now: number): void {
-    check.isRunning = true;
     this.started++;
     this.maxStartDelayMs = Math.max(this.maxStartDelayMs, now - check.dueAt);
     const run = this.o.run ?? ((t, s) => runCheck(t, s, this.o.hubUrl));
@@ -289,7 +287,6 @@ export class Monitor {
     this.running.add(task);
     void task.finally(() => {
       this.running.delete(task);
-      check.isRunning = false;
       if (!this.isStopped) this.dispatch();
     });
   }

@@ -6,6 +6,7 @@ import {
   accountingProbe,
   infoProviderProbe,
   keystoneProbe,
+  perfdataOf,
   swiftProbe,
   settleProbe,
   tcpProbe,
@@ -136,12 +137,6 @@ export function runExternal(command: string, target: CheckTarget, spec: MetricSp
   });
 }
 
-function perfdataText(result: ProbeResult): string {
-  return Object.entries(result.perfdata ?? {})
-    .map(([label, seconds]) => `'${label}'=${Math.round(seconds * 1000) / 1000}s`)
-    .join(' ');
-}
-
 /** The in-process probe `spec.check` against `target`, its string arguments filled in. */
 async function runProbe(target: CheckTarget, spec: MetricSpec, hubUrl: string): Promise<ProbeResult> {
   const values = placeholders(target, spec);
@@ -197,7 +192,7 @@ export async function runCheck(target: CheckTarget, spec: MetricSpec, hubUrl: st
   return {
     status: result.status,
     summary: `${result.status}: ${result.summary}`,
-    perfdata: perfdataText(result),
+    perfdata: perfdataOf(result.perfdata ?? {}),
     durationMs: Date.now() - started,
   };
 }
