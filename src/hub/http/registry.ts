@@ -428,8 +428,7 @@ async function readDowntimes(
   afterKey: string | undefined,
   limit: number | undefined,
 ): Promise<RegistryDowntime[]> {
-  const endsAfter =
-    q.ongoing_only === 'yes' ? now : (dayOf(q.startdate ?? q.windowstart, 'startdate', false) ?? undefined);
+  const endsAfter = q.ongoing_only === 'yes' ? now : dayOf(q.startdate ?? q.windowstart, 'startdate', false);
   const startsBefore = q.ongoing_only === 'yes' ? now : dayOf(q.enddate ?? q.windowend, 'enddate', true);
   // topentity names a site or a host; a registered site name wins
   const entity = q.topentity;
