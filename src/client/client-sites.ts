@@ -10,22 +10,12 @@ import {
 } from '../hub-client/index.js';
 import type { ClientConfig } from './client-config.js';
 import { cachedAnswer } from './infosys-cache.js';
+import type { FederationSite } from '../federation/index.js';
+
+export { siteNamer } from '../federation/index.js';
 
 /** A site as the client calls it. */
-export interface ClientSite {
-  readonly name: string;
-  /** Keystone v3 URL. */
-  readonly endpoint: string;
-  readonly federationEndpoint?: string;
-  readonly protocol?: string;
-  readonly identityProvider: string;
-  /** VO → project id. */
-  readonly projects: Readonly<Record<string, string>>;
-  /** ok, warning, critical, expired (information system), or `configured` (client config only). */
-  readonly state: string;
-  /** CA bundle or directory for its certificates; undefined: Node's roots. */
-  readonly caPath?: string;
-}
+export type ClientSite = FederationSite;
 
 /**
  * A client of the information system at `url` (the hub, or any cloud-info-api endpoint: its
@@ -112,16 +102,6 @@ export async function clientSites(config: ClientConfig, filter: SiteFilter = {})
     );
   }
   return picked;
-}
-
-/**
- * The site an endpoint URL of the information system's images and flavors belongs to (its
- * Keystone URL, with or without a trailing slash); undefined for one of no listed site.
- */
-export function siteNamer(sites: readonly ClientSite[]): (endpoint: string) => string | undefined {
-  const trim = (url: string) => url.replace(/\/+$/, '');
-  const byEndpoint = new Map(sites.map((s) => [trim(s.endpoint), s.name]));
-  return (endpoint) => byEndpoint.get(trim(endpoint));
 }
 
 /**

@@ -9,7 +9,7 @@ import type { FlavorResponse } from '../hub-client/index.js';
 import { claimsOf, type TokenClaims } from './access-token.js';
 import { accessTokenOf, addCommon, configOf, print, tokenOf, type CommonOptions } from './command-common.js';
 import { clientSites, infosysFlavors, infosysImages, siteNamer, type ClientSite } from './client-sites.js';
-import { gib } from './matchmaking.js';
+import { gib } from '../federation/index.js';
 import { outputFormat, renderListing, type Listing } from './output.js';
 import { siteSession } from './site-calls.js';
 import { envScript, keystoneTokenVariables, SHELLS, type Shell } from './env-script.js';

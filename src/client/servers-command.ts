@@ -1,31 +1,30 @@
 // `fedstack servers list|create|show|delete|stop|start|ssh`: the researcher's VMs at every site.
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { positiveInteger } from '../cli-args.js';
-import { ConfigError, FedstackError, describeError } from '../errors.js';
+import { ConfigError, FedstackError } from '../errors.js';
+import {
+  chooseSite as chooseFederationSite,
+  deleteServerAndIps,
+  launchServer,
+  listServers,
+  serverRowOf,
+  sshAddressOf,
+  type ServerRow,
+  type SiteChoice,
+  type SiteImage,
+  type SiteVo,
+} from '../federation/index.js';
 import { voAccessOf } from '../formats/entitlements/index.js';
 import type { FlavorResponse } from '../hub-client/index.js';
 import {
-  collectAll,
-  createFloatingIp,
-  createServer,
-  deleteFloatingIp,
-  deleteServer,
-  ensureKeypair,
-  getComputeLimits,
   getImage,
   getServer,
-  listNetworks,
-  listPorts,
-  paginateFloatingIps,
-  paginateServers,
   startServer,
   stopServer,
-  waitForServer,
   type OpenStackSession,
   type Server,
 } from '../openstack/index.js';
@@ -33,29 +32,15 @@ import type { TokenClaims } from './access-token.js';
 import type { ClientConfig } from './client-config.js';
 import { clientSites, infosysFlavors, infosysImages, siteNamer, type ClientSite } from './client-sites.js';
 import { addCommon, configOf, print, tokenOf, type CommonOptions } from './command-common.js';
-import {
-  candidatesOf,
-  describeQuota,
-  gib,
-  freeQuotaOf,
-  quotaShortfall,
-  rankCandidates,
-  type Candidate,
-  type FreeQuota,
-  type SiteImage,
-} from './matchmaking.js';
 import { outputFormat, renderListing, type Listing } from './output.js';
-import { callSites, siteSession, type SiteCallContext } from './site-calls.js';
-
-/** The description of the floating IPs `servers create --floating-ip` allocates (released on delete). */
-const FLOATING_IP_DESCRIPTION = 'fedstack servers create';
+import { siteCallerOf, siteSession, type SiteCallContext } from './site-calls.js';
 
 /** The (site, VO) pairs a command works on: the given VO, else every VO of the token. */
 async function siteVoPairs(
   config: ClientConfig,
   claims: TokenClaims,
   opts: { allSites?: boolean; refresh?: boolean },
-): Promise<{ site: ClientSite; vo: string }[]> {
+): Promise<SiteVo[]> {
   const vos = config.vo
     ? [config.vo]
     : voAccessOf(claims.entitlements, { mappings: config.voMappings }).map((v) => v.vo);
@@ -72,30 +57,6 @@ async function siteVoPairs(
   return sites.flatMap((site) => vos.filter((vo) => site.projects[vo]).map((vo) => ({ site, vo })));
 }
 
-interface ServerRow {
-  site: string;
-  vo: string;
-  id: string;
-  name: string;
-  status: string;
-  flavor: string;
-  addresses: string;
-  created: string;
-}
-
-function rowOf(site: string, vo: string, s: Server): ServerRow {
-  return {
-    site,
-    vo,
-    id: s.id,
-    name: s.name,
-    status: s.status,
-    flavor: 'name' in s.flavor ? String(s.flavor.name) : s.flavor.id,
-    addresses: s.addresses.map((a) => a.addr).join(', '),
-    created: s.created,
-  };
-}
-
 function serverListing(rows: readonly ServerRow[], extra?: Record<string, unknown>): Listing<ServerRow> {
   return {
     name: 'servers',
@@ -108,7 +69,7 @@ function serverListing(rows: readonly ServerRow[], extra?: Record<string, unknow
       { header: 'NAME', cell: (r) => r.name },
       { header: 'STATUS', cell: (r) => r.status },
       { header: 'FLAVOR', cell: (r) => r.flavor },
-      { header: 'ADDRESSES', cell: (r) => r.addresses },
+      { header: 'ADDRESSES', cell: (r) => r.addresses.join(', ') },
       { header: 'ID', cell: (r) => r.id },
     ],
   };
@@ -116,33 +77,6 @@ function serverListing(rows: readonly ServerRow[], extra?: Record<string, unknow
 
 interface ServersOptions extends CommonOptions {
   allSites?: boolean;
-}
-
-/** Every server of the pairs, and one error line per site that did not answer. */
-async function listEverywhere(
-  ctx: SiteCallContext,
-  pairs: readonly { site: ClientSite; vo: string }[],
-): Promise<{ rows: ServerRow[]; errors: { site: string; error: string }[]; sites: unknown[] }> {
-  const outcomes = (
-    await Promise.all(
-      [...new Set(pairs.map((p) => p.vo))].map((vo) =>
-        callSites(
-          ctx,
-          pairs.filter((p) => p.vo === vo).map((p) => p.site),
-          vo,
-          async (session, site) =>
-            (await collectAll(paginateServers(session))).map((s) => rowOf(site.name, vo, s)),
-        ),
-      ),
-    )
-  ).flat();
-  return {
-    rows: outcomes
-      .flatMap((o) => o.value ?? [])
-      .sort((a, b) => a.site.localeCompare(b.site) || a.name.localeCompare(b.name)),
-    errors: outcomes.filter((o) => !o.ok).map((o) => ({ site: o.site, error: o.error! })),
-    sites: outcomes.map((o) => ({ site: o.site, ok: o.ok, ms: o.ms, logins: o.logins })),
-  };
 }
 
 function listCommand(): Command {
@@ -166,7 +100,7 @@ function listCommand(): Command {
       const config = configOf(opts);
       const { accessToken, claims } = await tokenOf(opts, config);
       const pairs = await siteVoPairs(config, claims, opts);
-      const { rows, errors, sites } = await listEverywhere({ config, accessToken, claims }, pairs);
+      const { rows, errors, sites } = await listServers(siteCallerOf({ config, accessToken, claims }), pairs);
       print(renderListing(serverListing(rows, { errors, sites }), outputFormat(opts.output)));
       for (const e of errors) process.stderr.write(`fedstack: ${e.error}\n`);
       process.exitCode = errors.length > 0 ? 1 : 0;
@@ -229,102 +163,17 @@ async function offersOf(
 }
 
 /** The site to launch at, with why: `--site S`, or the best candidate of matchmaking. */
-async function chooseSite(
-  ctx: SiteCallContext,
-  vo: string,
-  opts: CreateOptions,
-): Promise<{ site: ClientSite; candidate: Candidate; why: string }> {
+async function chooseSite(ctx: SiteCallContext, vo: string, opts: CreateOptions): Promise<SiteChoice> {
   const { config } = ctx;
   const fixed = config.site && config.site !== 'auto' ? config.site : undefined;
   const sites = await clientSites(config, { vo, ...(fixed ? { site: fixed } : {}), refresh: opts.refresh });
-  const { images, flavors } = await offersOf(config, vo, sites, opts.refresh);
-  const { candidates, skipped } = candidatesOf(
-    sites.map((s) => s.name),
-    images,
-    flavors,
-    {
-      image: opts.image,
-      ...(opts.flavor ? { flavor: opts.flavor } : {}),
-      ...(opts.minCpu ? { minCpu: opts.minCpu } : {}),
-      ...(opts.minRam ? { minRamMb: opts.minRam * 1024 } : {}),
-      ...(opts.gpu ? { gpu: true } : {}),
-    },
-  );
-  const notes = skipped.map((s) => `${s.site}: ${s.why}`);
-  // the free quota of each candidate, read live
-  const byName = new Map(sites.map((s) => [s.name, s]));
-  const quotas = await callSites(
-    ctx,
-    candidates.map((c) => byName.get(c.site)!),
-    vo,
-    async (session) => freeQuotaOf(await getComputeLimits(session)),
-  );
-  const usable: { candidate: Candidate; quota: FreeQuota }[] = [];
-  for (const [i, q] of quotas.entries()) {
-    const candidate = candidates[i]!;
-    if (!q.ok) notes.push(q.error!);
-    else {
-      const short = quotaShortfall(q.value!, candidate.flavor);
-      if (short) notes.push(`${candidate.site}: ${short}`);
-      else usable.push({ candidate, quota: q.value! });
-    }
-  }
-  const [best, ...rest] = rankCandidates(usable);
-  if (!best)
-    throw new FedstackError(
-      'CLIENT_NO_SITE',
-      `no site can launch image ${opts.image} with ${opts.flavor ? `flavor ${opts.flavor}` : 'a fitting flavor'} for VO ${vo}: ${notes.join('; ') || 'no site'}`,
-    );
-  const { candidate, quota } = best;
-  const why =
-    `${candidate.site}: image "${candidate.image.name}", flavor ${candidate.flavor.name} ` +
-    `(${candidate.flavor.cpu} CPU, ${gib(candidate.flavor.ram_mb)} GiB RAM); ${describeQuota(quota)}` +
-    (rest.length > 0
-      ? `; also possible: ${rest.map((r) => `${r.candidate.site} (${describeQuota(r.quota)})`).join(', ')}`
-      : '') +
-    (notes.length > 0 ? `; not possible: ${notes.join('; ')}` : '');
-  return { site: byName.get(candidate.site)!, candidate, why };
-}
-
-/** `--network`: `none`, a network name or id, or `auto` (the project's one network, else Nova's choice). */
-async function networksFor(
-  session: OpenStackSession,
-  wanted: string,
-): Promise<readonly string[] | 'none' | 'auto'> {
-  if (wanted === 'none') return 'none';
-  const networks = (await listNetworks(session)).filter((n) => !n.isExternal);
-  if (wanted !== 'auto') {
-    const hit = networks.find((n) => n.id === wanted || n.name === wanted);
-    if (!hit)
-      throw new FedstackError(
-        'CLIENT_NO_SITE',
-        `no network ${wanted} (the project has ${networks.map((n) => n.name).join(', ') || 'none'})`,
-      );
-    return [hit.id];
-  }
-  const projectId = await session.projectId();
-  const own = networks.filter((n) => n.projectId === projectId);
-  const pick = own.length === 1 ? own : networks.length === 1 ? networks : [];
-  return pick.length === 1 ? [pick[0]!.id] : 'auto';
-}
-
-/** Allocates a floating IP from the site's external network and puts it on the server's first port. */
-async function attachFloatingIp(session: OpenStackSession, serverId: string): Promise<string> {
-  const [external] = await listNetworks(session, { 'router:external': 'true' });
-  if (!external)
-    throw new FedstackError('CLIENT_NO_SITE', 'the site has no external network for a floating IP');
-  const [port] = await listPorts(session, { device_id: serverId });
-  if (!port)
-    throw new FedstackError(
-      'CLIENT_NO_SITE',
-      'the server has no port to put a floating IP on (--network none?)',
-    );
-  const ip = await createFloatingIp(session, {
-    floatingNetworkId: external.id,
-    portId: port.id,
-    description: FLOATING_IP_DESCRIPTION,
+  return chooseFederationSite(siteCallerOf(ctx), vo, sites, await offersOf(config, vo, sites, opts.refresh), {
+    image: opts.image,
+    ...(opts.flavor ? { flavor: opts.flavor } : {}),
+    ...(opts.minCpu ? { minCpu: opts.minCpu } : {}),
+    ...(opts.minRam ? { minRamMb: opts.minRam * 1024 } : {}),
+    ...(opts.gpu ? { gpu: true } : {}),
   });
-  return ip.floatingIpAddress;
 }
 
 function readPublicKey(file: string): string {
@@ -396,37 +245,17 @@ function createCommand(): Command {
           })()
         : undefined;
       const publicKey = opts.keyFile ? readPublicKey(opts.keyFile) : undefined;
-      const session = siteSession(ctx, site, vo);
-      let keyName: string | undefined;
-      if (publicKey) {
-        keyName = `fedstack-${createHash('sha256').update(publicKey).digest('hex').slice(0, 12)}`;
-        await ensureKeypair(session, keyName, publicKey);
-      }
-      const name =
-        opts.name ??
-        `fedstack-${new Date().toISOString().slice(0, 10)}-${Math.random().toString(36).slice(2, 8)}`;
-      const id = await createServer(session, {
-        name,
-        flavorId: candidate.flavor.id,
-        imageId: candidate.image.id,
-        networks: await networksFor(session, opts.network),
-        ...(keyName ? { keyName } : {}),
+      const { server, floatingIp } = await launchServer(siteSession(ctx, site, vo), {
+        candidate,
+        network: opts.network,
+        ...(opts.name ? { name: opts.name } : {}),
+        ...(publicKey ? { publicKey } : {}),
         ...(userData ? { userData } : {}),
-        metadata: { 'eu.egi.cloud.orchestrator': 'fedstack' },
+        ...(opts.wait ? { wait: true } : {}),
+        ...(opts.floatingIp ? { floatingIp: true } : {}),
       });
-      let server = await getServer(session, id);
-      if (opts.wait || opts.floatingIp)
-        server = (await waitForServer(session, id, ['ACTIVE'], { timeoutMs: 600_000 }))!;
-      if (opts.floatingIp) {
-        const ip = await attachFloatingIp(session, id);
-        process.stderr.write(`fedstack: floating IP ${ip}\n`);
-        // Nova learns of the floating IP from Neutron a moment later
-        for (let i = 0; i < 40 && !server.addresses.some((a) => a.addr === ip); i++) {
-          await new Promise((resolve) => setTimeout(resolve, 500));
-          server = await getServer(session, id);
-        }
-      }
-      print(renderListing(serverListing([rowOf(site.name, vo, server)]), outputFormat(opts.output)));
+      if (floatingIp) process.stderr.write(`fedstack: floating IP ${floatingIp}\n`);
+      print(renderListing(serverListing([serverRowOf(site.name, vo, server)]), outputFormat(opts.output)));
     });
 }
 
@@ -446,7 +275,7 @@ async function locate(
   const { accessToken, claims } = await tokenOf(opts, config);
   const ctx: SiteCallContext = { config, accessToken, claims };
   const pairs = await siteVoPairs(config, claims, { allSites: !opts.site, refresh: opts.refresh });
-  const { rows, errors } = await listEverywhere(ctx, pairs);
+  const { rows, errors } = await listServers(siteCallerOf(ctx), pairs);
   const hits = rows.filter((r) => r.id === ref || r.name === ref);
   if (hits.length === 0)
     throw new FedstackError(
@@ -505,9 +334,9 @@ function serverActions(): Command[] {
       const full = await getServer(siteSession(ctx, site, vo), server.id);
       print(
         outputFormat(opts.output) === 'table'
-          ? renderListing(serverListing([rowOf(site.name, vo, full)]), 'table')
+          ? renderListing(serverListing([serverRowOf(site.name, vo, full)]), 'table')
           : renderListing(
-              { ...serverListing([rowOf(site.name, vo, full)]), extra: { server: full } },
+              { ...serverListing([serverRowOf(site.name, vo, full)]), extra: { server: full } },
               outputFormat(opts.output),
             ),
       );
@@ -518,21 +347,10 @@ function serverActions(): Command[] {
     'delete a server, and release the floating IPs servers create gave it',
     'fedstack servers delete my-vm --vo vo.access.egi.eu',
     async ({ ctx, site, vo, server }) => {
-      const session = siteSession(ctx, site, vo);
-      const ports = await listPorts(session, { device_id: server.id });
-      const ours: string[] = [];
-      for (const port of ports)
-        for await (const page of paginateFloatingIps(session, { portId: port.id }))
-          for (const ip of page) if (ip.description === FLOATING_IP_DESCRIPTION) ours.push(ip.id);
-      await deleteServer(session, server.id);
-      for (const id of ours)
-        await deleteFloatingIp(session, id).catch((error: unknown) =>
-          process.stderr.write(
-            `fedstack: ${site.name}: cannot release floating IP ${id}: ${describeError(error)}\n`,
-          ),
-        );
+      const { released, errors } = await deleteServerAndIps(siteSession(ctx, site, vo), server.id);
+      for (const e of errors) process.stderr.write(`fedstack: ${site.name}: ${e}\n`);
       print(
-        `deleted ${server.name} (${server.id}) at ${site.name}${ours.length ? `; released ${ours.length} floating IP(s)` : ''}\n`,
+        `deleted ${server.name} (${server.id}) at ${site.name}${released ? `; released ${released} floating IP(s)` : ''}\n`,
       );
     },
   );
@@ -561,17 +379,14 @@ function serverActions(): Command[] {
     async ({ ctx, site, vo, server }, opts) => {
       const session = siteSession(ctx, site, vo);
       const full = await getServer(session, server.id);
-      const address =
-        full.addresses.find((a) => a.type === 'floating') ??
-        full.addresses.find((a) => a.version === 4) ??
-        full.addresses[0];
+      const address = sshAddressOf(full);
       if (!address)
         throw new FedstackError(
           'CLIENT_NO_SITE',
           `${server.name} at ${site.name} has no address (servers create --floating-ip gives one)`,
         );
       const user = opts.user ?? (await loginUserOf(session, full));
-      const target = `${user}@${address.addr}`;
+      const target = `${user}@${address}`;
       if (!opts.run) return print(`ssh ${target}\n`);
       await new Promise<void>((resolve) => {
         const child = spawn('ssh', [target], { stdio: 'inherit' });

@@ -297,11 +297,11 @@ describe('fedstack servers, sites, vos and env against both testbed sites', () =
     const listed = JSON.parse(
       (await cli(['servers', 'list', '--all-sites', '--vo', VO, '--output', 'json'])).stdout,
     ) as ServersJson & {
-      servers: { addresses: string }[];
+      servers: { addresses: string[] }[];
     };
     expect(listed.servers.find((s) => s.id === server!.id)).toMatchObject({
       site: 'TESTBED-SITE-B',
-      addresses: expect.stringContaining(ip),
+      addresses: expect.arrayContaining([ip]),
     });
     const ssh = await cli(['servers', 'ssh', name]);
     expect(ssh.stdout).toMatch(new RegExp(`^ssh \\w+@${ip.replace(/\./g, '\\.')}\n$`));

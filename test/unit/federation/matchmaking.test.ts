@@ -6,7 +6,7 @@ import {
   quotaShortfall,
   rankCandidates,
   type SiteImage,
-} from '../../../src/client/matchmaking.js';
+} from '../../../src/federation/matchmaking.js';
 import type { FlavorResponse } from '../../../src/hub-client/index.js';
 
 const image = (site: string, name: string, mpuri = ''): SiteImage => ({
