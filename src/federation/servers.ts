@@ -49,7 +49,7 @@ export interface ServerRow {
   /** Every address, floating ones first. */
   addresses: string[];
   /** The address to ssh to: the floating one, else the first IPv4 one, else the first. */
-  sshAddress?: string;
+  ssh_address?: string;
   created: string;
 }
 
@@ -76,7 +76,7 @@ export function serverRowOf(site: string, vo: string, s: Server): ServerRow {
     status: s.status,
     flavor: 'name' in s.flavor ? String(s.flavor.name) : s.flavor.id,
     addresses: floatingFirst.map((a) => a.addr),
-    ...(ssh ? { sshAddress: ssh } : {}),
+    ...(ssh ? { ssh_address: ssh } : {}),
     created: s.created,
   };
 }
