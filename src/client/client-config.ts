@@ -6,23 +6,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-
-/** Per-site settings that the information system does not give. */
-const SiteSettingsSchema = z
-  .object({
-    /** Keystone URL, when the information system has none or another one. */
-    endpoint: z.string().url().optional(),
-    /** Keystone URL of the OIDC front, when the federated login goes elsewhere. */
-    federation_endpoint: z.string().url().optional(),
-    /** Federation protocol; default: `openid`, then `oidc`. */
-    protocol: z.string().min(1).optional(),
-    identity_provider: z.string().min(1).optional(),
-    /** Project of each VO at the site, when the information system has none. */
-    projects: z.record(z.string(), z.string()).optional(),
-    /** CA bundle file or directory of hashed CA files for this site's certificates. */
-    ca_path: z.string().min(1).optional(),
-  })
-  .strict();
+import { SiteSettingsSchema, siteSettingsOf, type SiteSettings } from '../federation/index.js';
 
 const ClientConfigSchema = z
   .object({
@@ -50,14 +34,7 @@ const ClientConfigSchema = z
   .strict();
 
 /** Per-site settings of the client config. */
-export interface ClientSiteSettings {
-  readonly endpoint?: string;
-  readonly federationEndpoint?: string;
-  readonly protocol?: string;
-  readonly identityProvider?: string;
-  readonly projects?: Readonly<Record<string, string>>;
-  readonly caPath?: string;
-}
+export type ClientSiteSettings = SiteSettings;
 
 /** The client config, merged. */
 export interface ClientConfig {
@@ -181,19 +158,7 @@ export function loadClientConfig(
     cacheTtlMs: c.cache_ttl_seconds * 1000,
     identityProvider: c.identity_provider,
     ...(c.ca_path ? { caPath: resolveFrom(c.ca_path) } : {}),
-    sites: Object.fromEntries(
-      Object.entries(c.sites).map(([name, s]) => [
-        name,
-        {
-          ...(s.endpoint ? { endpoint: s.endpoint } : {}),
-          ...(s.federation_endpoint ? { federationEndpoint: s.federation_endpoint } : {}),
-          ...(s.protocol ? { protocol: s.protocol } : {}),
-          ...(s.identity_provider ? { identityProvider: s.identity_provider } : {}),
-          ...(s.projects ? { projects: s.projects } : {}),
-          ...(s.ca_path ? { caPath: resolveFrom(s.ca_path) } : {}),
-        },
-      ]),
-    ),
+    sites: siteSettingsOf(c.sites, hasFile ? path.dirname(file) : process.cwd()),
     voMappings: c.vo_mappings,
     cacheDir: clientCacheDir(env),
     configDir: clientConfigDir(env),

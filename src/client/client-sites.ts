@@ -11,6 +11,7 @@ import {
 import type { ClientConfig } from './client-config.js';
 import { cachedAnswer } from './infosys-cache.js';
 import type { FederationSite } from '../federation/index.js';
+import { mergeSites, type ListedSite } from '../federation/index.js';
 
 export { siteNamer } from '../federation/index.js';
 
@@ -38,12 +39,7 @@ export interface SiteFilter {
   readonly refresh?: boolean;
 }
 
-interface InfosysSite {
-  name: string;
-  url: string;
-  state: string;
-  projects?: { id: string; name: string }[];
-}
+type InfosysSite = ListedSite;
 
 /**
  * The sites of the information system and the client config, sorted by name; with `vo`, only those
@@ -51,41 +47,20 @@ interface InfosysSite {
  * @throws FedstackError `CLIENT_NO_SITE` when none is left, saying why.
  */
 export async function clientSites(config: ClientConfig, filter: SiteFilter = {}): Promise<ClientSite[]> {
-  const byName = new Map<string, ClientSite>();
+  let listed: InfosysSite[] = [];
   if (config.hub) {
     const hub = infosysClientOf(config, config.hub);
-    const listed = await cachedAnswer<InfosysSite[]>(
+    listed = await cachedAnswer<InfosysSite[]>(
       config.cacheDir,
       `${config.hub} /v1/sites?include_projects=true`,
       { ttlMs: config.cacheTtlMs, refresh: filter.refresh },
       async () => (await hub.infosys.sites({ include_projects: true })) as InfosysSite[],
     );
-    for (const s of listed)
-      byName.set(s.name, {
-        name: s.name,
-        endpoint: s.url,
-        identityProvider: config.identityProvider,
-        projects: Object.fromEntries((s.projects ?? []).map((p) => [p.name, p.id])),
-        state: s.state,
-        ...(config.caPath ? { caPath: config.caPath } : {}),
-      });
   }
-  for (const [name, settings] of Object.entries(config.sites)) {
-    const known = byName.get(name);
-    const endpoint = settings.endpoint ?? known?.endpoint;
-    if (!endpoint) continue; // settings for a site the information system does not list (yet)
-    byName.set(name, {
-      name,
-      endpoint,
-      ...(settings.federationEndpoint ? { federationEndpoint: settings.federationEndpoint } : {}),
-      ...(settings.protocol ? { protocol: settings.protocol } : {}),
-      identityProvider: settings.identityProvider ?? config.identityProvider,
-      projects: { ...known?.projects, ...settings.projects },
-      state: known?.state ?? 'configured',
-      ...((settings.caPath ?? config.caPath) ? { caPath: settings.caPath ?? config.caPath } : {}),
-    });
-  }
-  const all = [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+  const all = mergeSites(listed, config.sites, {
+    identityProvider: config.identityProvider,
+    ...(config.caPath ? { caPath: config.caPath } : {}),
+  });
   const picked = all.filter(
     (s) => (!filter.site || s.name === filter.site) && (!filter.vo || s.projects[filter.vo] !== undefined),
   );

@@ -10,3 +10,11 @@ export {
   type SiteOutcome,
 } from './site-calls.js';
 export * from './servers.js';
+export {
+  SiteSettingsSchema,
+  mergeSites,
+  siteSettingsOf,
+  type ListedSite,
+  type SiteDefaults,
+  type SiteSettings,
+} from './site-settings.js';
