@@ -59,6 +59,8 @@ export const ERROR_CODES = {
   CLIENT_VO_NOT_ALLOWED:
     "the token does not hold the VO's cloud entitlement (vm_operator), so it may not launch VMs",
   CLIENT_NO_SITE: 'no site of the information system (or of the client config) fits the request',
+  PORTAL_SIGN_IN:
+    'the portal has no sign-in configured, the sign-in at the OIDC provider failed, or the session has ended',
 } as const;
 
 /** A stable error code. */
@@ -110,6 +112,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   CLIENT_NO_TOKEN: 401,
   CLIENT_VO_NOT_ALLOWED: 403,
   CLIENT_NO_SITE: 404,
+  PORTAL_SIGN_IN: 401,
 };
 
 /** Base class of all deliberate Fedstack errors. */

@@ -4,6 +4,7 @@
 import { execFile } from 'node:child_process';
 import { decodeJwt } from 'jose/jwt/decode';
 import { FedstackError, describeError } from '../errors.js';
+import { entitlementsOfClaims } from '../formats/entitlements/index.js';
 import { createOidcAccessTokenSource } from '../openstack/index.js';
 import type { LoginStore, StoredLogin } from './login.js';
 
@@ -157,12 +158,6 @@ export function claimsOf(token: string): TokenClaims {
       cause: error,
     });
   }
-  const raw = payload.eduperson_entitlement ?? payload.entitlements;
-  const entitlements = Array.isArray(raw)
-    ? raw.filter((e): e is string => typeof e === 'string')
-    : typeof raw === 'string'
-      ? raw.split(/[;,]\s*/)
-      : [];
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
   return {
     ...(str(payload.iss) ? { issuer: str(payload.iss) } : {}),
@@ -171,6 +166,6 @@ export function claimsOf(token: string): TokenClaims {
     ...(typeof payload.iat === 'number' ? { issuedAtMs: payload.iat * 1000 } : {}),
     ...(str(payload.name) ? { name: str(payload.name) } : {}),
     ...(str(payload.email) ? { email: str(payload.email) } : {}),
-    entitlements: entitlements.filter(Boolean),
+    entitlements: entitlementsOfClaims(payload),
   };
 }

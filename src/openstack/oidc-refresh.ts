@@ -90,6 +90,13 @@ export interface OidcEndpoints {
   readonly tokenEndpoint: string;
   /** RFC 8628 device authorization, when the provider offers it. */
   readonly deviceAuthorizationEndpoint?: string;
+  /** Where a browser is sent to log in (authorization code flow). */
+  readonly authorizationEndpoint?: string;
+  /** The provider's signing keys (to check ID tokens). */
+  readonly jwksUri?: string;
+  readonly userinfoEndpoint?: string;
+  /** RP-initiated logout, when the provider offers it. */
+  readonly endSessionEndpoint?: string;
 }
 
 /**
@@ -98,7 +105,7 @@ export interface OidcEndpoints {
  */
 export async function readOidcDiscovery(issuerUrl: string, timeoutMs = 10_000): Promise<OidcEndpoints> {
   const url = `${issuerUrl.replace(/\/+$/, '')}/.well-known/openid-configuration`;
-  let doc: { token_endpoint?: unknown; device_authorization_endpoint?: unknown };
+  let doc: Record<string, unknown>;
   try {
     const res = await httpRequest(
       { method: 'GET', url, headers: { Accept: 'application/json' } },
@@ -117,11 +124,17 @@ export async function readOidcDiscovery(issuerUrl: string, timeoutMs = 10_000): 
   }
   if (typeof doc.token_endpoint !== 'string')
     throw new FedstackError('OIDC_TOKEN', `${url} names no token_endpoint`);
+  const optional = (key: string) => (typeof doc[key] === 'string' ? doc[key] : undefined);
+  const named = {
+    deviceAuthorizationEndpoint: optional('device_authorization_endpoint'),
+    authorizationEndpoint: optional('authorization_endpoint'),
+    jwksUri: optional('jwks_uri'),
+    userinfoEndpoint: optional('userinfo_endpoint'),
+    endSessionEndpoint: optional('end_session_endpoint'),
+  };
   return {
     tokenEndpoint: doc.token_endpoint,
-    ...(typeof doc.device_authorization_endpoint === 'string'
-      ? { deviceAuthorizationEndpoint: doc.device_authorization_endpoint }
-      : {}),
+    ...Object.fromEntries(Object.entries(named).filter(([, v]) => v !== undefined)),
   };
 }
 

@@ -98,3 +98,17 @@ export function voAccessOf(
     return { vo, roles: [...roles.get(vo)!].sort(), canLaunch: held.has(cloudEntitlement), cloudEntitlement };
   });
 }
+
+/**
+ * The entitlements a token's or userinfo's claims hold: `eduperson_entitlement` (EGI Check-in),
+ * else `entitlements`; a list, or one string separated by `;` or `,` as some providers send it.
+ */
+export function entitlementsOfClaims(claims: Readonly<Record<string, unknown>>): string[] {
+  const raw = claims.eduperson_entitlement ?? claims.entitlements;
+  const list = Array.isArray(raw)
+    ? raw.filter((e): e is string => typeof e === 'string')
+    : typeof raw === 'string'
+      ? raw.split(/[;,]\s*/)
+      : [];
+  return list.filter(Boolean);
+}

@@ -2,6 +2,7 @@
 export {
   CLOUD_ENTITLEMENT_EXCEPTIONS,
   cloudEntitlementOf,
+  entitlementsOfClaims,
   parseEntitlement,
   voAccessOf,
   type Entitlement,

@@ -18,6 +18,8 @@ export interface HubCaller {
   readonly vo?: string;
   /** Database id of the token; null for the bootstrap admin token from the environment or a file. */
   readonly tokenId: number | null;
+  /** An anonymous reader of the public portal (no token): sees no user names. */
+  readonly isAnonymous?: true;
 }
 
 const TOKEN_PREFIX = 'fsh_';

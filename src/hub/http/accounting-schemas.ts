@@ -178,6 +178,20 @@ export const IP_RESPONSE = z.object({
 });
 
 /** JSON answer of `GET /v1/accounting/accelerators`. */
+/** Answer of `GET /v1/accounting/storage`: StAR storage per site, month and VO. */
+export const STORAGE_RESPONSE = z.object({
+  storage: z.array(
+    z.object({
+      site: z.string(),
+      month: YEAR_MONTH,
+      vo: z.string().nullable(),
+      capacityUsed: z.number().describe('bytes: the sum of each share’s mean snapshot in the month'),
+      maxCapacityUsed: z.number().describe('bytes: the largest snapshot'),
+      records: z.number(),
+    }),
+  ),
+});
+
 export const ACCELERATORS_RESPONSE = z.object({
   accelerators: z.array(
     z.object({

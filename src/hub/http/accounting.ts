@@ -8,7 +8,13 @@ import type { HubCaller } from '../auth/hub-token.js';
 import { exportSummaryMessage } from '../accounting/summary-export.js';
 import { APEL_SUMMARY_DIMENSIONS, summaryColumns, toSummaryView } from '../accounting/summary-view.js';
 import type { Summariser } from '../accounting/summariser.js';
-import { acceleratorMonthly, ipMonthly, listRejects, listSiteFreshness } from '../store/accounting-reads.js';
+import {
+  acceleratorMonthly,
+  ipMonthly,
+  listRejects,
+  listSiteFreshness,
+  storageMonthly,
+} from '../store/accounting-reads.js';
 import type { HubStore } from '../store/hub-store.js';
 import { isoOrNull } from '../store/stored-ranges.js';
 import { SUMMARY_DIMENSIONS, listCloudSummaries, readCloudSummaries } from '../store/summary-queries.js';
@@ -24,13 +30,14 @@ import {
   REJECTS_RESPONSE,
   SUMMARIES_QUERY,
   SUMMARIES_RESPONSE,
+  STORAGE_RESPONSE,
   VIEW_QUERY,
   jsonOrCsv,
   monthNumber,
   splitList,
 } from './accounting-schemas.js';
 import { toCsv, wantsCsv } from './csv.js';
-import { ANY_ROLE, callerOf, installAuth } from './route-auth.js';
+import { ANY_ROLE, callerOf, installAuth, markPortalReads } from './route-auth.js';
 import { installRouteSchemas } from './route-schema.js';
 
 /** Options of {@link accountingPlugin}. */
@@ -70,8 +77,13 @@ function filterOf(
   return { ...(sites ? { sites } : {}), ...(vos ? { vos } : {}), fromMonth, toMonth };
 }
 
-function groupByOf(value: string | undefined): SummaryDimension[] {
+function groupByOf(caller: HubCaller, value: string | undefined): SummaryDimension[] {
   const asked = splitList(value);
+  if (caller.isAnonymous && (!asked || asked.includes('user')))
+    throw new FedstackError(
+      'HUB_FORBIDDEN',
+      'without a token the summaries cannot be grouped by user: give group_by without user, or a hub token',
+    );
   if (!asked) return [...APEL_SUMMARY_DIMENSIONS];
   for (const d of asked) {
     if (!Object.hasOwn(SUMMARY_DIMENSIONS, d)) {
@@ -119,10 +131,12 @@ function registerSummaries(app: FastifyInstance, { store, summariser }: Options)
       const filter = filterOf(callerOf(request), q);
       await summariser.refresh();
       if (q.format === 'apel') {
+        if (callerOf(request).isAnonymous)
+          throw new FedstackError('HUB_FORBIDDEN', 'the APEL export names users: it needs a hub token');
         const text = exportSummaryMessage(await listCloudSummaries(store.db, filter));
         return reply.type('text/plain; charset=utf-8').send(text);
       }
-      const groupBy = groupByOf(q.group_by);
+      const groupBy = groupByOf(callerOf(request), q.group_by);
       const rows = (await readCloudSummaries(store.db, groupBy, filter)).map((r) =>
         toSummaryView(r, groupBy),
       );
@@ -219,7 +233,7 @@ function yearMonth(year: number, month: number): string {
 }
 
 /** The JSON answers of the monthly views. */
-type MonthlyViewResponse = typeof IP_RESPONSE | typeof ACCELERATORS_RESPONSE;
+type MonthlyViewResponse = typeof IP_RESPONSE | typeof ACCELERATORS_RESPONSE | typeof STORAGE_RESPONSE;
 
 /** A monthly view at `path`: stored rows of the caller's filter, answered as JSON (`answer`) or CSV. */
 interface MonthlyView<R, Row extends Record<string, unknown>, S extends MonthlyViewResponse> {
@@ -265,7 +279,7 @@ function registerMonthlyView<R, Row extends Record<string, unknown>, S extends M
   );
 }
 
-/** `GET /ip` and `GET /accelerators`: the monthly views of public IPs and accelerators. */
+/** `GET /ip`, `GET /storage` and `GET /accelerators`: the monthly views of public IPs, storage and accelerators. */
 function registerViews(app: FastifyInstance, { store }: Options): void {
   registerMonthlyView(app, store, {
     path: '/ip',
@@ -282,6 +296,21 @@ function registerViews(app: FastifyInstance, { store }: Options): void {
       lastMeasurementTime: isoOrNull(r.last_measurement_time),
     }),
     answer: (ip) => ({ ip }),
+  });
+  registerMonthlyView(app, store, {
+    path: '/storage',
+    summary: 'Storage usage (StAR records) per site, month and VO',
+    response: STORAGE_RESPONSE,
+    read: storageMonthly,
+    toRow: (r) => ({
+      site: r.site_name,
+      month: r.month,
+      vo: r.vo,
+      capacityUsed: r.capacity_used,
+      maxCapacityUsed: r.max_capacity_used,
+      records: r.records,
+    }),
+    answer: (storage) => ({ storage }),
   });
   registerMonthlyView(app, store, {
     path: '/accelerators',
@@ -312,6 +341,8 @@ export const accountingPlugin: FastifyPluginAsync<AccountingPluginOptions> = asy
   const resolved: Options = { ...options, clock: options.clock ?? Date.now };
   installRouteSchemas(app);
   installAuth(app, auth, ANY_ROLE);
+  // the portal's accounting pages read all but the rejects (which show the records themselves)
+  markPortalReads(app, (url) => !url.endsWith('/rejects'));
   registerSummaries(app, resolved);
   registerRejects(app, resolved);
   registerSites(app, resolved);

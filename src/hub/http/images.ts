@@ -20,7 +20,7 @@ import {
   SIGNED_LIST_RESPONSE,
   VO_PARAMS,
 } from './images-schemas.js';
-import { callerOf, installAuth } from './route-auth.js';
+import { callerOf, installAuth, markPortalReads } from './route-auth.js';
 import { installRouteSchemas } from './route-schema.js';
 
 /** Options of {@link imagesPlugin}. */
@@ -262,6 +262,7 @@ export const imagesPlugin: FastifyPluginAsync<ImagesPluginOptions> = async (app,
     throw new Error('imagesPlugin needs catalogue, infosys and auth');
   installRouteSchemas(app);
   installAuth(app, options.auth, READERS);
+  markPortalReads(app, (url) => url === '/v1/images/catalogue');
   registerEntryRoutes(app, options);
   registerListRoutes(app, options);
   registerCatalogueView(app, options);

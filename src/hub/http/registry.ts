@@ -41,7 +41,7 @@ import {
   SITE_PARAMS,
   SITE_RESPONSE,
 } from './registry-schemas.js';
-import { callerOf, installAuth } from './route-auth.js';
+import { callerOf, installAuth, markPortalReads } from './route-auth.js';
 import { installRouteSchemas } from './route-schema.js';
 
 /** Options of {@link registryPlugin}. */
@@ -472,6 +472,7 @@ function registerGocdbRoutes(app: FastifyInstance, { registry, clock }: Registry
 export const registryPlugin: FastifyPluginAsync<RegistryPluginOptions> = async (app, options) => {
   installRouteSchemas(app);
   installAuth(app, options.auth);
+  markPortalReads(app, (url) => url.startsWith('/v1/registry/'));
   registerSiteRoutes(app, options);
   registerEndpointRoutes(app, options);
   registerDowntimeRoutes(app, options);

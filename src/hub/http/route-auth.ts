@@ -15,6 +15,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Who may call the route; the auth hook's default when absent. */
     roles?: RouteRoles;
+    /** The portal's pages read it: without a token, the portal's reader (public, or admin sessions) may. */
+    portalRead?: boolean;
   }
 }
 
@@ -31,7 +33,12 @@ export type AuthHook = (request: FastifyRequest, reply: FastifyReply, done: (err
  */
 export function authHook(auth: HubAuth, roles: readonly HubRole[]): AuthHook {
   return (request, _reply, done) => {
-    auth.authenticate(requestToken(request)).then((caller) => {
+    const token = requestToken(request);
+    const portalCaller =
+      token === undefined && request.routeOptions.config.portalRead
+        ? auth.portalReader?.(request.headers.cookie)
+        : undefined;
+    (portalCaller ? Promise.resolve(portalCaller) : auth.authenticate(token)).then((caller) => {
       if (!caller) {
         return done(
           new FedstackError(
@@ -76,4 +83,15 @@ export function callerOf(request: FastifyRequest): HubCaller {
   const caller = callers.get(request);
   if (!caller) throw new FedstackError('HUB_UNAUTHENTICATED', 'send a hub token in the x-api-key header');
   return caller;
+}
+
+/**
+ * Marks the GET routes registered in `app` after this call whose URL passes `isRead` as read by
+ * the portal's pages (`config.portalRead`): without a token, the portal's reader may call them.
+ */
+export function markPortalReads(app: FastifyInstance, isRead: (url: string) => boolean): void {
+  app.addHook('onRoute', (route) => {
+    const methods = [route.method].flat();
+    if (methods.includes('GET') && isRead(route.url)) route.config = { ...route.config, portalRead: true };
+  });
 }

@@ -134,3 +134,69 @@ export async function acceleratorMonthly(db: HubDb, filter: SummaryFilter) {
     .execute();
   return rows.map((r) => ({ ...r, records: Number(r.records), count: Number(r.count) }));
 }
+
+/** One month of a site's storage for one VO (StAR records' `Group`). */
+export interface StorageMonthRow {
+  site_name: string;
+  month: string;
+  vo: string | null;
+  /** Sum over the shares of each share's mean `ResourceCapacityUsed` in the month, bytes. */
+  capacity_used: number;
+  /** The largest single snapshot, bytes. */
+  max_capacity_used: number;
+  records: number;
+}
+
+const monthOfEpoch = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 7);
+
+/**
+ * Storage usage per site, month (of each record's EndTime) and VO: StAR records are snapshots of
+ * a share's usage, so a share's month is the mean of its snapshots and a site's is their sum.
+ */
+export async function storageMonthly(db: HubDb, filter: SummaryFilter): Promise<StorageMonthRow[]> {
+  let q = db
+    .selectFrom('storage_records')
+    .select(['site_name', 'group_name', 'storage_share', 'end_time', 'resource_capacity_used']);
+  if (filter.sites?.length) q = q.where('site_name', 'in', [...filter.sites]);
+  if (filter.vos?.length) q = q.where('group_name', 'in', [...filter.vos]);
+  const epochOf = (month: number, isEnd: boolean) =>
+    Date.UTC(Math.floor(month / 100), (month % 100) - (isEnd ? 0 : 1), 1) / 1000;
+  if (filter.fromMonth !== undefined) q = q.where('end_time', '>=', epochOf(filter.fromMonth, false));
+  if (filter.toMonth !== undefined) q = q.where('end_time', '<', epochOf(filter.toMonth, true));
+  q = q.where(magnitudesSane(['resource_capacity_used']));
+  const shares = new Map<string, { row: StorageMonthRow; share: string; sum: number; n: number }>();
+  for (const r of await q.execute()) {
+    const month = monthOfEpoch(Number(r.end_time));
+    const used = Number(r.resource_capacity_used);
+    const key = `${r.site_name}\u0000${month}\u0000${r.group_name ?? ''}\u0000${r.storage_share ?? ''}`;
+    const s = shares.get(key) ?? {
+      row: {
+        site_name: r.site_name ?? '',
+        month,
+        vo: r.group_name,
+        capacity_used: 0,
+        max_capacity_used: 0,
+        records: 0,
+      },
+      share: r.storage_share ?? '',
+      sum: 0,
+      n: 0,
+    };
+    s.sum += used;
+    s.n += 1;
+    s.row.max_capacity_used = Math.max(s.row.max_capacity_used, used);
+    shares.set(key, s);
+  }
+  const months = new Map<string, StorageMonthRow>();
+  for (const s of shares.values()) {
+    const key = `${s.row.site_name}\u0000${s.row.month}\u0000${s.row.vo ?? ''}`;
+    const m = months.get(key) ?? { ...s.row, capacity_used: 0, max_capacity_used: 0, records: 0 };
+    m.capacity_used += Math.round(s.sum / s.n);
+    m.max_capacity_used = Math.max(m.max_capacity_used, s.row.max_capacity_used);
+    m.records += s.n;
+    months.set(key, m);
+  }
+  return [...months.values()].sort(
+    (a, b) => a.month.localeCompare(b.month) || a.site_name.localeCompare(b.site_name) || (a.vo ?? '').localeCompare(b.vo ?? ''),
+  );
+}
