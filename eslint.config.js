@@ -17,6 +17,11 @@ export default tseslint.config(
     },
   },
   {
+    // the portal's pages run in the browser
+    files: ['web/**/*.{ts,tsx}'],
+    languageOptions: { globals: globals.browser },
+  },
+  {
     // boxes never import each other; every folder is entered through its index.ts
     files: ['src/**/*.ts'],
     plugins: { fedstack },

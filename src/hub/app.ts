@@ -20,6 +20,9 @@ import { SignatureGate, type SignatureMode } from './accounting/signature-gate.j
 import { DEFAULT_INGEST_SOURCES } from './accounting/ingest-consumer.js';
 import { parseTrustedCas, type SmimeRecipient } from '../formats/smime/index.js';
 import { monitoringPlugin } from './http/monitoring.js';
+import { portalPlugin } from './http/portal.js';
+import { webAssetsPlugin } from './http/web-assets.js';
+import { DEFAULT_PORTAL, OidcProvider, PortalSessions, type PortalOptions } from './portal/index.js';
 import {
   Monitor,
   ResultStore,
@@ -68,6 +71,11 @@ export interface HubOptions {
   readonly monitor?: HubMonitorOptions;
   /** Serve TLS (else plain HTTP, for a TLS proxy in front). */
   readonly tls?: HubTlsOptions;
+  /**
+   * The portal (its pages at `/` and its API): who reads the data pages, the sign-in, the sites.
+   * Default: data pages for admins only, no sign-in.
+   */
+  readonly portal?: PortalOptions;
   /** The S/MIME check of accounting messages at publish time; default off. */
   readonly signatures?: {
     readonly mode: SignatureMode;
@@ -317,6 +325,18 @@ export async function buildHub(options: HubOptions): Promise<HubApp> {
   await app.register(registryPlugin, { registry, infosys, store, auth, clock });
   await app.register(monitoringPlugin, { results, registry, config: monitorConfig, auth, clock });
   await app.register(authx509Plugin, { prefix: '/v1/service-types', registry, store, clock });
+  const portal = options.portal ?? DEFAULT_PORTAL;
+  await app.register(portalPlugin, {
+    options: portal,
+    sessions: portal.login
+      ? new PortalSessions(new OidcProvider(portal.login, portal.timeoutMs), portal, clock)
+      : undefined,
+    infosys,
+    auth,
+    isSecure: tls !== undefined || portal.login?.publicUrl.startsWith('https:') === true,
+    logger: logger.child({ area: 'portal' }),
+  });
+  await app.register(webAssetsPlugin, portal.assetsDir ? { dir: portal.assetsDir } : {});
 
   if (ingest && (ingestOptions?.autoStart ?? true)) app.addHook('onReady', async () => ingest.start());
   if (ingest) app.addHook('onClose', async () => ingest.stop());

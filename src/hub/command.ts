@@ -26,6 +26,7 @@ import {
 import { createTokenCommand } from './command-token.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './messaging/messaging-service.js';
 import { Monitor, loadMonitorConfig } from './monitor/index.js';
+import { DEFAULT_PORTAL, loadPortalConfig, type PortalAccess, type PortalOptions } from './portal/index.js';
 import { Registry } from './registry/index.js';
 import { migrateToLatest } from './store/hub-migrator.js';
 import { HubStore, describeLocation } from './store/hub-store.js';
@@ -50,6 +51,8 @@ interface ServeOptions extends StoreOptions {
   tlsClientCa?: string;
   accountingSignatures: SignatureMode;
   accountingCa?: string;
+  portalConfig?: string;
+  portalAccess?: PortalAccess;
 }
 
 /** Reads a PEM file of the image list options; the error names the option and file, never the content. */
@@ -149,11 +152,18 @@ function ingestTopic(value: string, previous: IngestSource[] | undefined): Inges
   return [...(previous ?? []), { project: m[1]!, topic: m[2]! }];
 }
 
+/** The portal's settings: its file, then --portal-access over the file's `access`. */
+function portalOptions(opts: ServeOptions): PortalOptions {
+  const portal = opts.portalConfig ? loadPortalConfig(opts.portalConfig) : DEFAULT_PORTAL;
+  return opts.portalAccess ? { ...portal, access: opts.portalAccess } : portal;
+}
+
 async function serve(opts: ServeOptions, logger: Logger): Promise<void> {
   const { host, port } = parseListen(opts.listen);
   const adminToken = readAdminToken(opts.adminTokenFile);
   const images = imageOptions(opts, { host, port });
   const tls = tlsOptions(opts);
+  const portal = portalOptions(opts);
   const store = HubStore.open(storeLocation(opts));
   try {
     if (opts.migrate) {
@@ -168,6 +178,7 @@ async function serve(opts: ServeOptions, logger: Logger): Promise<void> {
       images,
       ...(tls ? { tls } : {}),
       ...signatureOptions(opts, tls),
+      portal,
       monitor: {
         config: loadMonitorConfig(opts.monitorConfig),
         isRunning: opts.monitor,
@@ -187,6 +198,7 @@ async function serve(opts: ServeOptions, logger: Logger): Promise<void> {
         database: describeLocation(store.location),
         isAdminTokenSet: adminToken !== undefined,
         isImageListSigned: images.signing !== undefined,
+        portal: `http${tls ? 's' : ''}://${host}:${port}/ (data pages: ${portal.access}, sign-in: ${portal.login ? 'on' : 'off'})`,
       },
       'hub ready',
     );
@@ -282,6 +294,16 @@ export function createHubCommand(): Command {
       '--monitor-config <file>',
       'YAML of the monitor: metrics, profile, concurrency, webhook (default: the EGI cloud profile); the A/R reports read it too',
     )
+    .option(
+      '--portal-config <file>',
+      'YAML of the web portal: access, oidc (the sign-in client), admins, sites (see docs/portal.md)',
+    )
+    .addOption(
+      new Option(
+        '--portal-access <who>',
+        'who may read the portal’s accounting, status and catalogue pages without a token: public, or admin (signed-in admins); default admin, or the config’s access',
+      ).choices(['public', 'admin']),
+    )
     .addOption(
       new Option('--log-level <level>', 'log verbosity on stderr (JSON lines); tokens are never logged')
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -298,6 +320,7 @@ export function createHubCommand(): Command {
         ADMIN_TOKEN_ENV +
         '=$(openssl rand -hex 32) fedstack hub\n' +
         '  FEDSTACK_HUB_DATABASE_URL=postgres://fedstack@db/fedstack fedstack hub --listen 0.0.0.0:8080\n' +
+        '  fedstack hub --portal-access public   (the portal at http://127.0.0.1:8080/, readable by all)\n' +
         '  fedstack hub db status\n  fedstack hub token create --site CESGA-CLOUD\n\nSee docs/hub.md.',
     );
   for (const o of storeOptions()) hub.addOption(o);

@@ -97,6 +97,8 @@ export interface OidcEndpoints {
   readonly userinfoEndpoint?: string;
   /** RP-initiated logout, when the provider offers it. */
   readonly endSessionEndpoint?: string;
+  /** The `iss` its tokens carry (the document's `issuer`). */
+  readonly issuer?: string;
 }
 
 /**
@@ -131,6 +133,7 @@ export async function readOidcDiscovery(issuerUrl: string, timeoutMs = 10_000): 
     jwksUri: optional('jwks_uri'),
     userinfoEndpoint: optional('userinfo_endpoint'),
     endSessionEndpoint: optional('end_session_endpoint'),
+    issuer: optional('issuer'),
   };
   return {
     tokenEndpoint: doc.token_endpoint,

@@ -202,6 +202,9 @@ export const ACCELERATORS_RESPONSE = z.object({
       count: z.number(),
       availableDuration: z.number(),
       activeDuration: z.number(),
+      acceleratorHours: z
+        .number()
+        .describe('hours of accelerator use: the sum of each record’s ActiveDuration × Count, in hours'),
       records: z.number(),
     }),
   ),

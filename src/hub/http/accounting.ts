@@ -325,6 +325,7 @@ function registerViews(app: FastifyInstance, { store }: Options): void {
       count: r.count,
       availableDuration: Number(r.available_duration),
       activeDuration: Number(r.active_duration),
+      acceleratorHours: Number(r.accelerator_seconds) / 3600,
       records: r.records,
     }),
     answer: (accelerators) => ({ accelerators }),

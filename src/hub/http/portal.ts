@@ -69,7 +69,7 @@ function setCookie(reply: FastifyReply, value: string, maxAgeSeconds: number, is
 
 /** A local path to return to after sign-in (never another origin). */
 function localPath(value: string | undefined): string {
-  return value && /^\/(?![/\\])/.test(value) ? value : '/vms';
+  return value && /^\/(?![/\\])/.test(value) ? value : '/portal/vms';
 }
 
 const SERVER_ROW = z.object({
@@ -263,11 +263,11 @@ function registerSignIn(app: FastifyInstance, o: PortalPluginOptions, ctx: Porta
     },
     async (request, reply) => {
       const q = request.query;
-      if (!o.sessions) return back(reply, '/vms', signInRefused('unconfigured'));
+      if (!o.sessions) return back(reply, '/portal/vms', signInRefused('unconfigured'));
       if (q.error || !q.code || !q.state)
         return back(
           reply,
-          '/vms',
+          '/portal/vms',
           `the provider did not sign you in (${q.error_description ?? q.error ?? 'no code'})`,
         );
       try {
@@ -276,7 +276,7 @@ function registerSignIn(app: FastifyInstance, o: PortalPluginOptions, ctx: Porta
         return reply.redirect(returnTo);
       } catch (error) {
         o.logger.warn({ err: error }, 'portal sign-in failed');
-        return back(reply, '/vms', error);
+        return back(reply, '/portal/vms', error);
       }
     },
   );

@@ -167,7 +167,8 @@ export class OidcProvider {
     this.keys ??= createRemoteJWKSet(new URL(endpoints.jwksUri), { timeoutDuration: this.timeoutMs });
     try {
       const { payload } = await jwtVerify(idToken, this.keys, {
-        issuer: this.login.issuer,
+        // the discovery document's issuer: a provider may be reached at another URL than its name
+        issuer: endpoints.issuer ?? this.login.issuer,
         audience: this.login.clientId,
       });
       if (!payload.sub) throw new Error('no sub claim');

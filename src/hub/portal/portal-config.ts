@@ -44,9 +44,9 @@ export interface PortalOptions {
   readonly assetsDir?: string;
 }
 
-/** The portal's defaults: public pages, no sign-in. */
+/** The portal's defaults: data pages for admins (and hub tokens) only, no sign-in. */
 export const DEFAULT_PORTAL: PortalOptions = {
-  access: 'public',
+  access: 'admin',
   admins: [],
   identityProvider: 'egi.eu',
   sites: {},
@@ -58,7 +58,7 @@ export const DEFAULT_PORTAL: PortalOptions = {
 
 const PortalFileSchema = z
   .object({
-    access: z.enum(['public', 'admin']).default('public'),
+    access: z.enum(['public', 'admin']).default('admin'),
     oidc: z
       .object({
         issuer: z.string().url(),

@@ -108,19 +108,19 @@ export async function ipMonthly(db: HubDb, filter: SummaryFilter) {
 
 /** Accelerator usage keyed as APEL PR #322 summarises it: month, year, record type, site, type. */
 export async function acceleratorMonthly(db: HubDb, filter: SummaryFilter) {
-  let q = db
-    .selectFrom('accelerator_records')
-    .select([
-      'site_name',
-      'measurement_year',
-      'measurement_month',
-      'associated_record_type',
-      'type',
-      sql<number>`cast(sum(accelerator_count) as bigint)`.as('count'),
-      sql<number>`cast(sum(available_duration) as bigint)`.as('available_duration'),
-      sql<number>`cast(sum(active_duration) as bigint)`.as('active_duration'),
-      sql<number>`count(*)`.as('records'),
-    ]);
+  let q = db.selectFrom('accelerator_records').select([
+    'site_name',
+    'measurement_year',
+    'measurement_month',
+    'associated_record_type',
+    'type',
+    sql<number>`cast(sum(accelerator_count) as bigint)`.as('count'),
+    sql<number>`cast(sum(available_duration) as bigint)`.as('available_duration'),
+    sql<number>`cast(sum(active_duration) as bigint)`.as('active_duration'),
+    // each record is one VM's month: its accelerators were active this long, each of them
+    sql<number>`cast(sum(active_duration * accelerator_count) as bigint)`.as('accelerator_seconds'),
+    sql<number>`count(*)`.as('records'),
+  ]);
   if (filter.sites?.length) q = q.where('site_name', 'in', [...filter.sites]);
   if (filter.vos?.length) q = q.where('vo', 'in', [...filter.vos]);
   for (const p of period(filter)) q = q.where(p as never);
@@ -197,6 +197,9 @@ export async function storageMonthly(db: HubDb, filter: SummaryFilter): Promise<
     months.set(key, m);
   }
   return [...months.values()].sort(
-    (a, b) => a.month.localeCompare(b.month) || a.site_name.localeCompare(b.site_name) || (a.vo ?? '').localeCompare(b.vo ?? ''),
+    (a, b) =>
+      a.month.localeCompare(b.month) ||
+      a.site_name.localeCompare(b.site_name) ||
+      (a.vo ?? '').localeCompare(b.vo ?? ''),
   );
 }
