@@ -231,8 +231,27 @@ async function interaction(provider: Provider, req: IncomingMessage, res: Server
   };
   try {
     const details = await provider.interactionDetails(req, res);
-    if (req.url !== `/interaction/${details.uid}` || details.prompt.name !== 'login')
+    if (req.url !== `/interaction/${details.uid}`)
       return send(400, 'text/plain', `no login pending at ${req.url}`);
+    // prompt=consent (asked with offline_access) is granted at once for the portal's scopes
+    if (details.prompt.name === 'consent' && details.session?.accountId) {
+      const grant = details.grantId
+        ? (await provider.Grant.find(details.grantId))!
+        : new provider.Grant({
+            clientId: String(details.params.client_id),
+            accountId: details.session.accountId,
+          });
+      grant.addOIDCScope(PORTAL_SCOPE);
+      grant.addResourceScope(RESOURCE, 'openid');
+      const grantId = await grant.save();
+      return void (await provider.interactionFinished(
+        req,
+        res,
+        { consent: { grantId } },
+        { mergeWithLastSubmission: true },
+      ));
+    }
+    if (details.prompt.name !== 'login') return send(400, 'text/plain', `no login pending at ${req.url}`);
     if (req.method === 'GET') return send(200, 'text/html', loginPage(details.uid));
     if (req.method !== 'POST') return send(405, 'text/plain', 'method not allowed');
     const chunks: Buffer[] = [];

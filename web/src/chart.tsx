@@ -40,6 +40,9 @@ function useChart(make: (width: number) => uPlot.Options, data: uPlot.AlignedDat
   return box;
 }
 
+/** The x range: the months, with half a month either side (one month is not stretched to years). */
+const monthRange: uPlot.Scale.Range = (_u, min, max) => [min - 16 * 86_400, max + 16 * 86_400];
+
 const monthAxis: uPlot.Axis = {
   values: (_u, splits) => splits.map((s) => new Date(s * 1000).toISOString().slice(0, 7)),
 };
@@ -66,7 +69,10 @@ export function StackedBars(props: {
     (width) => ({
       width,
       height: 320,
-      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.05 : 1] } },
+      scales: {
+        x: { time: true, range: monthRange },
+        y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.05 : 1] },
+      },
       axes: [monthAxis, { label: unit, size: 70 }],
       series: [
         {
@@ -113,7 +119,7 @@ export function PercentLines(props: {
     (width) => ({
       width,
       height: 260,
-      scales: { x: { time: true }, y: { range: [0, 100] } },
+      scales: { x: { time: true, range: monthRange }, y: { range: [0, 100] } },
       axes: [monthAxis, { label: '%', size: 50 }],
       series: [
         {

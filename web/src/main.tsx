@@ -164,4 +164,6 @@ function App() {
 }
 
 document.addEventListener('click', onLinkClick);
-render(<App />, document.getElementById('app')!);
+const root = document.getElementById('app')!;
+root.textContent = ''; // the loading line of index.html
+render(<App />, root);

@@ -2,6 +2,9 @@
 // the same index.html), moved between with the History API; a page's filters live in its query.
 import { useEffect, useState } from 'preact/hooks';
 
+/** The paths of the pages (the hub answers each with index.html). */
+const PAGE = /^\/(portal(\/(accounting|sites(\/[^/]+)?|images|flavors|vms))?)?$/;
+
 const listeners = new Set<() => void>();
 const notify = () => listeners.forEach((l) => l());
 window.addEventListener('popstate', notify);
@@ -37,7 +40,8 @@ export function onLinkClick(event: MouseEvent): void {
     return;
   const a = (event.target as Element | null)?.closest('a');
   if (!a || a.target || a.hasAttribute('download') || a.origin !== location.origin) return;
-  if (!a.pathname.startsWith('/portal') && a.pathname !== '/') return;
+  if (!PAGE.test(a.pathname)) return; // sign-in, sign-out and the API are the hub's
+  if (a.hash && a.pathname === location.pathname) return; // a link within the page (the skip link)
   event.preventDefault();
   navigate(a.pathname + a.search);
 }

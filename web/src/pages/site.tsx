@@ -34,7 +34,7 @@ async function loadSite(name: string) {
   const [registry, info, images, flavors, checks, ar] = await Promise.all([
     part(getJson<RegistrySiteDetail>(`/v1/registry/sites/${enc}`)),
     part(getJson<InfoSite>(`/v1/site/${enc}`, { include_projects: true })),
-    part(getJson<SiteImage[]>(`/v1/site/${enc}/images`)),
+    part(getJson<SiteImage[]>(`/v1/site/${enc}/images`, { only_egi_images: false })),
     part(getJson<Flavor[]>('/v1/flavors', { site: name })),
     part(getJson<{ checks: Check[] }>('/v1/monitoring/status', { site: name })),
     part(

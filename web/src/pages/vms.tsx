@@ -57,7 +57,7 @@ function Launch(props: { session: PortalSession; onLaunched: (message: string) =
   const [offers] = useLoad(async () => {
     if (!vo) return { images: [] as SiteImage[], flavors: [] as Flavor[] };
     const [images, flavors] = await Promise.all([
-      getJson<SiteImage[]>('/v1/images', { vo_name: vo }),
+      getJson<SiteImage[]>('/v1/images', { vo_name: vo, only_egi_images: false }),
       getJson<Flavor[]>('/v1/flavors', { vo }),
     ]);
     return { images, flavors };
@@ -185,9 +185,7 @@ function Servers(props: { answer: ServersAnswer; reload: () => void; say: (m: st
           <p>These sites could not list your VMs; the others are shown:</p>
           <ul>
             {errors.map((e) => (
-              <li key={e.site}>
-                <strong>{e.site}</strong>: {e.error}
-              </li>
+              <li key={e.site}>{e.error}</li>
             ))}
           </ul>
         </Notice>
