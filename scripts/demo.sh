@@ -22,7 +22,7 @@ say() { printf '\n== %s\n' "$*" >&2; }
 rel() { case "$1" in "$PWD"/*) echo "${1#"$PWD"/}";; *) echo "$1";; esac; }
 
 # the scripts use the built code: build when dist/ is missing or older than a source file
-if [ ! -f dist/cli.js ] || [ -n "$(find src -name '*.ts' -newer dist/cli.js -print -quit)" ]; then
+if [ ! -f dist/cli.js ] || [ ! -f dist/web/index.html ] || [ -n "$(find src web -name '*.ts*' -newer dist/cli.js -print -quit)" ]; then
   say "building (npm run build)"; npm run build >/dev/null
 fi
 
@@ -46,7 +46,7 @@ say "starting the hub on $HUB (SQLite in $(rel "$FEDSTACK_HUB_DATA_DIR"))"
 if curl -s -o /dev/null "$HUB/v1/status"; then
   echo "something already answers on $HUB; stop it or set FEDSTACK_DEMO_PORT" >&2; exit 1
 fi
-$FEDSTACK hub --listen "127.0.0.1:$PORT" --log-level warn &
+$FEDSTACK hub --listen "127.0.0.1:$PORT" --portal-access public --log-level warn &
 HUB_PID=$!
 USAGE=0
 cleanup() {
@@ -119,6 +119,7 @@ node scripts/demo-report.mjs site "$HUB" "$SITE"
 
 say "done in $(( $(date +%s) - START )) s; where to look next (while the hub runs)"
 cat >&2 <<TXT
+   web portal:    $HUB/   (accounting, sites, images, flavors; readable by all in the demo)
    admin token:   $(rel "$WORK/admin.token")   (curl -H "x-api-key: \$(cat $(rel "$WORK/admin.token"))" ...)
    summaries:     $HUB/v1/accounting/summaries?group_by=site,vo,month   (&format=csv, &format=apel)
    accelerators:  $HUB/v1/accounting/accelerators      public IPs: $HUB/v1/accounting/ip

@@ -58,8 +58,9 @@ apache2 libapache2-mod-auth-openidc"
 # what the tests use besides the sites: python3-dirq (the outbox's compatibility check with Python
 # dirq), qemu-utils (qemu-img, image conversion), docker-registry (the registry image source),
 # openssh-client (ssh-keygen, a key for servers create), oidc-agent (the client's token source),
-# monitoring-plugins-basic (check_tcp, an external plugin the hub's monitor runs)
-TEST_PKGS="python3-dirq qemu-utils docker-registry openssh-client oidc-agent monitoring-plugins-basic"
+# monitoring-plugins-basic (check_tcp, an external plugin the hub's monitor runs), chromium (the
+# portal's browser tests, driven by playwright-core at /usr/bin/chromium)
+TEST_PKGS="python3-dirq qemu-utils docker-registry openssh-client oidc-agent monitoring-plugins-basic chromium fonts-dejavu-core"
 
 log() { echo "[testbed $NAME] $*" >&2; }
 
