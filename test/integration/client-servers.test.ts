@@ -12,7 +12,6 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { buildHub, type HubApp } from '../../src/hub/app.js';
-import { silentLogger } from '../../src/log.js';
 import {
   createImage,
   deleteImage,
@@ -22,21 +21,19 @@ import {
   uploadImageData,
   type OpenStackSession,
 } from '../../src/openstack/index.js';
-import { runDiscovery } from '../../src/site/jobs/index.js';
-import { loadSiteConfig } from '../../src/site/site-config.js';
 import { deleteAll } from '../helpers/cleanup.js';
 import { CLI, runCli } from '../helpers/cli.js';
 import { until } from '../helpers/daemon.js';
 import { adminInProject } from '../helpers/sessions.js';
 import { IDP_CLIENT_SECRET, IDP_DEVICE_CLIENT, startTestIdp } from '../helpers/test-idp.js';
 import { bootTestServers } from '../helpers/test-servers.js';
-import { mintToken, testbedEnv, writeTestbedSiteYaml } from '../helpers/testbed.js';
-import { addTestToken, openTestStore, type TestStore } from '../helpers/test-stores.js';
+import { mintToken, testbedEnv } from '../helpers/testbed.js';
+import { publishTestbedDiscovery } from '../helpers/testbed-discovery.js';
+import { openTestStore, type TestStore } from '../helpers/test-stores.js';
 
 const run = promisify(execFile);
 const VO = 'vo.access.egi.eu';
 const E = (rest: string) => `urn:mace:egi.eu:group:${rest}#aai.egi.eu`;
-const SITES = { 'site-a': 'TESTBED-SITE-A', 'site-b': 'TESTBED-SITE-B' } as const;
 const ONLY_B = `client-it-only-b-${process.pid}`;
 
 interface ServersJson {
@@ -78,25 +75,7 @@ describe('fedstack servers, sites, vos and env against both testbed sites', () =
     hub = await buildHub({ store: store.store, adminToken: `client-it-${process.pid}`, ingest: false });
     await hub.listen({ host: '127.0.0.1', port: 0 });
     hubBase = `http://127.0.0.1:${(hub.server.address() as AddressInfo).port}`;
-    for (const [name, site] of Object.entries(SITES) as [keyof typeof SITES, string][]) {
-      const publisher = await addTestToken(
-        store.store,
-        `client-it-${name}-${process.pid}`,
-        'publisher',
-        site,
-      );
-      const { file } = writeTestbedSiteYaml(dir, () => ({}), name, `${name}.yaml`);
-      const outcome = await runDiscovery(
-        {
-          config: loadSiteConfig(file),
-          logger: silentLogger,
-          signal: new AbortController().signal,
-          clock: Date.now,
-        },
-        { gocdbId: `${name}-id`, gocdbUrl: false, publish: { url: hubBase, tokenFor: () => publisher } },
-      );
-      expect(outcome.publishError, name).toBeUndefined();
-    }
+    await publishTestbedDiscovery(store.store, hubBase, dir, `client-it-${process.pid}`);
     // a site that accepts connections and never answers
     blackhole = createTcpServer((socket) => {
       held.add(socket);

@@ -11,15 +11,12 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHub, type HubApp } from '../../src/hub/app.js';
 import { DEFAULT_PORTAL } from '../../src/hub/portal/index.js';
-import { silentLogger } from '../../src/log.js';
 import {
   collectAll,
   deleteServer,
   paginateServers,
   type OpenStackSession,
 } from '../../src/openstack/index.js';
-import { runDiscovery } from '../../src/site/jobs/index.js';
-import { loadSiteConfig } from '../../src/site/site-config.js';
 import { accountingConfig } from '../helpers/accounting.js';
 import { checkAccessibility, collectPageErrors, launchBrowser, screenshot } from '../helpers/browser.js';
 import { deleteAll } from '../helpers/cleanup.js';
@@ -28,7 +25,8 @@ import { until } from '../helpers/daemon.js';
 import { adminInProject } from '../helpers/sessions.js';
 import { IDP_CLIENT_SECRET, IDP_PORTAL_CLIENT, startTestIdp, type TestIdp } from '../helpers/test-idp.js';
 import { bootTestServers } from '../helpers/test-servers.js';
-import { testbedEnv, writeTestbedSiteYaml } from '../helpers/testbed.js';
+import { testbedEnv } from '../helpers/testbed.js';
+import { publishTestbedDiscovery } from '../helpers/testbed-discovery.js';
 import { addTestToken, openTestStore, type TestStore } from '../helpers/test-stores.js';
 
 const VO = 'vo.access.egi.eu';
@@ -106,25 +104,7 @@ describe('the portal in chromium, on the testbed sites and a real OIDC provider'
     await hub.listen({ host: '127.0.0.1', port });
 
     // discovery of both sites, published to the hub
-    for (const [name, site] of Object.entries(SITES) as [keyof typeof SITES, string][]) {
-      const publisher = await addTestToken(
-        store.store,
-        `portal-it-${name}-${process.pid}`,
-        'publisher',
-        site,
-      );
-      const { file } = writeTestbedSiteYaml(dir, () => ({}), name, `${name}.yaml`);
-      const outcome = await runDiscovery(
-        {
-          config: loadSiteConfig(file),
-          logger: silentLogger,
-          signal: new AbortController().signal,
-          clock: Date.now,
-        },
-        { gocdbId: `${name}-id`, gocdbUrl: false, publish: { url: base, tokenFor: () => publisher } },
-      );
-      expect(outcome.publishError, name).toBeUndefined();
-    }
+    await publishTestbedDiscovery(store.store, base, dir, `portal-it-${process.pid}`);
     // a VM of the VO at site-a, then site-a's accounting sent to the hub
     admin = await adminInProject('site-a', 'vo');
     booted.push(...(await bootTestServers(admin, [`portal-it-${process.pid}`])));

@@ -1,5 +1,6 @@
 // Charts with uPlot: stacked bars of a measure per month, and lines with threshold lines (A/R).
 // Each sits in a figure whose caption says what it shows; the page's table holds the same numbers.
+import type { RefObject } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
@@ -43,9 +44,25 @@ function useChart(make: (width: number) => uPlot.Options, data: uPlot.AlignedDat
 /** The x range: the months, with half a month either side (one month is not stretched to years). */
 const monthRange: uPlot.Scale.Range = (_u, min, max) => [min - 16 * 86_400, max + 16 * 86_400];
 
+/** The x series: months, shown as YYYY-MM in the legend. */
+const monthSeries: uPlot.Series = {
+  label: 'Month',
+  value: (_u, v) => (v === null ? '' : new Date(v * 1000).toISOString().slice(0, 7)),
+};
+
 const monthAxis: uPlot.Axis = {
   values: (_u, splits) => splits.map((s) => new Date(s * 1000).toISOString().slice(0, 7)),
 };
+
+/** The chart's box in a figure with its caption (also its accessible name). */
+function ChartFigure(props: { box: RefObject<HTMLDivElement>; caption: string }) {
+  return (
+    <figure class="chart">
+      <div ref={props.box} role="img" aria-label={props.caption} />
+      <figcaption>{props.caption}</figcaption>
+    </figure>
+  );
+}
 
 /**
  * Stacked bars: per month, each series on top of the ones before it.
@@ -75,10 +92,7 @@ export function StackedBars(props: {
       },
       axes: [monthAxis, { label: unit, size: 70 }],
       series: [
-        {
-          label: 'Month',
-          value: (_u, v) => (v === null ? '' : new Date(v * 1000).toISOString().slice(0, 7)),
-        },
+        monthSeries,
         ...order.map((i) => ({
           label: series[i]!.name,
           fill: PALETTE[i % PALETTE.length],
@@ -93,12 +107,7 @@ export function StackedBars(props: {
     data,
     key,
   );
-  return (
-    <figure class="chart">
-      <div ref={box} role="img" aria-label={props.caption} />
-      <figcaption>{props.caption}</figcaption>
-    </figure>
-  );
+  return <ChartFigure box={box} caption={props.caption} />;
 }
 
 /** Lines of percentages per month with dashed threshold lines (such as the OLA's). */
@@ -122,10 +131,7 @@ export function PercentLines(props: {
       scales: { x: { time: true, range: monthRange }, y: { range: [0, 100] } },
       axes: [monthAxis, { label: '%', size: 50 }],
       series: [
-        {
-          label: 'Month',
-          value: (_u, v) => (v === null ? '' : new Date(v * 1000).toISOString().slice(0, 7)),
-        },
+        monthSeries,
         ...lines.map((l, i) => ({
           label: l.name,
           stroke: PALETTE[i % PALETTE.length],
@@ -143,10 +149,5 @@ export function PercentLines(props: {
     data,
     key,
   );
-  return (
-    <figure class="chart">
-      <div ref={box} role="img" aria-label={props.caption} />
-      <figcaption>{props.caption}</figcaption>
-    </figure>
-  );
+  return <ChartFigure box={box} caption={props.caption} />;
 }

@@ -65,7 +65,7 @@ export function siteRows(
       isAccountingStale: !accountingAt || now - Date.parse(accountingAt) > ACCOUNTING_STALE_MS,
       discoveryAt: disc?.published_at ?? null,
       discoveryState: disc?.state ?? null,
-      isDiscoveryStale: !disc || disc.expired || disc.state !== 'OK',
+      isDiscoveryStale: !disc || disc.expired || disc.state.toUpperCase() !== 'OK',
       ...(ar ? { ar } : {}),
     };
   });

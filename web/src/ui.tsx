@@ -125,3 +125,29 @@ export function useTitle(title: string): void {
     document.title = `${title} · Fedstack portal`;
   }, [title]);
 }
+
+/** A table in a region that scrolls sideways on narrow screens, with its column headers. */
+export function Table(props: {
+  label: string;
+  head: readonly string[];
+  caption?: ComponentChildren;
+  children: ComponentChildren;
+}) {
+  return (
+    <div class="table-wrap" tabIndex={0} role="region" aria-label={props.label}>
+      <table>
+        {props.caption !== undefined && <caption>{props.caption}</caption>}
+        <thead>
+          <tr>
+            {props.head.map((h) => (
+              <th scope="col" key={h}>
+                {h}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{props.children}</tbody>
+      </table>
+    </div>
+  );
+}

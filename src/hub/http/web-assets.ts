@@ -3,7 +3,7 @@
 // path answers index.html (the pages route in the browser) and must be
 // revalidated; the hashed files under /assets/ are cached for a year. Brotli or gzip as the
 // browser accepts, compressed once per file and kept.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
@@ -45,6 +45,7 @@ export function defaultAssetsDir(): string {
 
 interface Asset {
   readonly type: string;
+  readonly mtimeMs: number;
   readonly raw: Buffer;
   br?: Buffer;
   gzip?: Buffer;
@@ -55,13 +56,24 @@ class AssetFiles {
   private readonly files = new Map<string, Asset>();
   constructor(readonly dir: string) {}
 
+  /** The file, read again when it changed on disk (a new build while the hub runs). */
   get(relative: string): Asset | undefined {
-    const cached = this.files.get(relative);
-    if (cached) return cached;
     const file = path.resolve(this.dir, relative);
-    if (!file.startsWith(this.dir + path.sep) || !existsSync(file)) return undefined;
+    if (!file.startsWith(this.dir + path.sep)) return undefined;
+    let mtimeMs: number;
+    try {
+      const stat = statSync(file);
+      if (!stat.isFile()) return undefined;
+      mtimeMs = stat.mtimeMs;
+    } catch {
+      this.files.delete(relative);
+      return undefined;
+    }
+    const cached = this.files.get(relative);
+    if (cached?.mtimeMs === mtimeMs) return cached;
     const asset: Asset = {
       type: TYPES[path.extname(file)] ?? 'application/octet-stream',
+      mtimeMs,
       raw: readFileSync(file),
     };
     this.files.set(relative, asset);

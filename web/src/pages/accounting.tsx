@@ -21,6 +21,34 @@ import type { PageProps } from '../main.js';
 import { navigate } from '../router.js';
 import { Notice, Show, fmt, useLoad, useTitle } from '../ui.js';
 
+/** A comma-separated list of names, offering the known ones. */
+function NamesInput(props: {
+  label: string;
+  name: string;
+  value: readonly string[];
+  known: readonly string[];
+}) {
+  return (
+    <>
+      <label>
+        {props.label}{' '}
+        <input
+          name={props.name}
+          list={`${props.name}-names`}
+          value={props.value.join(',')}
+          placeholder="all"
+          size={18}
+        />
+      </label>
+      <datalist id={`${props.name}-names`}>
+        {props.known.map((s) => (
+          <option key={s} value={s} />
+        ))}
+      </datalist>
+    </>
+  );
+}
+
 function Filters(props: { filters: AccountingFilters; sites: string[]; vos: string[] }) {
   const f = props.filters;
   const go = (next: Partial<AccountingFilters>) => {
@@ -54,22 +82,8 @@ function Filters(props: { filters: AccountingFilters; sites: string[]; vos: stri
       <label>
         To <input type="month" name="to" value={f.to} required />
       </label>
-      <label>
-        Sites <input name="site" list="site-names" value={f.sites.join(',')} placeholder="all" size={18} />
-      </label>
-      <datalist id="site-names">
-        {props.sites.map((s) => (
-          <option key={s} value={s} />
-        ))}
-      </datalist>
-      <label>
-        VOs <input name="vo" list="vo-names" value={f.vos.join(',')} placeholder="all" size={18} />
-      </label>
-      <datalist id="vo-names">
-        {props.vos.map((s) => (
-          <option key={s} value={s} />
-        ))}
-      </datalist>
+      <NamesInput label="Sites" name="site" value={f.sites} known={props.sites} />
+      <NamesInput label="VOs" name="vo" value={f.vos} known={props.vos} />
       <button type="submit">Show</button>
       <label>
         Measure{' '}

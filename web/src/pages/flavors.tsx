@@ -3,7 +3,7 @@
 import { getJson, type Flavor } from '../api.js';
 import type { PageProps } from '../main.js';
 import { navigate } from '../router.js';
-import { Notice, Show, fmt, useLoad, useTitle } from '../ui.js';
+import { Notice, Show, fmt, useLoad, useTitle, Table } from '../ui.js';
 
 const KEYS = ['vo', 'site', 'min_cpu', 'min_ram_gb', 'gpu_model', 'min_gpus'] as const;
 
@@ -95,43 +95,33 @@ export default function FlavorsPage(props: PageProps) {
             : all;
           if (rows.length === 0) return <Notice kind="info">No flavor fits these filters.</Notice>;
           return (
-            <div class="table-wrap" tabIndex={0} role="region" aria-label="Flavors">
-              <table>
-                <caption>
+            <Table
+              label="Flavors"
+              head={['Flavor', 'Site', 'vCPU', 'RAM (GiB)', 'Disk (GB)', 'GPU', 'VOs']}
+              caption={
+                <>
                   {rows.length} flavors at {new Set(rows.map((r) => r.site)).size} sites
-                </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Flavor</th>
-                    <th scope="col">Site</th>
-                    <th scope="col">vCPU</th>
-                    <th scope="col">RAM (GiB)</th>
-                    <th scope="col">Disk (GB)</th>
-                    <th scope="col">GPU</th>
-                    <th scope="col">VOs</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {rows.map((x) => (
-                    <tr key={x.site + x.id}>
-                      <th scope="row">{x.name}</th>
-                      <td>
-                        <a href={`/portal/sites/${encodeURIComponent(x.site)}`}>{x.site}</a>
-                      </td>
-                      <td class="num">{x.cpu}</td>
-                      <td class="num">{fmt(x.ram_mb / 1024)}</td>
-                      <td class="num">{x.disk_gb}</td>
-                      <td>
-                        {x.accelerator
-                          ? `${x.accelerator.number} × ${[x.accelerator.vendor, x.accelerator.model].filter(Boolean).join(' ') || x.accelerator.type}`
-                          : '–'}
-                      </td>
-                      <td>{x.vos.join(', ')}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+                </>
+              }
+            >
+              {rows.map((x) => (
+                <tr key={x.site + x.id}>
+                  <th scope="row">{x.name}</th>
+                  <td>
+                    <a href={`/portal/sites/${encodeURIComponent(x.site)}`}>{x.site}</a>
+                  </td>
+                  <td class="num">{x.cpu}</td>
+                  <td class="num">{fmt(x.ram_mb / 1024)}</td>
+                  <td class="num">{x.disk_gb}</td>
+                  <td>
+                    {x.accelerator
+                      ? `${x.accelerator.number} × ${[x.accelerator.vendor, x.accelerator.model].filter(Boolean).join(' ') || x.accelerator.type}`
+                      : '–'}
+                  </td>
+                  <td>{x.vos.join(', ')}</td>
+                </tr>
+              ))}
+            </Table>
           );
         }}
       </Show>

@@ -3,7 +3,7 @@
 import { getJson, type CatalogueImage } from '../api.js';
 import type { PageProps } from '../main.js';
 import { navigate } from '../router.js';
-import { Notice, Show, useLoad, useTitle } from '../ui.js';
+import { Notice, Show, useLoad, useTitle, Table } from '../ui.js';
 
 export default function ImagesPage(props: PageProps) {
   useTitle('Images');
@@ -54,40 +54,28 @@ export default function ImagesPage(props: PageProps) {
             byVo(rows).map(([name, images]) => (
               <section key={name} aria-labelledby={`vo-${name}`}>
                 <h2 id={`vo-${name}`}>{name}</h2>
-                <div class="table-wrap" tabIndex={0} role="region" aria-label={`Images of ${name}`}>
-                  <table>
-                    <thead>
-                      <tr>
-                        <th scope="col">Image</th>
-                        <th scope="col">Version</th>
-                        <th scope="col">Available at</th>
-                        <th scope="col">Marketplace</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {images.map((i) => (
-                        <tr key={i.id}>
-                          <th scope="row">{i.title ?? i.id}</th>
-                          <td>{i.version ?? '–'}</td>
-                          <td>
-                            {i.sites.length === 0 ? (
-                              <span class="sub">no site yet</span>
-                            ) : (
-                              <ul class="plain">
-                                {i.sites.map((s) => (
-                                  <li key={s.site + s.image_id}>
-                                    <a href={`/portal/sites/${encodeURIComponent(s.site)}`}>{s.site}</a>
-                                  </li>
-                                ))}
-                              </ul>
-                            )}
-                          </td>
-                          <td>{i.mpuri ? <a href={i.mpuri}>{i.mpuri}</a> : '–'}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
+                <Table label={`Images of ${name}`} head={['Image', 'Version', 'Available at', 'Marketplace']}>
+                  {images.map((i) => (
+                    <tr key={i.id}>
+                      <th scope="row">{i.title ?? i.id}</th>
+                      <td>{i.version ?? '–'}</td>
+                      <td>
+                        {i.sites.length === 0 ? (
+                          <span class="sub">no site yet</span>
+                        ) : (
+                          <ul class="plain">
+                            {i.sites.map((s) => (
+                              <li key={s.site + s.image_id}>
+                                <a href={`/portal/sites/${encodeURIComponent(s.site)}`}>{s.site}</a>
+                              </li>
+                            ))}
+                          </ul>
+                        )}
+                      </td>
+                      <td>{i.mpuri ? <a href={i.mpuri}>{i.mpuri}</a> : '–'}</td>
+                    </tr>
+                  ))}
+                </Table>
               </section>
             ))
           )

@@ -13,7 +13,7 @@ import {
 import { PercentLines } from '../chart.js';
 import type { PageProps } from '../main.js';
 import { OLA, arRange, periodMonth } from '../site-model.js';
-import { Notice, Show, Status, ago, fmt, useLoad, useTitle, when } from '../ui.js';
+import { Notice, Show, Status, ago, fmt, useLoad, useTitle, when, Table } from '../ui.js';
 import { monthsOf } from '../accounting-model.js';
 
 /** A part that may be missing (a site not in the registry, nothing published): its absence is said. */
@@ -131,30 +131,20 @@ export default function SitePage(props: PageProps) {
                       ]}
                       caption={`Monthly availability and reliability of ${name}, with the OLA thresholds (A ${OLA.availability} %, R ${OLA.reliability} %)`}
                     />
-                    <div class="table-wrap" tabIndex={0} role="region" aria-label="Monthly A/R">
-                      <table>
-                        <thead>
-                          <tr>
-                            <th scope="col">Month</th>
-                            <th scope="col">Availability</th>
-                            <th scope="col">Reliability</th>
-                            <th scope="col">Unknown</th>
-                            <th scope="col">OLA</th>
-                          </tr>
-                        </thead>
-                        <tbody>
-                          {arRows.map((r) => (
-                            <tr key={r.period}>
-                              <th scope="row">{periodMonth(r.period)}</th>
-                              <td class="num">{fmt(r.availability)} %</td>
-                              <td class="num">{fmt(r.reliability)} %</td>
-                              <td class="num">{fmt(r.unknown * 100)} %</td>
-                              <td>{r.ola ? <Status value={r.ola.isMet ? 'MET' : 'NOT MET'} /> : '–'}</td>
-                            </tr>
-                          ))}
-                        </tbody>
-                      </table>
-                    </div>
+                    <Table
+                      label="Monthly A/R"
+                      head={['Month', 'Availability', 'Reliability', 'Unknown', 'OLA']}
+                    >
+                      {arRows.map((r) => (
+                        <tr key={r.period}>
+                          <th scope="row">{periodMonth(r.period)}</th>
+                          <td class="num">{fmt(r.availability)} %</td>
+                          <td class="num">{fmt(r.reliability)} %</td>
+                          <td class="num">{fmt(r.unknown * 100)} %</td>
+                          <td>{r.ola ? <Status value={r.ola.isMet ? 'MET' : 'NOT MET'} /> : '–'}</td>
+                        </tr>
+                      ))}
+                    </Table>
                   </>
                 ) : (
                   <p class="sub">No availability figures: the monitor has no results for this site yet.</p>
@@ -175,32 +165,19 @@ export default function SitePage(props: PageProps) {
                   <p class="sub">No registered endpoints.</p>
                 )}
                 {'value' in d.checks && d.checks.value.checks.length > 0 && (
-                  <div class="table-wrap" tabIndex={0} role="region" aria-label="Checks">
-                    <table>
-                      <thead>
-                        <tr>
-                          <th scope="col">Metric</th>
-                          <th scope="col">Host</th>
-                          <th scope="col">State</th>
-                          <th scope="col">Last check</th>
-                          <th scope="col">Summary</th>
-                        </tr>
-                      </thead>
-                      <tbody>
-                        {d.checks.value.checks.map((c) => (
-                          <tr key={c.metric + c.hostname}>
-                            <th scope="row">{c.metric}</th>
-                            <td>{c.hostname}</td>
-                            <td>
-                              <Status value={c.status} />
-                            </td>
-                            <td>{when(c.lastCheck)}</td>
-                            <td>{c.summary}</td>
-                          </tr>
-                        ))}
-                      </tbody>
-                    </table>
-                  </div>
+                  <Table label="Checks" head={['Metric', 'Host', 'State', 'Last check', 'Summary']}>
+                    {d.checks.value.checks.map((c) => (
+                      <tr key={c.metric + c.hostname}>
+                        <th scope="row">{c.metric}</th>
+                        <td>{c.hostname}</td>
+                        <td>
+                          <Status value={c.status} />
+                        </td>
+                        <td>{when(c.lastCheck)}</td>
+                        <td>{c.summary}</td>
+                      </tr>
+                    ))}
+                  </Table>
                 )}
               </section>
               <section aria-labelledby="h-downtimes">
@@ -234,28 +211,16 @@ export default function SitePage(props: PageProps) {
               <section aria-labelledby="h-images">
                 <h2 id="h-images">Images</h2>
                 {'value' in d.images && d.images.value.length ? (
-                  <div class="table-wrap" tabIndex={0} role="region" aria-label="Images">
-                    <table>
-                      <thead>
-                        <tr>
-                          <th scope="col">Image</th>
-                          <th scope="col">Version</th>
-                          <th scope="col">VO</th>
-                          <th scope="col">Marketplace</th>
-                        </tr>
-                      </thead>
-                      <tbody>
-                        {d.images.value.map((i) => (
-                          <tr key={i.id + i.vo}>
-                            <th scope="row">{i.name}</th>
-                            <td>{i.version}</td>
-                            <td>{i.vo}</td>
-                            <td>{i.mpuri ? <a href={i.mpuri}>{i.mpuri}</a> : '–'}</td>
-                          </tr>
-                        ))}
-                      </tbody>
-                    </table>
-                  </div>
+                  <Table label="Images" head={['Image', 'Version', 'VO', 'Marketplace']}>
+                    {d.images.value.map((i) => (
+                      <tr key={i.id + i.vo}>
+                        <th scope="row">{i.name}</th>
+                        <td>{i.version}</td>
+                        <td>{i.vo}</td>
+                        <td>{i.mpuri ? <a href={i.mpuri}>{i.mpuri}</a> : '–'}</td>
+                      </tr>
+                    ))}
+                  </Table>
                 ) : (
                   <p class="sub">No images published.</p>
                 )}

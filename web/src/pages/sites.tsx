@@ -10,7 +10,7 @@ import {
 } from '../api.js';
 import type { PageProps } from '../main.js';
 import { OLA, arRange, siteRows, type SiteRow } from '../site-model.js';
-import { Notice, Show, Status, ago, fmt, useLoad, useTitle } from '../ui.js';
+import { Notice, Show, Status, ago, fmt, useLoad, useTitle, Table } from '../ui.js';
 
 /** Each source is read on its own: one that fails is named, the others still show. */
 async function loadSites() {
@@ -79,7 +79,7 @@ function Row(props: { s: SiteRow }) {
         {s.isDiscoveryStale ? (
           <Status
             value={
-              s.discoveryState === null ? 'STALE' : s.discoveryState === 'OK' ? 'EXPIRED' : s.discoveryState
+              s.discoveryState === null ? 'STALE' : s.discoveryState.toUpperCase() === 'OK' ? 'EXPIRED' : s.discoveryState
             }
           />
         ) : null}{' '}
@@ -126,29 +126,21 @@ export default function SitesPage(_props: PageProps) {
             {rows.length === 0 ? (
               <Notice kind="info">No site has registered, published discovery or sent accounting yet.</Notice>
             ) : (
-              <div class="table-wrap" tabIndex={0} role="region" aria-label="Sites">
-                <table>
-                  <caption>
+              <Table
+                label="Sites"
+                head={['Site', 'Monitoring', 'Accounting', 'Discovery', 'A / R this month']}
+                caption={
+                  <>
                     {rows.length} sites;{' '}
                     {rows.filter((r) => r.isAccountingStale || r.isDiscoveryStale).length} with stale
                     publications
-                  </caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Site</th>
-                      <th scope="col">Monitoring</th>
-                      <th scope="col">Accounting</th>
-                      <th scope="col">Discovery</th>
-                      <th scope="col">A / R this month</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {rows.map((s) => (
-                      <Row key={s.name} s={s} />
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+                  </>
+                }
+              >
+                {rows.map((s) => (
+                  <Row key={s.name} s={s} />
+                ))}
+              </Table>
             )}
           </>
         )}

@@ -14,7 +14,7 @@ import {
   type SiteImage,
 } from '../api.js';
 import type { PageProps } from '../main.js';
-import { LoadError, Notice, Show, Status, useLoad, useTitle, when } from '../ui.js';
+import { LoadError, Notice, Show, Status, useLoad, useTitle, when, Table } from '../ui.js';
 
 const TRANSITIONAL = /^(BUILD|REBOOT|HARD_REBOOT|RESIZE|MIGRATING|DELETING|stopping|starting)$/i;
 const serverPath = (s: ServerRow) =>
@@ -194,66 +194,53 @@ function Servers(props: { answer: ServersAnswer; reload: () => void; say: (m: st
       {servers.length === 0 ? (
         <p>You have no VMs at the {props.answer.sites.length} sites of your VOs.</p>
       ) : (
-        <div class="table-wrap" tabIndex={0} role="region" aria-label="Your VMs">
-          <table>
-            <caption>{servers.length} VMs</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Site</th>
-                <th scope="col">VO</th>
-                <th scope="col">Status</th>
-                <th scope="col">Flavor</th>
-                <th scope="col">SSH to</th>
-                <th scope="col">Created</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {servers.map((s) => (
-                <tr key={s.site + s.id} data-server={s.id}>
-                  <th scope="row">{s.name}</th>
-                  <td>{s.site}</td>
-                  <td>{s.vo}</td>
-                  <td>
-                    <Status value={pending[s.id] || s.status} />
-                  </td>
-                  <td>{s.flavor}</td>
-                  <td>
-                    {s.ssh_address ? <code>{s.ssh_address}</code> : <span class="sub">no address yet</span>}
-                  </td>
-                  <td>{when(s.created)}</td>
-                  <td class="row-actions">
-                    {s.status === 'SHUTOFF' && (
-                      <button type="button" onClick={() => act(s, 'start')} aria-label={`Start ${s.name}`}>
-                        Start
-                      </button>
-                    )}
-                    {s.status === 'ACTIVE' && (
-                      <button type="button" onClick={() => act(s, 'stop')} aria-label={`Stop ${s.name}`}>
-                        Stop
-                      </button>
-                    )}
-                    {confirm === s.id ? (
-                      <button
-                        type="button"
-                        class="danger"
-                        onClick={() => act(s, 'delete')}
-                        aria-label={`Confirm deleting ${s.name}`}
-                      >
-                        Confirm delete
-                      </button>
-                    ) : (
-                      <button type="button" onClick={() => setConfirm(s.id)} aria-label={`Delete ${s.name}`}>
-                        Delete
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          label="Your VMs"
+          head={['Name', 'Site', 'VO', 'Status', 'Flavor', 'SSH to', 'Created', 'Actions']}
+          caption={<>{servers.length} VMs</>}
+        >
+          {servers.map((s) => (
+            <tr key={s.site + s.id} data-server={s.id}>
+              <th scope="row">{s.name}</th>
+              <td>{s.site}</td>
+              <td>{s.vo}</td>
+              <td>
+                <Status value={pending[s.id] || s.status} />
+              </td>
+              <td>{s.flavor}</td>
+              <td>
+                {s.ssh_address ? <code>{s.ssh_address}</code> : <span class="sub">no address yet</span>}
+              </td>
+              <td>{when(s.created)}</td>
+              <td class="row-actions">
+                {s.status === 'SHUTOFF' && (
+                  <button type="button" onClick={() => act(s, 'start')} aria-label={`Start ${s.name}`}>
+                    Start
+                  </button>
+                )}
+                {s.status === 'ACTIVE' && (
+                  <button type="button" onClick={() => act(s, 'stop')} aria-label={`Stop ${s.name}`}>
+                    Stop
+                  </button>
+                )}
+                {confirm === s.id ? (
+                  <button
+                    type="button"
+                    class="danger"
+                    onClick={() => act(s, 'delete')}
+                    aria-label={`Confirm deleting ${s.name}`}
+                  >
+                    Confirm delete
+                  </button>
+                ) : (
+                  <button type="button" onClick={() => setConfirm(s.id)} aria-label={`Delete ${s.name}`}>
+                    Delete
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
     </>
   );
