@@ -24,6 +24,7 @@ import { runCli } from '../helpers/cli.js';
 import { until } from '../helpers/daemon.js';
 import { adminInProject } from '../helpers/sessions.js';
 import { IDP_CLIENT_SECRET, IDP_PORTAL_CLIENT, startTestIdp, type TestIdp } from '../helpers/test-idp.js';
+import { sampleCatalogueEntry } from '../helpers/image-lists.js';
 import { bootTestServers } from '../helpers/test-servers.js';
 import { testbedEnv } from '../helpers/testbed.js';
 import { publishTestbedDiscovery } from '../helpers/testbed-discovery.js';
@@ -33,6 +34,9 @@ const VO = 'vo.access.egi.eu';
 const E = (rest: string) => `urn:mace:egi.eu:group:${rest}#aai.egi.eu`;
 const SITES = { 'site-a': 'TESTBED-SITE-A', 'site-b': 'TESTBED-SITE-B' } as const;
 const USER = `portal-it-${process.pid}`;
+/** A user of another VO only. */
+const OTHER_USER = `portal-it-other-${process.pid}`;
+const ADMIN_TOKEN = `portal-it-${process.pid}`;
 const LAUNCHED = `portal-it-vm-${process.pid}`;
 /** The pages' content security policy would refuse the injected axe-core script. */
 const CONTEXT = { acceptDownloads: true, bypassCSP: true };
@@ -72,6 +76,10 @@ describe('the portal in chromium, on the testbed sites and a real OIDC provider'
     base = `http://127.0.0.1:${port}`;
     idp = await startTestIdp({ portalRedirectUris: [`${base}/portal/callback`] });
     idp.setEntitlements(USER, [E(`${VO}:role=member`), E(`${VO}:role=vm_operator`)]);
+    idp.setEntitlements(OTHER_USER, [
+      E('fedcloud.egi.eu:role=member'),
+      E('fedcloud.egi.eu:role=vm_operator'),
+    ]);
     // a site that accepts connections and never answers: the VMs page must name it and go on
     blackhole = createTcpServer((socket) => {
       held.add(socket);
@@ -82,7 +90,7 @@ describe('the portal in chromium, on the testbed sites and a real OIDC provider'
     store = await openTestStore('sqlite');
     hub = await buildHub({
       store: store.store,
-      adminToken: `portal-it-${process.pid}`,
+      adminToken: ADMIN_TOKEN,
       portal: {
         ...DEFAULT_PORTAL,
         access: 'public',
@@ -105,6 +113,13 @@ describe('the portal in chromium, on the testbed sites and a real OIDC provider'
 
     // discovery of both sites, published to the hub
     await publishTestbedDiscovery(store.store, base, dir, `portal-it-${process.pid}`);
+    // an entry of the VO's image list in the catalogue
+    const put = await fetch(`${base}/v1/images/vo/${VO}/entries/portal-it-image`, {
+      method: 'PUT',
+      headers: { 'x-api-key': ADMIN_TOKEN, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...sampleCatalogueEntry(), 'dc:date:expires': '2099-01-01T00:00:00Z' }),
+    });
+    expect(put.status, await put.clone().text()).toBeLessThan(300);
     // a VM of the VO at site-a, then site-a's accounting sent to the hub
     admin = await adminInProject('site-a', 'vo');
     booted.push(...(await bootTestServers(admin, [`portal-it-${process.pid}`])));
@@ -239,7 +254,10 @@ describe('the portal in chromium, on the testbed sites and a real OIDC provider'
     expect(gpus.length).toBeGreaterThan(0);
     expect(gpus.every((g) => /^\d+ × /.test(g))).toBe(true);
     await screenshot(page, 'flavors-gpu');
-    await visit(page, '/portal/images', 'main .notice, main table', 'images');
+    await visit(page, '/portal/images', 'main table', 'images');
+    await expect(page.locator(`main h2`, { hasText: VO }).count()).resolves.toBe(1);
+    const title = String(sampleCatalogueEntry()['dc:title']);
+    await expect(page.locator('main tbody th', { hasText: title }).count()).resolves.toBe(1);
     expect(errors).toEqual([]);
   });
 
@@ -295,6 +313,26 @@ describe('the portal in chromium, on the testbed sites and a real OIDC provider'
       180_000,
     );
     await screenshot(page, 'vms-launched');
+
+    // another user, signed in in another browser, may not touch it
+    const other = await browser.newContext(CONTEXT);
+    const otherPage = await other.newPage();
+    await otherPage.goto(`${base}/portal/login?return_to=%2Fportal%2Fvms`);
+    await otherPage.getByLabel('User').fill(OTHER_USER);
+    await otherPage.getByRole('button', { name: 'Sign in' }).click();
+    await otherPage.waitForURL((u) => u.pathname === '/portal/vms');
+    const otherCookie = (await other.cookies()).find((c) => c.name === 'fedstack_session')!;
+    expect(otherCookie.value).not.toBe(cookie!.value);
+    await otherPage.locator('main table, main p', { hasText: /VMs/ }).first().waitFor({ timeout: 30_000 });
+    await expect(otherPage.locator('main').innerText()).resolves.not.toContain(LAUNCHED);
+    const launchedId = await row.getAttribute('data-server');
+    const launchedSite = await row.locator('td').first().innerText();
+    const refused = await fetch(`${base}/v1/portal/servers/${launchedSite}/${VO}/${launchedId}`, {
+      method: 'DELETE',
+      headers: { cookie: `fedstack_session=${otherCookie.value}`, 'x-fedstack-portal': '1' },
+    });
+    expect(refused.status).toBe(403);
+    await other.close();
 
     // delete, confirmed; the row goes
     await page.getByRole('button', { name: `Delete ${LAUNCHED}` }).click();
