@@ -79,7 +79,11 @@ function Row(props: { s: SiteRow }) {
         {s.isDiscoveryStale ? (
           <Status
             value={
-              s.discoveryState === null ? 'STALE' : s.discoveryState.toUpperCase() === 'OK' ? 'EXPIRED' : s.discoveryState
+              s.discoveryState === null
+                ? 'STALE'
+                : s.discoveryState.toUpperCase() === 'OK'
+                  ? 'EXPIRED'
+                  : s.discoveryState
             }
           />
         ) : null}{' '}
