@@ -234,7 +234,10 @@ function registerSignIn(app: FastifyInstance, o: PortalPluginOptions, ctx: Porta
         tags: TAGS,
         summary: 'Starts the sign-in: redirects to the OIDC provider (authorization code with PKCE)',
         querystring: z.object({ return_to: z.string().optional().describe('a path of the portal') }),
-        response: { 302: z.null().describe('to the provider, or back with sign_in_error') },
+        response: {
+          302: z.null().describe('to the provider, or back with sign_in_error'),
+          ...ERROR_RESPONSES,
+        },
       },
     },
     async (request, reply) => {
@@ -264,7 +267,7 @@ function registerSignIn(app: FastifyInstance, o: PortalPluginOptions, ctx: Porta
           iss: z.string().optional(),
           session_state: z.string().optional(),
         }),
-        response: { 302: z.null().describe('back to the page the sign-in started from') },
+        response: { 302: z.null().describe('back to the page the sign-in started from'), ...ERROR_RESPONSES },
       },
     },
     async (request, reply) => {
@@ -310,7 +313,7 @@ function registerSignIn(app: FastifyInstance, o: PortalPluginOptions, ctx: Porta
       schema: {
         tags: TAGS,
         summary: 'Who is signed in in this browser, and their VOs',
-        response: { 200: SESSION_RESPONSE },
+        response: { 200: SESSION_RESPONSE, ...ERROR_RESPONSES },
       },
     },
     async (request, reply) => {
