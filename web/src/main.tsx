@@ -3,18 +3,10 @@
 import { render, type ComponentType } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { getJson, postJson, type PortalSession } from './api.js';
+import type { PageProps } from './page.js';
 import { navigate, onLinkClick, useLocation } from './router.js';
 import { Notice, useLoad } from './ui.js';
 import './styles.css';
-
-/** What every page is given. */
-export interface PageProps {
-  readonly query: URLSearchParams;
-  readonly path: string;
-  readonly session: PortalSession | undefined;
-  /** Path parameters (`/portal/sites/:name` gives `name`). */
-  readonly params: Record<string, string>;
-}
 
 type PageModule = { default: ComponentType<PageProps> };
 const PAGES: { path: RegExp; title: string; nav?: string; load: () => Promise<PageModule> }[] = [

@@ -17,7 +17,7 @@ import {
   type StackBy,
 } from '../accounting-model.js';
 import { StackedBars } from '../chart.js';
-import type { PageProps } from '../main.js';
+import type { PageProps } from '../page.js';
 import { navigate } from '../router.js';
 import { Notice, Show, fmt, useLoad, useTitle } from '../ui.js';
 

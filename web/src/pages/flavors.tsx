@@ -1,7 +1,7 @@
 // Flavors and the GPU finder: every flavor of every site that fits the VO, CPU, RAM and GPU asked
 // for (filters in the URL), with where it is.
 import { getJson, type Flavor } from '../api.js';
-import type { PageProps } from '../main.js';
+import type { PageProps } from '../page.js';
 import { navigate } from '../router.js';
 import { Notice, Show, fmt, useLoad, useTitle, Table } from '../ui.js';
 

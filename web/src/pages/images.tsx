@@ -1,7 +1,7 @@
 // Images: per VO, the entries of its image list in the hub's catalogue and the sites where
 // discovery reports each one, with its marketplace link.
 import { getJson, type CatalogueImage } from '../api.js';
-import type { PageProps } from '../main.js';
+import type { PageProps } from '../page.js';
 import { navigate } from '../router.js';
 import { Notice, Show, useLoad, useTitle, Table } from '../ui.js';
 

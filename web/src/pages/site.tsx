@@ -11,7 +11,7 @@ import {
   type SiteImage,
 } from '../api.js';
 import { PercentLines } from '../chart.js';
-import type { PageProps } from '../main.js';
+import type { PageProps } from '../page.js';
 import { OLA, arRange, periodMonth } from '../site-model.js';
 import { Notice, Show, Status, ago, fmt, useLoad, useTitle, when, Table } from '../ui.js';
 import { monthsOf } from '../accounting-model.js';

@@ -8,7 +8,7 @@ import {
   type DiscoveryRow,
   type RegistrySite,
 } from '../api.js';
-import type { PageProps } from '../main.js';
+import type { PageProps } from '../page.js';
 import { OLA, arRange, siteRows, type SiteRow } from '../site-model.js';
 import { Notice, Show, Status, ago, fmt, useLoad, useTitle, Table } from '../ui.js';
 

@@ -13,7 +13,7 @@ import {
   type ServersAnswer,
   type SiteImage,
 } from '../api.js';
-import type { PageProps } from '../main.js';
+import type { PageProps } from '../page.js';
 import { LoadError, Notice, Show, Status, useLoad, useTitle, when, Table } from '../ui.js';
 
 const TRANSITIONAL = /^(BUILD|REBOOT|HARD_REBOOT|RESIZE|MIGRATING|DELETING|stopping|starting)$/i;
