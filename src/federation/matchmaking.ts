@@ -1,7 +1,43 @@
 // `servers create --site auto`: which sites can run the request (the VO has the image there and a
 // fitting flavor, from the information system) and which of them to take (the most free quota,
 // read live, then the smallest fitting flavor). Pure.
-import type { FlavorResponse, ImageResponse } from '../hub-client/index.js';
+
+/**
+ * An image as the information system offers it (a row of the hub's `GET /v1/images`). Declared
+ * here so that both the hub and its client can hand their rows to the matchmaking.
+ */
+export interface OfferedImage {
+  readonly id: string;
+  readonly name: string;
+  readonly version: string;
+  readonly vo: string;
+  /** The AppDB marketplace URI, or empty. */
+  readonly mpuri: string;
+  readonly egi_id: string;
+  /** The Keystone URL of the site. */
+  readonly endpoint: string;
+}
+
+/** A flavor as the information system offers it (a row of the hub's `GET /v1/flavors`). */
+export interface OfferedFlavor {
+  readonly site: string;
+  readonly endpoint: string;
+  readonly id: string;
+  readonly name: string;
+  readonly cpu: number;
+  readonly ram_mb: number;
+  readonly disk_gb: number;
+  readonly platform?: string;
+  readonly accelerator?: {
+    readonly type: string;
+    readonly number: number;
+    readonly vendor?: string;
+    readonly model?: string;
+    readonly memory_mb?: number;
+    readonly virtualization_type?: string;
+  };
+  readonly vos: readonly string[];
+}
 
 /** What the server needs. */
 export interface Requirements {
@@ -15,13 +51,13 @@ export interface Requirements {
 }
 
 /** An image of the information system with the site it is at. */
-export type SiteImage = ImageResponse & { readonly site: string };
+export type SiteImage = OfferedImage & { readonly site: string };
 
 /** A site that has both. */
 export interface Candidate {
   readonly site: string;
   readonly image: SiteImage;
-  readonly flavor: FlavorResponse;
+  readonly flavor: OfferedFlavor;
 }
 
 /** Free quota of the VO's project at a site (`GET /limits`); undefined: unlimited. */
@@ -35,13 +71,13 @@ export interface FreeQuota {
 const mpuriBase = (uri: string) => uri.replace(/\/+$/, '').replace(/:\d+$/, '');
 
 /** Whether `image` is what `wanted` names. */
-export function isWantedImage(image: ImageResponse, wanted: string): boolean {
+export function isWantedImage(image: OfferedImage, wanted: string): boolean {
   if (/^https?:\/\//.test(wanted)) return image.mpuri !== '' && mpuriBase(image.mpuri) === mpuriBase(wanted);
   if (wanted.startsWith('~')) return new RegExp(wanted.slice(1), 'i').test(image.name);
   return image.id === wanted || image.name.toLowerCase() === wanted.toLowerCase();
 }
 
-function fits(f: FlavorResponse, req: Requirements): boolean {
+function fits(f: OfferedFlavor, req: Requirements): boolean {
   if (req.flavor) return f.name === req.flavor || f.id === req.flavor;
   return (
     f.cpu >= (req.minCpu ?? 1) &&
@@ -50,7 +86,7 @@ function fits(f: FlavorResponse, req: Requirements): boolean {
   );
 }
 
-const bySize = (a: FlavorResponse, b: FlavorResponse) =>
+const bySize = (a: OfferedFlavor, b: OfferedFlavor) =>
   a.cpu - b.cpu || a.ram_mb - b.ram_mb || (a.accelerator?.number ?? 0) - (b.accelerator?.number ?? 0);
 
 /**
@@ -60,7 +96,7 @@ const bySize = (a: FlavorResponse, b: FlavorResponse) =>
 export function candidatesOf(
   sites: readonly string[],
   images: readonly SiteImage[],
-  flavors: readonly FlavorResponse[],
+  flavors: readonly OfferedFlavor[],
   req: Requirements,
 ): { candidates: Candidate[]; skipped: { site: string; why: string }[] } {
   const candidates: Candidate[] = [];
@@ -96,7 +132,7 @@ export function freeQuotaOf(limits: Readonly<Record<string, number>>): FreeQuota
 }
 
 /** Why `quota` cannot hold `flavor`, or undefined when it can. */
-export function quotaShortfall(quota: FreeQuota, flavor: FlavorResponse): string | undefined {
+export function quotaShortfall(quota: FreeQuota, flavor: OfferedFlavor): string | undefined {
   if (quota.instances !== undefined && quota.instances < 1) return 'no instance left in the quota';
   if (quota.cores !== undefined && quota.cores < flavor.cpu)
     return `${quota.cores} cores free, ${flavor.cpu} needed`;

@@ -2,7 +2,6 @@
 // use them: list everywhere, choose a site, launch, delete (releasing the floating IPs we gave).
 import { createHash } from 'node:crypto';
 import { FedstackError, describeError } from '../errors.js';
-import type { FlavorResponse } from '../hub-client/index.js';
 import {
   collectAll,
   createFloatingIp,
@@ -32,6 +31,7 @@ import {
   type FreeQuota,
   type Requirements,
   type SiteImage,
+  type OfferedFlavor,
 } from './matchmaking.js';
 import { callSites, type SiteCaller } from './site-calls.js';
 
@@ -121,7 +121,7 @@ export async function listServers(caller: SiteCaller, pairs: readonly SiteVo[]):
 /** What the information system offers the VO: images with their site, and flavors. */
 export interface SiteOffers {
   readonly images: readonly SiteImage[];
-  readonly flavors: readonly FlavorResponse[];
+  readonly flavors: readonly OfferedFlavor[];
 }
 
 /** The site matchmaking chose, and why (the others and why not). */

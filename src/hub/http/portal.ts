@@ -15,10 +15,10 @@ import {
   siteNamer,
   siteSession,
   type FederationSite,
+  type OfferedFlavor,
   type SiteCaller,
   type SiteImage,
 } from '../../federation/index.js';
-import type { FlavorResponse } from '../../hub-client/index.js';
 import type { Logger } from '../../log.js';
 import { startServer, stopServer } from '../../openstack/index.js';
 import type { HubAuth } from '../auth/hub-auth.js';
@@ -185,7 +185,7 @@ class PortalContext {
   }
 
   /** What the information system offers `vo` at `sites`: images (with their site) and flavors. */
-  offersOf(vo: string, sites: readonly FederationSite[]): { images: SiteImage[]; flavors: FlavorResponse[] } {
+  offersOf(vo: string, sites: readonly FederationSite[]): { images: SiteImage[]; flavors: OfferedFlavor[] } {
     const index = this.o.infosys.current();
     const siteOf = siteNamer(sites);
     return {
