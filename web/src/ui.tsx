@@ -89,10 +89,10 @@ const numberFormat = new Intl.NumberFormat('en', { maximumFractionDigits: 2 });
 export const fmt = (n: number | null | undefined): string =>
   n === null || n === undefined ? '–' : numberFormat.format(n);
 
-/** A time as `YYYY-MM-DD HH:MM UTC`, or `never`. */
+/** A time (ISO 8601, or epoch seconds as the registry gives them) as `YYYY-MM-DD HH:MM UTC`, or `never`. */
 export function when(iso: string | number | null | undefined): string {
   if (iso === null || iso === undefined || iso === '') return 'never';
-  const d = new Date(typeof iso === 'number' && iso < 1e12 ? iso * 1000 : iso);
+  const d = new Date(typeof iso === 'number' ? iso * 1000 : iso);
   return Number.isNaN(d.getTime()) ? String(iso) : `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 

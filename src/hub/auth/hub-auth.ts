@@ -9,13 +9,13 @@ export class HubAuth {
   private readonly store: HubStore;
   private readonly adminHash: string | undefined;
 
-  /** `adminToken`: the bootstrap admin token (from FEDSTACK_HUB_ADMIN_TOKEN or a file), if any. */
   /**
    * Who reads the portal pages' data (routes marked `portalRead`) without a token, from the
    * request's Cookie header: everyone, or signed-in admins; set by the portal, none without it.
    */
   portalReader: ((cookieHeader: string | undefined) => HubCaller | undefined) | undefined;
 
+  /** `adminToken`: the bootstrap admin token (from FEDSTACK_HUB_ADMIN_TOKEN or a file), if any. */
   constructor(store: HubStore, adminToken?: string) {
     this.store = store;
     this.adminHash = adminToken ? hashHubToken(adminToken) : undefined;
